@@ -1,0 +1,62 @@
+/**
+ * The Catzilla app: a place to register routes. Registration only records
+ * (method, path, handler); `catzilla-compile` reads the same calls from source,
+ * decides each handler's kind, and the generated server binds the recorded
+ * handlers to the compiled route table when it starts listening.
+ */
+import type { Handler } from "./types.js";
+
+export interface RouteRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly handler: Handler;
+  readonly app: Catzilla;
+}
+
+/** Every route registered in this process, in registration order. */
+const registry: RouteRecord[] = [];
+
+/** Routes registered so far (read by the generated server at listen time). */
+export function registeredRoutes(): readonly RouteRecord[] {
+  return registry;
+}
+
+/** HTTP methods a route may use (llhttp's set). */
+export const METHODS = [
+  "DELETE", "GET", "HEAD", "POST", "PUT", "CONNECT", "OPTIONS", "TRACE", "COPY", "LOCK",
+  "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND",
+  "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE", "M-SEARCH", "NOTIFY", "SUBSCRIBE",
+  "UNSUBSCRIBE", "PATCH", "PURGE", "MKCALENDAR", "LINK", "UNLINK", "SOURCE",
+] as const;
+
+export class Catzilla {
+  get<P extends string>(path: P, handler: Handler<P>): this {
+    return this.route("GET", path, handler);
+  }
+  post<P extends string>(path: P, handler: Handler<P>): this {
+    return this.route("POST", path, handler);
+  }
+  put<P extends string>(path: P, handler: Handler<P>): this {
+    return this.route("PUT", path, handler);
+  }
+  patch<P extends string>(path: P, handler: Handler<P>): this {
+    return this.route("PATCH", path, handler);
+  }
+  delete<P extends string>(path: P, handler: Handler<P>): this {
+    return this.route("DELETE", path, handler);
+  }
+  head<P extends string>(path: P, handler: Handler<P>): this {
+    return this.route("HEAD", path, handler);
+  }
+  options<P extends string>(path: P, handler: Handler<P>): this {
+    return this.route("OPTIONS", path, handler);
+  }
+  /** Registers a handler for any method llhttp knows (upper case, e.g. "PROPFIND"). */
+  route<P extends string>(method: string, path: P, handler: Handler<P>): this {
+    if (typeof handler !== "function") {
+      throw new TypeError(`catzilla: handler for ${method} ${path} is not a function`);
+    }
+    registry.push({ method: method.toUpperCase(), path, handler: handler as Handler, app: this });
+    return this;
+  }
+}

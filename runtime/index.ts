@@ -1,0 +1,6 @@
+/** What apps import: `import { Catzilla, json } from "catzilla"`. */
+export { Catzilla } from "./app.js";
+export { json, text, html, body, redirect, HttpError, CzResponse } from "./response.js";
+export type { ResponseInit, HeadersInit } from "./response.js";
+export type { CzRequest, CzRequest as Request, Handler, HandlerResult, PathParams, RequestHeaders } from "./types.js";
+export type { Server, ListenOptions } from "./server.js";

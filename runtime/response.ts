@@ -1,0 +1,105 @@
+/**
+ * Response helpers. A handler returns a plain value (object → JSON, string → text,
+ * Uint8Array → bytes, undefined → 204) or one of these when it needs a status or headers.
+ * Framing headers (Content-Length, Transfer-Encoding, Connection, Date) belong to the
+ * server and are dropped; a CR or LF in a header name or value is rejected.
+ */
+
+export type HeadersInit = Record<string, string | number | readonly string[]> | Iterable<[string, string]>;
+
+export interface ResponseInit {
+  status?: number;
+  headers?: HeadersInit;
+}
+
+const CT_JSON = "application/json";
+const CT_TEXT = "text/plain; charset=utf-8";
+const CT_HTML = "text/html; charset=utf-8";
+const CT_BYTES = "application/octet-stream";
+
+/** Headers the server writes itself; a handler's copies are ignored. */
+const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "date", "keep-alive", "upgrade"]);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+
+export class CzResponse {
+  /** Extra header lines, already formatted as `Name: value\r\n` (validated). */
+  readonly head: string;
+  constructor(
+    readonly status: number,
+    readonly body: string | Uint8Array,
+    contentType: string | null,
+    headers: HeadersInit | undefined,
+  ) {
+    if (!Number.isInteger(status) || status < 100 || status > 999) {
+      throw new RangeError(`catzilla: invalid status ${status}`);
+    }
+    this.head = formatHead(contentType, headers);
+  }
+}
+
+function formatHead(contentType: string | null, headers: HeadersInit | undefined): string {
+  let head = "";
+  let hasType = false;
+  if (headers !== undefined) {
+    const pairs: Iterable<[string, unknown]> =
+      Symbol.iterator in headers ? (headers as Iterable<[string, string]>) : Object.entries(headers);
+    for (const [name, value] of pairs) {
+      if (!TOKEN.test(name)) throw new TypeError(`catzilla: invalid header name ${JSON.stringify(name)}`);
+      const lower = name.toLowerCase();
+      if (FRAMING.has(lower)) continue;
+      if (lower === "content-type") hasType = true;
+      for (const v of Array.isArray(value) ? value : [value]) {
+        const s = String(v);
+        if (BAD_VALUE.test(s)) throw new TypeError(`catzilla: invalid value for header ${name}`);
+        head += `${name}: ${s}\r\n`;
+      }
+    }
+  }
+  if (!hasType && contentType !== null) head = `Content-Type: ${contentType}\r\n` + head;
+  return head;
+}
+
+/** JSON response: `json({ ok: true }, { status: 201 })`. */
+export function json(data: unknown, init?: ResponseInit): CzResponse {
+  const body = JSON.stringify(data);
+  return new CzResponse(init?.status ?? 200, body === undefined ? "null" : body, CT_JSON, init?.headers);
+}
+
+/** Plain text response (UTF-8). */
+export function text(body: string, init?: ResponseInit): CzResponse {
+  return new CzResponse(init?.status ?? 200, body, CT_TEXT, init?.headers);
+}
+
+/** HTML response (UTF-8). */
+export function html(body: string, init?: ResponseInit): CzResponse {
+  return new CzResponse(init?.status ?? 200, body, CT_HTML, init?.headers);
+}
+
+/** Raw bytes (or a string) with a content type of your choice. */
+export function body(data: string | Uint8Array, init?: ResponseInit & { contentType?: string }): CzResponse {
+  const type = init?.contentType ?? (typeof data === "string" ? CT_TEXT : CT_BYTES);
+  return new CzResponse(init?.status ?? 200, data, type, init?.headers);
+}
+
+/** Redirect: `redirect("/login")` is a 302; 301, 303, 307 and 308 are accepted too. */
+export function redirect(url: string, status: 301 | 302 | 303 | 307 | 308 = 302): CzResponse {
+  if (![301, 302, 303, 307, 308].includes(status)) {
+    throw new RangeError(`catzilla: ${status} is not a redirect status`);
+  }
+  return new CzResponse(status, "", null, { Location: url });
+}
+
+/** Throw from a handler to answer with this status and `{ "error": message }`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers?: HeadersInit,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+export const CONTENT_TYPES = { json: CT_JSON, text: CT_TEXT, html: CT_HTML, bytes: CT_BYTES } as const;

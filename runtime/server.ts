@@ -1,0 +1,40 @@
+/** The server a generated `.catzilla/server.js` exports. Implementation: see createServer. */
+
+export interface ListenOptions {
+  /** Port to listen on; 0 picks a free one (then read `server.port`). Default 8000. */
+  port?: number;
+  /** Interface to bind. Default "127.0.0.1". */
+  host?: string;
+  /** Allow async and maybe routes (default true). With false, listen rejects if the app has any. */
+  enableAsync?: boolean;
+  backlog?: number;
+  /** Request line + headers, bytes (default 16 KiB) → 431. */
+  maxHeaderBytes?: number;
+  /** Request target length, bytes (default 8 KiB) → 414. */
+  maxUrlBytes?: number;
+  /** Header count (default 100) → 431. */
+  maxHeaderCount?: number;
+  /** Request body, bytes (default 1 MiB) → 413. */
+  maxBodyBytes?: number;
+  /** Time to receive a request's headers, ms (default 10 000) → 408. */
+  headersTimeoutMs?: number;
+  /** Idle keep-alive time, ms (default 5 000), then the connection is closed quietly. */
+  keepAliveTimeoutMs?: number;
+  /** Concurrent connections (default 0 = unlimited); new ones beyond are closed at once. */
+  maxConnections?: number;
+  /** Responses pending per connection before the server stops reading from it (default 64). */
+  maxPipelined?: number;
+  /** How long close() lets in-flight requests finish, ms (default 10 000). */
+  closeGraceMs?: number;
+}
+
+export interface Server {
+  /** Starts listening; resolves once the socket is bound. */
+  listen(options?: ListenOptions): Promise<Server>;
+  /** Stops accepting, lets in-flight requests finish, closes idle connections; resolves when done. */
+  close(): Promise<void>;
+  /** The bound port (after listen). */
+  readonly port: number;
+  readonly host: string;
+  readonly listening: boolean;
+}

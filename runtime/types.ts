@@ -1,0 +1,62 @@
+/** Public types shared by the runtime and apps. */
+import type { CzResponse } from "./response.js";
+
+/** `{ id: string }` for "/users/:id", `{ "*": string }` for a trailing wildcard. */
+export type PathParams<P extends string> = string extends P
+  ? Record<string, string>
+  : P extends `${string}:${infer Name}/${infer Rest}`
+    ? { [K in Name]: string } & PathParams<`/${Rest}`>
+    : P extends `${string}:${infer Name}`
+      ? { [K in Name]: string }
+      : P extends `${string}*`
+        ? { "*": string }
+        : Record<never, string>;
+
+/** Case-insensitive, read-only view of the request headers (a subset of the Fetch `Headers`). */
+export interface RequestHeaders extends Iterable<[string, string]> {
+  get(name: string): string | null;
+  has(name: string): boolean;
+  forEach(fn: (value: string, name: string) => void): void;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  toJSON(): Record<string, string>;
+}
+
+export interface CzRequest<P extends string = string> {
+  /** "GET", "POST", ... (a HEAD request to a GET route says "HEAD"). */
+  readonly method: string;
+  /** The path as received, without the query string, not percent-decoded. */
+  readonly path: string;
+  /** The request target as received: path and query string. */
+  readonly url: string;
+  /** Path parameters, percent-decoded. */
+  readonly params: PathParams<P>;
+  /** Query string parameters (parsed on first access); repeated keys keep the last value. */
+  readonly query: Record<string, string>;
+  /** The query string parsed as URLSearchParams (on first access). */
+  readonly searchParams: URLSearchParams;
+  readonly headers: RequestHeaders;
+  /** The body as text (UTF-8). */
+  text(): Promise<string>;
+  /** The body parsed as JSON; a malformed body rejects with an HttpError(400). */
+  json<T = unknown>(): Promise<T>;
+  /** The body bytes. */
+  bytes(): Promise<Uint8Array>;
+}
+
+/** What a handler may return (or resolve to). */
+export type HandlerResult =
+  | CzResponse
+  | string
+  | Uint8Array
+  | undefined
+  | void
+  | null
+  | number
+  | boolean
+  | object;
+
+export type Handler<P extends string = string> = (
+  req: CzRequest<P>,
+) => HandlerResult | PromiseLike<HandlerResult>;
