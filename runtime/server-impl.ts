@@ -1,24 +1,270 @@
-// placeholder: implemented next
-import type { Server } from "./server.js";
+/**
+ * The JS half of the native boundary: binds the app's handlers to the compiled route
+ * table, runs each batch the native server hands over, and answers async requests
+ * when their promises settle. Called only by generated `server.js` files.
+ */
+import { fileURLToPath } from "node:url";
+import {
+  BATCH_MAX,
+  REQ_ROUTE,
+  REQ_STRIDE,
+  RES_BODY_LEN,
+  RES_FLAGS,
+  RES_HEAD_LEN,
+  RES_STATUS,
+  RES_STRIDE,
+} from "./abi.js";
+import { registeredRoutes } from "./app.js";
+import { loadNative, type NativeHandle } from "./native.js";
+import { Request } from "./request.js";
+import { HttpError } from "./response.js";
+import type { ListenOptions, Server } from "./server.js";
+import { ArenaWriter, encodeError, encodeResult, type Encoded } from "./writer.js";
+
+export type RouteKind = "sync" | "async" | "maybe" | "const" | "blocking";
+
 export interface RouteInfo {
   id: number;
   method: string;
   path: string;
-  kind: "sync" | "async" | "maybe" | "const" | "blocking";
+  kind: RouteKind;
   params: readonly string[];
   flags: number;
   source: string;
 }
+
+/** What a generated dispatch module calls back into, once per request. */
 export interface RuntimeHooks {
-  sync(i: number, req: unknown, value: unknown): void;
-  async(i: number, req: unknown, value: PromiseLike<unknown>): void;
-  maybe(i: number, req: unknown, value: unknown): void;
+  sync(i: number, req: Request, value: unknown): void;
+  async(i: number, req: Request, value: PromiseLike<unknown>): void;
+  maybe(i: number, req: Request, value: unknown): void;
+  unknown(i: number, req: Request, route: number): void;
 }
+
+export type DispatchFn = (route: number, req: Request, i: number) => void;
+
 export interface DispatchModule {
   fingerprint: string;
   routes: readonly RouteInfo[];
-  createDispatch(rt: RuntimeHooks, handlers: readonly Function[]): (route: number, req: unknown, i: number) => void;
+  createDispatch(rt: RuntimeHooks, handlers: readonly Function[]): DispatchFn;
 }
-export function createServer(_dispatch: DispatchModule, _table: URL): Server {
-  throw new Error("not yet");
+
+const REQ_DATA_MIN = 256 * 1024;
+const RES_DATA_SIZE = 1024 * 1024;
+const ASYNC_DATA_SIZE = 64 * 1024;
+
+/** Matches the handlers registered at run time to the routes compiled into the table. */
+export function bindHandlers(routes: readonly RouteInfo[]): Function[] {
+  const byKey = new Map<string, Function>();
+  for (const r of registeredRoutes()) byKey.set(`${r.method} ${r.path}`, r.handler);
+  const missing: string[] = [];
+  const handlers = routes.map((r) => {
+    const key = `${r.method} ${r.path}`;
+    const h = byKey.get(key);
+    byKey.delete(key);
+    if (h === undefined) missing.push(`${key} (${r.source})`);
+    return h as Function;
+  });
+  const extra = [...byKey.keys()];
+  if (missing.length > 0 || extra.length > 0) {
+    const lines = [
+      ...missing.map((k) => `  compiled but not registered at run time: ${k}`),
+      ...extra.map((k) => `  registered at run time but not compiled: ${k}`),
+    ];
+    throw new Error(
+      `catzilla: the app's routes differ from the compiled route table; rerun catzilla-compile.\n${lines.join("\n")}`,
+    );
+  }
+  return handlers;
+}
+
+export function createServer(dispatchModule: DispatchModule, table: URL): Server {
+  return new NativeServer(dispatchModule, fileURLToPath(table));
+}
+
+class NativeServer implements Server {
+  private handle: NativeHandle | undefined;
+  private closing: Promise<void> | undefined;
+  port = 0;
+  host = "";
+
+  constructor(
+    private readonly mod: DispatchModule,
+    private readonly tablePath: string,
+  ) {}
+
+  get listening(): boolean {
+    return this.handle !== undefined && this.closing === undefined;
+  }
+
+  async listen(options: ListenOptions = {}): Promise<Server> {
+    if (this.handle !== undefined) throw new Error("catzilla: server is already listening");
+    const { routes } = this.mod;
+    if (options.enableAsync === false) {
+      const asyncRoutes = routes.filter((r) => r.kind === "async" || r.kind === "maybe");
+      if (asyncRoutes.length > 0) {
+        const list = asyncRoutes.map((r) => `  ${r.method} ${r.path} (${r.kind}, ${r.source})`).join("\n");
+        throw new Error(`catzilla: enableAsync is false but these routes are async or maybe:\n${list}`);
+      }
+    }
+    const native = loadNative();
+    const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
+    const reqMeta = new Int32Array(BATCH_MAX * REQ_STRIDE);
+    const reqData = Buffer.allocUnsafeSlow(Math.max(REQ_DATA_MIN, 2 * maxHeaderBytes));
+    const resMeta = new Int32Array(BATCH_MAX * RES_STRIDE);
+    const resData = Buffer.allocUnsafeSlow(RES_DATA_SIZE);
+    const asyncData = Buffer.allocUnsafeSlow(ASYNC_DATA_SIZE);
+    const batch = new ArenaWriter(resData);
+    const single = new ArenaWriter(asyncData);
+    const singleMeta = new Int32Array(RES_STRIDE);
+    const names = routes.map((r) => r.params);
+
+    let handle: NativeHandle;
+    const respond = (req: Request, e: Encoded): void => {
+      single.reset();
+      try {
+        single.put(singleMeta, 0, e);
+      } catch (err) {
+        // Runs inside a promise callback: a throw here would be an unhandled rejection.
+        logHandlerError(req, err);
+        single.reset();
+        single.put(singleMeta, 0, encodeError(err));
+      }
+      native.respond(
+        handle,
+        req.ctx,
+        req.gen,
+        singleMeta[RES_STATUS],
+        singleMeta[RES_FLAGS],
+        singleMeta[RES_HEAD_LEN],
+        singleMeta[RES_BODY_LEN],
+        single.large?.[0],
+      );
+    };
+    const settle = (req: Request, value: unknown): void => {
+      if (req.done) return;
+      req.done = true;
+      let e: Encoded;
+      try {
+        e = encodeResult(value);
+      } catch (err) {
+        logHandlerError(req, err);
+        e = encodeError(err);
+      }
+      respond(req, e);
+    };
+    const fail = (req: Request, err: unknown): void => {
+      if (req.done) return;
+      req.done = true;
+      logHandlerError(req, err);
+      respond(req, encodeError(err));
+    };
+    const goAsync = (i: number, req: Request, p: PromiseLike<unknown>): void => {
+      batch.pending(resMeta, i);
+      req.detach();
+      p.then(
+        (v) => settle(req, v),
+        (err) => fail(req, err),
+      );
+    };
+    const hooks: RuntimeHooks = {
+      sync: (i, _req, value) => batch.put(resMeta, i, encodeResult(value)),
+      async: goAsync,
+      maybe: (i, req, value) => {
+        if (isThenable(value)) goAsync(i, req, value);
+        else batch.put(resMeta, i, encodeResult(value));
+      },
+      unknown: (_i, _req, route) => {
+        throw new Error(`catzilla: route id ${route} is not in the dispatch module`);
+      },
+    };
+    const dispatch = this.mod.createDispatch(hooks, bindHandlers(routes));
+
+    const onBatch = (n: number, bodies: (Buffer | undefined)[] | undefined) => {
+      batch.reset();
+      for (let i = 0; i < n; i++) {
+        const base = i * REQ_STRIDE;
+        const route = reqMeta[base + REQ_ROUTE];
+        const req = new Request(reqData, reqMeta, base, bodies === undefined ? undefined : bodies[i], names[route]);
+        try {
+          dispatch(route, req, i);
+        } catch (err) {
+          logHandlerError(req, err);
+          // A thenable may have settled before throwing; its answer is already on its way.
+          if (req.done) batch.pending(resMeta, i);
+          else {
+            req.done = true;
+            batch.put(resMeta, i, encodeError(err));
+          }
+        }
+      }
+      return batch.large;
+    };
+
+    handle = native.createServer({
+      table: this.tablePath,
+      fingerprint: this.mod.fingerprint,
+      dispatch: onBatch,
+      reqMeta,
+      reqData,
+      resMeta,
+      resData,
+      asyncData,
+      limits: {
+        maxHeaderBytes,
+        maxUrlBytes: options.maxUrlBytes,
+        maxHeaderCount: options.maxHeaderCount,
+        maxBodyBytes: options.maxBodyBytes,
+        headersTimeoutMs: options.headersTimeoutMs,
+        keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+        maxConnections: options.maxConnections,
+        maxPipelined: options.maxPipelined,
+      },
+    });
+    this.host = options.host ?? "127.0.0.1";
+    try {
+      this.port = native.listen(handle, this.host, options.port ?? 8000, options.backlog ?? 511);
+    } catch (err) {
+      await new Promise<void>((resolve) => native.close(handle, 0, resolve));
+      throw err;
+    }
+    this.handle = handle;
+    this.closeGraceMs = options.closeGraceMs ?? 10_000;
+    return this;
+  }
+
+  private closeGraceMs = 10_000;
+
+  close(): Promise<void> {
+    const handle = this.handle;
+    if (handle === undefined) return Promise.resolve();
+    this.closing ??= new Promise<void>((resolve) => {
+      loadNative().close(handle, this.closeGraceMs, () => {
+        this.handle = undefined;
+        this.closing = undefined;
+        resolve();
+      });
+    });
+    return this.closing;
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    v !== null &&
+    (typeof v === "object" || typeof v === "function") &&
+    typeof (v as { then?: unknown }).then === "function"
+  );
+}
+
+function logHandlerError(req: Request, err: unknown): void {
+  // HttpError is an answer, not a failure; everything else is logged once, with the route.
+  if (err instanceof HttpError) return;
+  let where = "";
+  try {
+    where = `${req.method} ${req.path}`;
+  } catch {
+    where = "request";
+  }
+  console.error(`catzilla: handler for ${where} failed:`, err);
 }

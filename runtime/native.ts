@@ -1,0 +1,67 @@
+/** Loads the native addon (build/Release/catzilla.node) once. */
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Opaque handle of a native server. */
+export type NativeHandle = { readonly __catzillaServer: unique symbol };
+
+export interface NativeLimits {
+  maxHeaderBytes?: number;
+  maxUrlBytes?: number;
+  maxHeaderCount?: number;
+  maxBodyBytes?: number;
+  headersTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  maxConnections?: number;
+  maxPipelined?: number;
+}
+
+export interface NativeBinding {
+  createServer(opts: {
+    table: string;
+    fingerprint: string;
+    dispatch: (n: number, bodies: (Buffer | undefined)[] | undefined) => (Uint8Array | undefined)[] | undefined;
+    reqMeta: Int32Array;
+    reqData: Buffer;
+    resMeta: Int32Array;
+    resData: Buffer;
+    asyncData: Buffer;
+    limits: NativeLimits;
+  }): NativeHandle;
+  listen(handle: NativeHandle, host: string, port: number, backlog: number): number;
+  respond(
+    handle: NativeHandle,
+    ctx: number,
+    gen: number,
+    status: number,
+    flags: number,
+    headLen: number,
+    bodyLen: number,
+    large?: Uint8Array,
+  ): boolean;
+  close(handle: NativeHandle, graceMs: number, callback: () => void): void;
+  stats(handle: NativeHandle): { connections: number; inflight: number };
+}
+
+let binding: NativeBinding | undefined;
+
+/** The package root: dist/runtime/native.js → ../.. */
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export function loadNative(): NativeBinding {
+  if (binding !== undefined) return binding;
+  const file =
+    process.env.CATZILLA_NATIVE ??
+    [join(packageRoot, "build", "Release", "catzilla.node"), join(packageRoot, "build", "Debug", "catzilla.node")].find(
+      existsSync,
+    );
+  if (file === undefined) {
+    throw new Error(
+      `catzilla: the native addon is not built (looked in ${join(packageRoot, "build")}); run \`npm run build:native\``,
+    );
+  }
+  binding = createRequire(import.meta.url)(file) as NativeBinding;
+  return binding;
+}

@@ -1,0 +1,206 @@
+/**
+ * Request: lazy views over the request arena the native server fills (docs/internals.md).
+ * Nothing is decoded until a handler reads it: a handler that only reads `params.id`
+ * costs one small object and one string slice.
+ */
+import {
+  METHOD_NAMES,
+  REQ_CTX,
+  REQ_GEN,
+  REQ_HDR_COUNT,
+  REQ_HDR_LEN,
+  REQ_HDR_OFF,
+  REQ_METHOD,
+  REQ_NPARAMS,
+  REQ_PARAMS,
+  REQ_PATH_LEN,
+  REQ_URL_LEN,
+  REQ_URL_OFF,
+} from "./abi.js";
+import { HttpError } from "./response.js";
+import type { CzRequest, RequestHeaders } from "./types.js";
+
+/** Buffer's fast, encoding-specific slicers (present on every Node Buffer). */
+interface FastBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class Request implements CzRequest {
+  /** Bytes the meta offsets point into: the shared arena until detach(), then a copy. */
+  private data: FastBuffer;
+  private meta: Int32Array;
+  private base: number;
+  private readonly body: Buffer | undefined;
+  private readonly names: readonly string[];
+  private cachedParams: Record<string, string> | undefined;
+  private cachedQuery: URLSearchParams | undefined;
+  private cachedHeaders: Headers | undefined;
+  /** Set once a response has been produced (guards against a thenable settling twice). */
+  done = false;
+
+  constructor(data: Buffer, meta: Int32Array, base: number, body: Buffer | undefined, names: readonly string[]) {
+    this.data = data as FastBuffer;
+    this.meta = meta;
+    this.base = base;
+    this.body = body;
+    this.names = names;
+  }
+
+  get ctx(): number {
+    return this.meta[this.base + REQ_CTX];
+  }
+  get gen(): number {
+    return this.meta[this.base + REQ_GEN];
+  }
+  get method(): string {
+    return METHOD_NAMES[this.meta[this.base + REQ_METHOD]];
+  }
+  get path(): string {
+    const off = this.meta[this.base + REQ_URL_OFF];
+    return this.data.latin1Slice(off, off + this.meta[this.base + REQ_PATH_LEN]);
+  }
+  get url(): string {
+    const off = this.meta[this.base + REQ_URL_OFF];
+    return this.data.latin1Slice(off, off + this.meta[this.base + REQ_URL_LEN]);
+  }
+
+  get params(): Record<string, string> {
+    if (this.cachedParams !== undefined) return this.cachedParams;
+    const m = this.meta;
+    const b = this.base;
+    const url = m[b + REQ_URL_OFF];
+    const n = m[b + REQ_NPARAMS];
+    const params: Record<string, string> = {};
+    for (let k = 0; k < n; k++) {
+      const start = url + m[b + REQ_PARAMS + 2 * k];
+      const raw = this.data.latin1Slice(start, start + m[b + REQ_PARAMS + 2 * k + 1]);
+      params[this.names[k]] = raw.includes("%") ? decodeParam(raw) : raw;
+    }
+    return (this.cachedParams = params);
+  }
+
+  get searchParams(): URLSearchParams {
+    if (this.cachedQuery !== undefined) return this.cachedQuery;
+    const m = this.meta;
+    const off = m[this.base + REQ_URL_OFF];
+    const pathLen = m[this.base + REQ_PATH_LEN];
+    const urlLen = m[this.base + REQ_URL_LEN];
+    const qs = pathLen < urlLen ? this.data.latin1Slice(off + pathLen + 1, off + urlLen) : "";
+    return (this.cachedQuery = new URLSearchParams(qs));
+  }
+
+  get query(): Record<string, string> {
+    return Object.fromEntries(this.searchParams);
+  }
+
+  get headers(): RequestHeaders {
+    if (this.cachedHeaders !== undefined) return this.cachedHeaders;
+    const m = this.meta;
+    const off = m[this.base + REQ_HDR_OFF];
+    if (off < 0) {
+      // The compiler decided this route never reads headers; reaching here means that
+      // analysis was wrong, which must be loud rather than an empty header set.
+      throw new Error("catzilla: this route's headers were not captured (compiler analysis); please report");
+    }
+    const block = this.data.latin1Slice(off, off + m[this.base + REQ_HDR_LEN]);
+    return (this.cachedHeaders = new Headers(block, m[this.base + REQ_HDR_COUNT]));
+  }
+
+  text(): Promise<string> {
+    const b = this.body ?? EMPTY;
+    return Promise.resolve((b as FastBuffer).utf8Slice(0, b.length));
+  }
+
+  json<T = unknown>(): Promise<T> {
+    const b = this.body ?? EMPTY;
+    try {
+      return Promise.resolve(JSON.parse((b as FastBuffer).utf8Slice(0, b.length)) as T);
+    } catch {
+      return Promise.reject(new HttpError(400, "Invalid JSON body"));
+    }
+  }
+
+  bytes(): Promise<Uint8Array> {
+    return Promise.resolve(this.body ?? new Uint8Array(0));
+  }
+
+  /**
+   * The arenas are reused by the next batch; a request still pending after its batch
+   * (an async handler) takes its own copy of its bytes and meta slots first.
+   */
+  detach(): void {
+    const m = this.meta;
+    const b = this.base;
+    const urlOff = m[b + REQ_URL_OFF];
+    const hdrOff = m[b + REQ_HDR_OFF];
+    const start = hdrOff >= 0 ? Math.min(urlOff, hdrOff) : urlOff;
+    const end = Math.max(urlOff + m[b + REQ_URL_LEN], hdrOff >= 0 ? hdrOff + m[b + REQ_HDR_LEN] : 0);
+    const meta = m.slice(b, b + REQ_PARAMS + 2 * m[b + REQ_NPARAMS]);
+    meta[REQ_URL_OFF] -= start;
+    if (hdrOff >= 0) meta[REQ_HDR_OFF] -= start;
+    this.data = Buffer.from(this.data.subarray(start, end)) as FastBuffer;
+    this.meta = meta;
+    this.base = 0;
+  }
+
+  toJSON(): object {
+    return { method: this.method, url: this.url, params: this.params };
+  }
+}
+
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // malformed escapes are passed through as received
+  }
+}
+
+/** Headers parsed from the `name\0value\0…` block; names are already lower case. */
+class Headers implements RequestHeaders {
+  private readonly list: string[];
+  constructor(block: string, count: number) {
+    this.list = count === 0 ? [] : block.split("\0", count * 2);
+  }
+  get(name: string): string | null {
+    const key = name.toLowerCase();
+    const l = this.list;
+    let found: string | null = null;
+    for (let i = 0; i < l.length; i += 2) {
+      if (l[i] === key) found = found === null ? l[i + 1] : `${found}, ${l[i + 1]}`;
+    }
+    return found;
+  }
+  has(name: string): boolean {
+    const key = name.toLowerCase();
+    for (let i = 0; i < this.list.length; i += 2) if (this.list[i] === key) return true;
+    return false;
+  }
+  forEach(fn: (value: string, name: string) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k);
+  }
+  *entries(): IterableIterator<[string, string]> {
+    const seen = new Set<string>();
+    for (let i = 0; i < this.list.length; i += 2) {
+      const k = this.list[i];
+      if (seen.has(k)) continue;
+      seen.add(k);
+      yield [k, this.get(k) as string];
+    }
+  }
+  *keys(): IterableIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+  *values(): IterableIterator<string> {
+    for (const [, v] of this.entries()) yield v;
+  }
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+  toJSON(): Record<string, string> {
+    return Object.fromEntries(this.entries());
+  }
+}

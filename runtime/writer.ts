@@ -1,0 +1,125 @@
+/**
+ * Turns what a handler returned into response bytes in the shared arenas
+ * (docs/internals.md, "JS → C"). The native server adds the status line, Date,
+ * Content-Length and Connection; this writes only extra header lines and the body.
+ */
+import {
+  RES_BODY_LEN,
+  RES_BODY_OFF,
+  RES_FLAGS,
+  RES_FLAG_LARGE,
+  RES_HEAD_LEN,
+  RES_HEAD_OFF,
+  RES_STATUS,
+  RES_STRIDE,
+  STATUS_PENDING,
+} from "./abi.js";
+import { CONTENT_TYPES, CzResponse, HttpError } from "./response.js";
+
+interface FastBuffer extends Buffer {
+  latin1Write(s: string, offset: number, length?: number): number;
+  utf8Write(s: string, offset: number, length?: number): number;
+}
+
+const HEAD_JSON = `Content-Type: ${CONTENT_TYPES.json}\r\n`;
+const HEAD_TEXT = `Content-Type: ${CONTENT_TYPES.text}\r\n`;
+const HEAD_BYTES = `Content-Type: ${CONTENT_TYPES.bytes}\r\n`;
+
+/** A response reduced to what crosses into C. */
+export interface Encoded {
+  status: number;
+  head: string;
+  body: string | Uint8Array;
+}
+
+/** Maps a handler's return value to status, header lines and body. Throws on values JSON cannot hold. */
+export function encodeResult(value: unknown): Encoded {
+  if (value instanceof CzResponse) return { status: value.status, head: value.head, body: value.body };
+  if (typeof value === "string") return { status: 200, head: HEAD_TEXT, body: value };
+  if (value === undefined) return { status: 204, head: "", body: "" };
+  if (value instanceof Uint8Array) return { status: 200, head: HEAD_BYTES, body: value };
+  if (value instanceof ArrayBuffer) return { status: 200, head: HEAD_BYTES, body: new Uint8Array(value) };
+  const json = JSON.stringify(value);
+  if (json === undefined) {
+    // Functions and symbols have no JSON form; saying so beats an empty 200.
+    throw new TypeError(`catzilla: a handler returned a ${typeof value}, which cannot be sent`);
+  }
+  return { status: 200, head: HEAD_JSON, body: json };
+}
+
+/** The response for a thrown error or rejected promise. */
+export function encodeError(err: unknown): Encoded {
+  if (err instanceof HttpError) {
+    const head = HEAD_JSON + (err.headers ? new CzResponse(err.status, "", null, err.headers).head : "");
+    return { status: err.status, head, body: JSON.stringify({ error: err.message }) };
+  }
+  return { status: 500, head: HEAD_JSON, body: '{"error":"Internal Server Error"}' };
+}
+
+/**
+ * Writes encoded responses into one arena: header lines, then body.
+ * A body that does not fit what is left goes out as its own Buffer (`large`).
+ */
+export class ArenaWriter {
+  private readonly data: FastBuffer;
+  private off = 0;
+  /** Per-request large bodies of the current batch, or undefined when none. */
+  large: (Uint8Array | undefined)[] | undefined;
+
+  constructor(data: Buffer) {
+    this.data = data as FastBuffer;
+  }
+
+  reset(): void {
+    this.off = 0;
+    this.large = undefined;
+  }
+
+  /** Writes `e` and records it in `meta` at slot `i`. */
+  put(meta: Int32Array, i: number, e: Encoded): void {
+    const b = i * RES_STRIDE;
+    const data = this.data;
+    const headOff = this.off;
+    let off = headOff;
+    const head = e.head;
+    if (head.length > data.length - off) {
+      // Header lines larger than the whole arena: nothing sensible fits; fail the request.
+      throw new RangeError("catzilla: response headers too large");
+    }
+    if (head.length !== 0) off += data.latin1Write(head, off);
+    meta[b + RES_STATUS] = e.status;
+    meta[b + RES_HEAD_OFF] = headOff;
+    meta[b + RES_HEAD_LEN] = off - headOff;
+    meta[b + RES_BODY_OFF] = off;
+    const body = e.body;
+    let flags = 0;
+    if (typeof body === "string") {
+      const room = data.length - off;
+      if (body.length * 3 <= room || Buffer.byteLength(body) <= room) {
+        const n = body.length === 0 ? 0 : data.utf8Write(body, off, room);
+        meta[b + RES_BODY_LEN] = n;
+        off += n;
+      } else {
+        flags = this.putLarge(meta, i, Buffer.from(body));
+      }
+    } else if (body.length <= data.length - off) {
+      data.set(body, off);
+      meta[b + RES_BODY_LEN] = body.length;
+      off += body.length;
+    } else {
+      flags = this.putLarge(meta, i, body);
+    }
+    meta[b + RES_FLAGS] = flags;
+    this.off = off;
+  }
+
+  pending(meta: Int32Array, i: number): void {
+    meta[i * RES_STRIDE + RES_STATUS] = STATUS_PENDING;
+  }
+
+  private putLarge(meta: Int32Array, i: number, body: Uint8Array): number {
+    (this.large ??= [])[i] = body;
+    meta[i * RES_STRIDE + RES_BODY_LEN] = body.length;
+    return RES_FLAG_LARGE;
+  }
+}
