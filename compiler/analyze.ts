@@ -1,0 +1,53 @@
+/**
+ * Pass 2: classify every handler (kind, via the type checker) and compute which request
+ * members it reads (flags). Kinds a later pass may refine (const, blocking) start from
+ * the verdict here: a const or blocking handler is first of all a sync one.
+ */
+import { diagAt } from "./diagnostics.js";
+import { classify } from "./classify.js";
+import type { AppProgram } from "./project.js";
+import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
+import { requestFlags } from "./usage.js";
+
+export interface Analysis {
+  routes: AnalyzedRoute[];
+  diagnostics: Diagnostic[];
+}
+
+export function analyze(app: AppProgram, registrations: Registration[]): Analysis {
+  const routes: AnalyzedRoute[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const reg of registrations) {
+    const c = classify(reg.handler, app.checker, app.promiseType);
+    if (!c.ok) {
+      diagnostics.push(
+        diagAt("CZ1003", `The handler must be a function; its type is '${c.type}' (${c.reason}).`, reg.handler),
+      );
+      continue;
+    }
+    if (c.kind === "maybe") {
+      diagnostics.push(
+        diagAt(
+          "CZ2001",
+          `Handler for ${reg.method ?? "?"} ${reg.path ?? "?"} may or may not return a promise: ${c.reason} ` +
+            `(type '${c.type}'). It runs on the checked path; give it a precise return type to make it sync or async.`,
+          reg.handler,
+        ),
+      );
+    }
+    routes.push({
+      method: reg.method,
+      path: reg.path,
+      segments: reg.segments,
+      params: reg.params,
+      kind: c.kind,
+      reason: c.reason,
+      type: c.type,
+      flags: requestFlags(reg.handler, app.checker),
+      call: reg.call,
+      pathSpan: reg.pathSpan,
+      handlerSpan: reg.handlerSpan,
+    });
+  }
+  return { routes, diagnostics };
+}

@@ -1,0 +1,206 @@
+/**
+ * Pass 1: find every route registration. A registration is a call
+ * `x.get|post|put|patch|delete|head|options(path, handler)` or `x.route(method, path, handler)`
+ * whose method the type checker resolves to the `Catzilla` class of the package named
+ * "catzilla" (so subclasses and chained calls count; look-alikes do not).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ts } from "ts-morph";
+import { METHODS } from "../runtime/app.js";
+import { diagAt, spanOf } from "./diagnostics.js";
+import type { AppProgram } from "./project.js";
+import { parsePath } from "./routepath.js";
+import type { Diagnostic, Registration } from "./types.js";
+
+const VERBS: Record<string, string> = {
+  get: "GET",
+  post: "POST",
+  put: "PUT",
+  patch: "PATCH",
+  delete: "DELETE",
+  head: "HEAD",
+  options: "OPTIONS",
+};
+const METHOD_NAMES = new Set([...Object.keys(VERBS), "route"]);
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
+
+export interface Discovery {
+  registrations: Registration[];
+  diagnostics: Diagnostic[];
+}
+
+export function discover(app: AppProgram): Discovery {
+  const { checker } = app;
+  const registrations: Registration[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const isCatzilla = catzillaMethodTest(checker);
+
+  for (const sf of app.appFiles) {
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+        const callee = node.expression;
+        if (METHOD_NAMES.has(callee.name.text) && isCatzilla(callee.name) && !insideCatzilla(callee, checker)) {
+          const reg = readCall(node, callee.name.text, checker, diagnostics);
+          if (reg) registrations.push(reg);
+        }
+      } else if (ts.isPropertyAccessExpression(node) && METHOD_NAMES.has(node.name.text)) {
+        const called = ts.isCallExpression(node.parent) && node.parent.expression === node;
+        if (!called && isCatzilla(node.name)) diagnostics.push(unfollowed(node));
+      } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
+        if (METHOD_NAMES.has(node.argumentExpression.text) && isCatzilla(node.argumentExpression)) {
+          diagnostics.push(unfollowed(node));
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return { registrations, diagnostics };
+}
+
+function unfollowed(node: ts.Node): Diagnostic {
+  return diagAt(
+    "CZ2002",
+    "A Catzilla route method is used here other than as a direct call `app.get(path, handler)`; " +
+      "routes registered this way are not compiled and fail when the server starts.",
+    node,
+  );
+}
+
+function readCall(
+  call: ts.CallExpression,
+  name: string,
+  checker: ts.TypeChecker,
+  out: Diagnostic[],
+): Registration | null {
+  const args = call.arguments;
+  const isRoute = name === "route";
+  const want = isRoute ? 3 : 2;
+  if (args.some(ts.isSpreadElement)) {
+    out.push(diagAt("CZ1002", "Route arguments must be written out, not spread.", call));
+    return null;
+  }
+  if (args.length < want) return null; // TypeScript reports the missing argument (CZ1006)
+  const [methodArg, pathArg, handler] = isRoute ? args : [call.expression, args[0], args[1]];
+
+  let method: string | null = VERBS[name] ?? null;
+  if (isRoute) {
+    const text = staticString(methodArg, checker);
+    if (text === null) {
+      out.push(diagAt("CZ1002", "The method of `route(method, path, handler)` must be a string literal or a const initialised with one.", methodArg));
+      method = null;
+    } else if (!KNOWN_METHODS.has(text.toUpperCase())) {
+      out.push(diagAt("CZ1004", `Unknown HTTP method ${JSON.stringify(text)}; llhttp accepts ${METHODS.join(", ")}.`, methodArg));
+      method = null;
+    } else {
+      method = text.toUpperCase();
+    }
+  }
+
+  let path: string | null = staticString(pathArg, checker);
+  let segments: Registration["segments"] = [];
+  let params: string[] = [];
+  if (path === null) {
+    out.push(diagAt("CZ1002", "The route path must be a string literal, a template without substitutions, or a const initialised with one.", pathArg));
+  } else {
+    const parsed = parsePath(path);
+    if (parsed.ok) {
+      segments = parsed.segments;
+      params = parsed.params;
+    } else {
+      out.push(diagAt(parsed.code, parsed.message, pathArg));
+      path = null;
+    }
+  }
+  return {
+    method,
+    path,
+    segments,
+    params,
+    call: spanOf(call),
+    methodSpan: spanOf(methodArg),
+    pathSpan: spanOf(pathArg),
+    handlerSpan: spanOf(handler),
+    handler,
+  };
+}
+
+/** The value of a string literal, a no-substitution template, or a const (through imports) initialised with one. */
+export function staticString(expr: ts.Expression, checker: ts.TypeChecker, depth = 0): string | null {
+  const e = skipOuter(expr);
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
+  if (!ts.isIdentifier(e) || depth > 8) return null;
+  let sym = checker.getSymbolAtLocation(e);
+  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+  const decl = sym?.valueDeclaration;
+  if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !ts.isIdentifier(decl.name)) return null;
+  if (!(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return null;
+  return staticString(decl.initializer, checker, depth + 1);
+}
+
+export function skipOuter(e: ts.Expression): ts.Expression {
+  while (
+    ts.isParenthesizedExpression(e) ||
+    ts.isAsExpression(e) ||
+    ts.isSatisfiesExpression(e) ||
+    ts.isNonNullExpression(e) ||
+    ts.isTypeAssertionExpression(e)
+  ) {
+    e = e.expression;
+  }
+  return e;
+}
+
+/** Registrations made by the Catzilla class itself (`this.route(...)` inside get()) are not app routes. */
+function insideCatzilla(callee: ts.PropertyAccessExpression, checker: ts.TypeChecker): boolean {
+  if (callee.expression.kind !== ts.SyntaxKind.ThisKeyword) return false;
+  for (let n: ts.Node | undefined = callee; n; n = n.parent) {
+    if (ts.isClassDeclaration(n)) return n.name?.text === "Catzilla" && classIsCatzilla(n, checker);
+  }
+  return false;
+}
+
+function catzillaMethodTest(checker: ts.TypeChecker): (name: ts.Node) => boolean {
+  const cache = new Map<ts.Symbol, boolean>();
+  return (name) => {
+    const sym = checker.getSymbolAtLocation(name);
+    if (!sym) return false;
+    let hit = cache.get(sym);
+    if (hit === undefined) {
+      const decls = sym.declarations ?? [];
+      hit =
+        decls.length > 0 &&
+        decls.every((d) => ts.isMethodDeclaration(d) && ts.isClassDeclaration(d.parent) && classIsCatzilla(d.parent, checker));
+      cache.set(sym, hit);
+    }
+    return hit;
+  };
+}
+
+function classIsCatzilla(cls: ts.ClassDeclaration, _checker: ts.TypeChecker): boolean {
+  return cls.name?.text === "Catzilla" && packageNameOf(cls.getSourceFile().fileName) === "catzilla";
+}
+
+const pkgNameCache = new Map<string, string | null>();
+
+/** The `name` of the nearest package.json above `file`, or null. */
+export function packageNameOf(file: string): string | null {
+  const dir = path.dirname(file);
+  const cached = pkgNameCache.get(dir);
+  if (cached !== undefined) return cached;
+  let name: string | null = null;
+  const pj = path.join(dir, "package.json");
+  if (fs.existsSync(pj)) {
+    try {
+      const v = JSON.parse(fs.readFileSync(pj, "utf8")).name;
+      name = typeof v === "string" ? v : null;
+    } catch {
+      name = null;
+    }
+  } else if (path.dirname(dir) !== dir) {
+    name = packageNameOf(dir);
+  }
+  pkgNameCache.set(dir, name);
+  return name;
+}

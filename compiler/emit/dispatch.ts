@@ -1,0 +1,62 @@
+/**
+ * dispatch.js: the route list and `createDispatch(rt, handlers)`, a switch with one case
+ * per route, each calling the runtime hook of the route's kind. Consumed by
+ * runtime/server-impl.ts (DispatchModule).
+ */
+import type { Kind, Plan, PlannedRoute } from "../types.js";
+import { HEADER } from "./header.js";
+
+/** The statement each kind's case runs; `h` is the handler's local name. */
+const CALLS: Record<Kind, (h: string) => string> = {
+  sync: (h) => `return rt.sync(i, req, ${h}(req));`,
+  async: (h) => `return rt.async(i, req, ${h}(req));`,
+  maybe: (h) => `return rt.maybe(i, req, ${h}(req));`,
+  // A const route is answered in C; if JS is ever asked, the handler is a sync one.
+  const: (h) => `return rt.sync(i, req, ${h}(req));`,
+  blocking: (h) => `return rt.blocking(i, req, ${h});`,
+};
+
+export function emitDispatch(plan: Plan): string {
+  const routeList = plan.routes.map(
+    (r) =>
+      `  { id: ${r.id}, method: ${str(r.method)}, path: ${str(r.path)}, kind: ${str(r.kind)}, ` +
+      `params: [${r.params.map(str).join(", ")}], flags: ${r.flags}, source: ${str(r.source)} },`,
+  );
+  const locals = plan.routes.map((r) => `  const h${r.id} = handlers[${r.id}]; // ${line(r)}`);
+  const cases = plan.routes.flatMap((r) => [
+    `      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`,
+    `        ${CALLS[r.kind](`h${r.id}`)}`,
+  ]);
+  return [
+    `// ${HEADER}`,
+    `export const fingerprint = ${str(plan.fingerprint)};`,
+    "",
+    "export const routes = [",
+    ...routeList,
+    "];",
+    "",
+    "export function createDispatch(rt, handlers) {",
+    ...locals,
+    "  return function dispatch(route, req, i) {",
+    "    switch (route) {",
+    ...cases,
+    "      default:",
+    "        return rt.unknown(i, req, route);",
+    "    }",
+    "  };",
+    "}",
+    "",
+  ].join("\n");
+}
+
+function line(r: PlannedRoute): string {
+  return comment(`${r.method} ${r.path} — ${r.kind} — ${r.source}`);
+}
+
+function comment(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, "?");
+}
+
+function str(s: string): string {
+  return JSON.stringify(s);
+}

@@ -1,0 +1,21 @@
+/** routes.json: every route with its kind and handler location (2-space JSON, trailing newline). */
+import type { Plan } from "../types.js";
+
+export const ROUTES_JSON_VERSION = 1;
+
+export function emitRoutesJson(plan: Plan): string {
+  const doc = {
+    version: ROUTES_JSON_VERSION,
+    fingerprint: plan.fingerprint,
+    routes: plan.routes.map((r) => ({
+      id: r.id,
+      method: r.method,
+      path: r.path,
+      kind: r.kind,
+      params: r.params,
+      flags: r.flags,
+      handler: r.source,
+    })),
+  };
+  return JSON.stringify(doc, null, 2) + "\n";
+}

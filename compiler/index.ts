@@ -1,0 +1,150 @@
+/**
+ * `compile(options)`: the whole pipeline, returning plain data.
+ *
+ *   loadProgram → discover → (TypeScript errors) → analyze → plan → emit → cc → write
+ *
+ * Nothing is written unless every pass succeeded (warnings allowed).
+ */
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { analyze } from "./analyze.js";
+import { compileRoutes } from "./cc.js";
+import { diag, sortDiagnostics } from "./diagnostics.js";
+import { discover } from "./discover.js";
+import { emitApp, importSpecifier, importsServer } from "./emit/app.js";
+import { emitRoutesC, emitRoutesH } from "./emit/c.js";
+import { emitDispatch } from "./emit/dispatch.js";
+import { formatJs } from "./emit/format.js";
+import { emitRoutesJson } from "./emit/json.js";
+import { emitServerJs, SERVER_DTS } from "./emit/server.js";
+import { isEsmScope, writeFiles } from "./output.js";
+import { plan as planRoutes } from "./plan.js";
+import { loadProgram, typeErrors } from "./project.js";
+import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary } from "./types.js";
+
+export type * from "./types.js";
+export { formatDiagnostic, CODES } from "./diagnostics.js";
+
+export async function compile(options: CompileOptions): Promise<CompileResult> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const outDir = path.resolve(cwd, options.outDir);
+  const base = path.dirname(outDir);
+  const entries = options.entries.map((e) => path.resolve(cwd, e));
+  const tsconfig = options.tsconfig ? path.resolve(cwd, options.tsconfig) : undefined;
+  const timings: Record<string, number> = {};
+  const start = performance.now();
+  let mark = start;
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = round(now - mark);
+    mark = now;
+  };
+  const result = (diagnostics: Diagnostic[], extra: Partial<CompileResult> = {}): CompileResult => {
+    timings.total = round(performance.now() - start);
+    const sorted = sortDiagnostics(diagnostics);
+    return {
+      ok: !sorted.some((d) => d.severity === "error"),
+      routes: [],
+      diagnostics: sorted,
+      fingerprint: null,
+      timings,
+      files: [],
+      filesWritten: [],
+      ccSkipped: false,
+      ...extra,
+    };
+  };
+  const hasErrors = (list: Diagnostic[]) => list.some((d) => d.severity === "error");
+
+  const diagnostics: Diagnostic[] = [];
+  if (entries.length === 0) return result([diag("CZ1011", "No entry files given.")]);
+  const loaded = loadProgram(entries, outDir, tsconfig);
+  diagnostics.push(...loaded.diagnostics);
+  const app = loaded.app;
+  lap("program");
+  if (!app) return result(diagnostics);
+
+  const found = discover(app);
+  diagnostics.push(...found.diagnostics);
+  lap("discover");
+  diagnostics.push(...typeErrors(app));
+  lap("typecheck");
+  const analysis = analyze(app, found.registrations);
+  diagnostics.push(...analysis.diagnostics);
+  lap("analyze");
+  const textOf = (file: string) => app.program.getSourceFile(file)?.text ?? "";
+  const planned = planRoutes(analysis.routes, base, textOf);
+  diagnostics.push(...planned.diagnostics);
+  if (found.registrations.length === 0) {
+    const first = app.entryFiles[0];
+    const at = first ? { span: { file: first.fileName, line: 1, col: 1, start: 0, length: 0 }, text: first.text } : undefined;
+    diagnostics.push(
+      diag("CZ1007", "No routes found: no call like `app.get(path, handler)` on a Catzilla app from the 'catzilla' package in the program.", at),
+    );
+  }
+  lap("plan");
+  const routes = summaries(planned.plan);
+  if (hasErrors(diagnostics)) return result(diagnostics, { routes });
+
+  const plan = planned.plan;
+  const appOut = emitApp(app);
+  diagnostics.push(...appOut.diagnostics);
+  const entryImports = app.entryFiles
+    .filter((sf) => !importsServer(sf, app))
+    .map((sf) => appOut.jsOf.get(sf.fileName))
+    .filter((js): js is string => js !== undefined)
+    .map((js) => importSpecifier(outDir, js));
+  const routesC = emitRoutesC(plan);
+  const routesH = emitRoutesH(plan);
+  const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
+  const generated: OutFile[] = [
+    out("dispatch.js", await formatJs(emitDispatch(plan))),
+    out("server.js", await formatJs(emitServerJs(entryImports))),
+    out("server.d.ts", SERVER_DTS),
+    out("routes.c", routesC),
+    out("routes.h", routesH),
+    out("routes.json", emitRoutesJson(plan)),
+  ];
+  if (!isEsmScope(base)) generated.push(out("package.json", '{ "type": "module" }\n'));
+  lap("emit");
+
+  let ccSkipped = false;
+  if (options.cc !== false) {
+    const built = compileRoutes(routesC, routesH, outDir);
+    diagnostics.push(...built.diagnostics);
+    generated.push(...built.files);
+    ccSkipped = built.skipped;
+  }
+  lap("cc");
+  if (hasErrors(diagnostics)) return result(diagnostics, { routes });
+
+  const all = [...appOut.files, ...generated];
+  const filesWritten = options.write === false ? [] : writeFiles(all);
+  lap("write");
+  return result(diagnostics, {
+    routes,
+    fingerprint: plan.fingerprint,
+    files: all.map((f) => f.path),
+    filesWritten,
+    ccSkipped,
+  });
+}
+
+function summaries(plan: Plan): RouteSummary[] {
+  return plan.routes.map((r) => ({
+    id: r.id,
+    method: r.method,
+    path: r.path,
+    kind: r.kind,
+    params: r.params,
+    flags: r.flags,
+    source: r.source,
+    span: r.span,
+    reason: r.reason,
+    type: r.type,
+  }));
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,90 @@
+/**
+ * Pass 3: route ids (sorted by file, then position of the registration), conflict checks
+ * (duplicates CZ1001, shadowing CZ1010), the fingerprint, and the matching trie.
+ */
+import { createHash } from "node:crypto";
+import { METHODS } from "../runtime/app.js";
+import { codeFrame, diag, location, relPosix } from "./diagnostics.js";
+import { shapeOf } from "./routepath.js";
+import { buildTrie } from "./trie.js";
+import type { AnalyzedRoute, Diagnostic, Plan, PlannedRoute, Span } from "./types.js";
+
+/** Bumped when the generated files' contract changes (part of the fingerprint). */
+export const ROUTES_ABI_VERSION = 1;
+
+export function plan(
+  analyzed: AnalyzedRoute[],
+  base: string,
+  textOf: (file: string) => string,
+): { plan: Plan; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const at = (span: Span) => ({ span, text: textOf(span.file) });
+  const related = (span: Span, message: string) => ({ span, message, frame: codeFrame(textOf(span.file), span) });
+
+  const valid = analyzed
+    .filter((r): r is AnalyzedRoute & { method: string; path: string } => r.method !== null && r.path !== null)
+    .map((r) => ({ r, file: relPosix(base, r.call.file) }))
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.r.call.start - b.r.call.start))
+    .map((x) => x.r);
+
+  const byPath = new Map<string, AnalyzedRoute>();
+  const byShape = new Map<string, AnalyzedRoute>();
+  const kept: (AnalyzedRoute & { method: string; path: string })[] = [];
+  for (const r of valid) {
+    const key = `${r.method} ${r.path}`;
+    const first = byPath.get(key);
+    if (first) {
+      diagnostics.push(
+        diag(
+          "CZ1001",
+          `Duplicate route ${key}: it is already registered at ${location(first.pathSpan, base)}.`,
+          at(r.pathSpan),
+          [related(first.pathSpan, `${key} is first registered here.`)],
+        ),
+      );
+      continue;
+    }
+    byPath.set(key, r);
+    const shapeKey = `${r.method} ${shapeOf(r.segments)}`;
+    const twin = byShape.get(shapeKey);
+    if (twin) {
+      diagnostics.push(
+        diag(
+          "CZ1010",
+          `Route ${key} matches exactly the same requests as ${r.method} ${twin.path} ` +
+            `(${location(twin.pathSpan, base)}), differing only in parameter names; one of them could never run.`,
+          at(r.pathSpan),
+          [related(twin.pathSpan, `${r.method} ${twin.path} is registered here.`)],
+        ),
+      );
+      continue;
+    }
+    byShape.set(shapeKey, r);
+    kept.push(r);
+  }
+
+  const routes: PlannedRoute[] = kept.map((r, id) => ({
+    id,
+    method: r.method,
+    methodNum: (METHODS as readonly string[]).indexOf(r.method),
+    path: r.path,
+    segments: r.segments,
+    params: r.params,
+    kind: r.kind,
+    flags: r.flags,
+    source: location(r.handlerSpan, base),
+    span: r.handlerSpan,
+    reason: r.reason,
+    type: r.type,
+  }));
+  return { plan: { routes, trie: buildTrie(routes), fingerprint: fingerprintOf(routes) }, diagnostics };
+}
+
+/** Hash of what the native table and the dispatch module must agree on. */
+export function fingerprintOf(routes: PlannedRoute[]): string {
+  const canonical = JSON.stringify([
+    ROUTES_ABI_VERSION,
+    routes.map((r) => [r.id, r.method, r.path, r.kind, r.flags, r.params]),
+  ]);
+  return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
+}

@@ -1,0 +1,60 @@
+/**
+ * The matching trie: one node per distinct path prefix (segment by segment); a node has
+ * static children, at most one `:param` child (parameter names are per route), routes
+ * ending at it, and routes `<prefix>/*` ending at it. Node ids are preorder, children in
+ * a fixed order, so the generated C is deterministic.
+ */
+import type { PlannedRoute, TrieNode } from "./types.js";
+
+export function buildTrie(routes: PlannedRoute[]): TrieNode {
+  const root = node("", 0);
+  for (const r of routes) {
+    let n = root;
+    let done = false;
+    for (const seg of r.segments) {
+      if (seg.type === "wildcard") {
+        n.wildcard.push({ method: r.methodNum, route: r.id });
+        done = true;
+        break;
+      }
+      if (seg.type === "static") {
+        let child = n.statics.find((s) => s.text === seg.text)?.node;
+        if (!child) {
+          child = node(`${n.label}/${seg.text}`, n.nparams);
+          n.statics.push({ text: seg.text, node: child });
+        }
+        n = child;
+      } else {
+        n.param ??= node(`${n.label}/:${seg.name}`, n.nparams + 1);
+        n = n.param;
+      }
+    }
+    if (!done) n.terminal.push({ method: r.methodNum, route: r.id });
+  }
+  let next = 0;
+  const finish = (n: TrieNode): void => {
+    n.id = next++;
+    n.statics.sort((a, b) => a.text.length - b.text.length || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+    n.terminal.sort((a, b) => a.method - b.method);
+    n.wildcard.sort((a, b) => a.method - b.method);
+    for (const s of n.statics) finish(s.node);
+    if (n.param) finish(n.param);
+  };
+  finish(root);
+  return root;
+}
+
+function node(label: string, nparams: number): TrieNode {
+  return { id: -1, label, nparams, statics: [], param: null, terminal: [], wildcard: [] };
+}
+
+export function allNodes(root: TrieNode): TrieNode[] {
+  const out: TrieNode[] = [];
+  const walk = (n: TrieNode): void => {
+    out.push(n);
+    for (const s of n.statics) walk(s.node);
+    if (n.param) walk(n.param);
+  };
+  walk(root);
+  return out;
+}

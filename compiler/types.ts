@@ -1,0 +1,170 @@
+/**
+ * Plain data passed between the compiler's passes (discover → analyze → plan → emit → cc).
+ * Everything here is serialisable except the `ts.Node` handles that discover hands to
+ * analyze (the type checker needs them); nothing after analyze holds a node.
+ */
+import type { ts } from "ts-morph";
+
+/** Handler kinds, in the order of `enum cz_kind` in catzilla_routes.h. */
+export const KINDS = ["sync", "async", "maybe", "const", "blocking"] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** Request parts a handler reads (enum cz_route_flags). */
+export const FLAG_HEADERS = 1;
+export const FLAG_QUERY = 2;
+export const FLAG_BODY = 4;
+export const FLAG_ALL = FLAG_HEADERS | FLAG_QUERY | FLAG_BODY;
+
+/** A position in a source file: absolute path, 1-based line and column, 0-based offsets. */
+export interface Span {
+  file: string;
+  line: number;
+  col: number;
+  start: number;
+  length: number;
+}
+
+export type Severity = "error" | "warning";
+
+export interface RelatedInfo {
+  span: Span;
+  message: string;
+  frame: string;
+}
+
+export interface Diagnostic {
+  code: string;
+  severity: Severity;
+  message: string;
+  /** Absent only for diagnostics with no source position (rare: e.g. an unreadable entry). */
+  span?: Span;
+  /** Pre-rendered code frame (source line(s) + caret line), no file name. */
+  frame?: string;
+  related?: RelatedInfo[];
+}
+
+/** discover → analyze: one `app.get(...)`-style call, arguments already read when static. */
+export interface Registration {
+  /** Upper-case method, or null when it was not static or not valid (a diagnostic was reported). */
+  method: string | null;
+  /** The path when static and valid, else null (a diagnostic was reported). */
+  path: string | null;
+  segments: Segment[];
+  params: string[];
+  call: Span;
+  methodSpan: Span;
+  pathSpan: Span;
+  handlerSpan: Span;
+  handler: ts.Expression;
+}
+
+/** analyze → plan (method/path null: not static or invalid, already reported). */
+export interface AnalyzedRoute {
+  method: string | null;
+  path: string | null;
+  segments: Segment[];
+  params: string[];
+  kind: Kind;
+  /** Why this kind (for warnings, --explain style output and tests). */
+  reason: string;
+  /** The handler's type as the checker prints it. */
+  type: string;
+  flags: number;
+  call: Span;
+  pathSpan: Span;
+  handlerSpan: Span;
+}
+
+export type Segment =
+  | { type: "static"; text: string }
+  | { type: "param"; name: string }
+  | { type: "wildcard" };
+
+/** plan → emit: the final route, id = index in every generated table. */
+export interface PlannedRoute {
+  id: number;
+  method: string;
+  /** llhttp_method_t number. */
+  methodNum: number;
+  path: string;
+  segments: Segment[];
+  params: string[];
+  kind: Kind;
+  flags: number;
+  /** "app.ts:4:21": handler location relative to the out dir's parent, POSIX separators. */
+  source: string;
+  /** Absolute location of the handler expression. */
+  span: Span;
+  reason: string;
+  type: string;
+}
+
+export interface TrieNode {
+  /** Preorder index; the C function is `n<id>`. */
+  id: number;
+  /** "/users/:id" style label of the prefix this node stands for (for comments). */
+  label: string;
+  /** Number of params captured on the way to this node. */
+  nparams: number;
+  statics: { text: string; node: TrieNode }[];
+  param: TrieNode | null;
+  /** Routes ending exactly here: method number → route id (sorted by method). */
+  terminal: { method: number; route: number }[];
+  /** Routes `<prefix>/*` ending here. */
+  wildcard: { method: number; route: number }[];
+}
+
+export interface Plan {
+  routes: PlannedRoute[];
+  trie: TrieNode;
+  fingerprint: string;
+}
+
+/** A generated file, content in memory until every pass has succeeded. */
+export interface OutFile {
+  path: string;
+  content: string | Buffer;
+}
+
+export interface CompileOptions {
+  /** Entry modules (.ts). Relative paths are resolved against `cwd`. */
+  entries: string[];
+  /** Output directory, e.g. ".catzilla". */
+  outDir: string;
+  tsconfig?: string;
+  cwd?: string;
+  /** Write files (default true). With false, compile() only reports. */
+  write?: boolean;
+  /** Compile routes.c with cc (default true). */
+  cc?: boolean;
+}
+
+export interface RouteSummary {
+  id: number;
+  method: string;
+  path: string;
+  kind: Kind;
+  params: string[];
+  flags: number;
+  /** Relative to the out dir's parent, as in routes.json. */
+  source: string;
+  /** Absolute file, line, column of the handler. */
+  span: Span;
+  reason: string;
+  type: string;
+}
+
+export interface CompileResult {
+  ok: boolean;
+  routes: RouteSummary[];
+  diagnostics: Diagnostic[];
+  fingerprint: string | null;
+  /** Milliseconds per pass and in total. */
+  timings: Record<string, number>;
+  /** Absolute paths of every generated file (empty on error). */
+  files: string[];
+  /** The subset whose content changed and was written (empty with write: false). */
+  filesWritten: string[];
+  /** True when routes.so was up to date and cc was not run. */
+  ccSkipped: boolean;
+}
