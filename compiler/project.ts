@@ -49,7 +49,7 @@ export function loadProgram(
 
   const project = tsconfig
     ? new Project({ tsConfigFilePath: tsconfig, compilerOptions: { noEmit: false, emitDeclarationOnly: false } })
-    : new Project({ compilerOptions: DEFAULT_COMPILER_OPTIONS });
+    : new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, types: visibleTypes(entries) } });
   if (tsconfig) {
     for (const d of project.getConfigFileParsingDiagnostics()) {
       const msg = ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, "\n");
@@ -77,6 +77,26 @@ export function loadProgram(
     app: { project, program, checker, appFiles, entryFiles, serverDts: serverDts.split(path.sep).join("/"), promiseType },
     diagnostics,
   };
+}
+
+/**
+ * TypeScript 6 no longer includes every visible `@types/*` package by default; without a
+ * tsconfig we keep the classic behaviour (e.g. `process` typechecks when @types/node is installed).
+ */
+export function visibleTypes(entries: string[]): string[] {
+  const names = new Set<string>();
+  for (const e of entries) {
+    for (let d = path.dirname(e); ; d = path.dirname(d)) {
+      const dir = path.join(d, "node_modules", "@types");
+      if (fs.existsSync(dir)) {
+        for (const n of fs.readdirSync(dir)) {
+          if (!n.startsWith(".") && fs.existsSync(path.join(dir, n, "package.json"))) names.add(n);
+        }
+      }
+      if (path.dirname(d) === d) break;
+    }
+  }
+  return [...names].sort();
 }
 
 function isAppFile(sf: ts.SourceFile): boolean {
