@@ -34,13 +34,13 @@ export function discover(app: AppProgram): Discovery {
   const { checker } = app;
   const registrations: Registration[] = [];
   const diagnostics: Diagnostic[] = [];
-  const isCatzilla = catzillaMethodTest(checker);
+  const isCatzilla = catzillaMethodTest(checker, catzillaClasses(app));
 
   for (const sf of app.appFiles) {
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
         const callee = node.expression;
-        if (METHOD_NAMES.has(callee.name.text) && isCatzilla(callee.name) && !insideCatzilla(callee, checker)) {
+        if (METHOD_NAMES.has(callee.name.text) && isCatzilla(callee.name) && !insideCatzilla(callee)) {
           const reg = readCall(node, callee.name.text, checker, diagnostics);
           if (reg) registrations.push(reg);
         }
@@ -153,15 +153,41 @@ export function skipOuter(e: ts.Expression): ts.Expression {
 }
 
 /** Registrations made by the Catzilla class itself (`this.route(...)` inside get()) are not app routes. */
-function insideCatzilla(callee: ts.PropertyAccessExpression, checker: ts.TypeChecker): boolean {
+function insideCatzilla(callee: ts.PropertyAccessExpression): boolean {
   if (callee.expression.kind !== ts.SyntaxKind.ThisKeyword) return false;
   for (let n: ts.Node | undefined = callee; n; n = n.parent) {
-    if (ts.isClassDeclaration(n)) return n.name?.text === "Catzilla" && classIsCatzilla(n, checker);
+    if (ts.isClassDeclaration(n)) return n.name?.text === "Catzilla";
   }
   return false;
 }
 
-function catzillaMethodTest(checker: ts.TypeChecker): (name: ts.Node) => boolean {
+/**
+ * The `Catzilla` class declarations the app can reach through the module "catzilla"
+ * (every import or re-export of it in the app's files), kept only when the declaring file
+ * belongs to a package named "catzilla". A class merely named Catzilla is not one.
+ */
+function catzillaClasses(app: AppProgram): Set<ts.ClassDeclaration> {
+  const { checker } = app;
+  const found = new Set<ts.ClassDeclaration>();
+  const seenModules = new Set<ts.Symbol>();
+  for (const sf of app.appFiles) {
+    for (const st of sf.statements) {
+      const spec = ts.isImportDeclaration(st) || ts.isExportDeclaration(st) ? st.moduleSpecifier : undefined;
+      if (!spec || !ts.isStringLiteral(spec) || spec.text !== "catzilla") continue;
+      const mod = checker.getSymbolAtLocation(spec);
+      if (!mod || seenModules.has(mod)) continue;
+      seenModules.add(mod);
+      let sym = checker.getExportsOfModule(mod).find((e) => e.name === "Catzilla");
+      if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+      for (const d of sym?.declarations ?? []) {
+        if (ts.isClassDeclaration(d) && packageNameOf(d.getSourceFile().fileName) === "catzilla") found.add(d);
+      }
+    }
+  }
+  return found;
+}
+
+function catzillaMethodTest(checker: ts.TypeChecker, classes: Set<ts.ClassDeclaration>): (name: ts.Node) => boolean {
   const cache = new Map<ts.Symbol, boolean>();
   return (name) => {
     const sym = checker.getSymbolAtLocation(name);
@@ -171,15 +197,11 @@ function catzillaMethodTest(checker: ts.TypeChecker): (name: ts.Node) => boolean
       const decls = sym.declarations ?? [];
       hit =
         decls.length > 0 &&
-        decls.every((d) => ts.isMethodDeclaration(d) && ts.isClassDeclaration(d.parent) && classIsCatzilla(d.parent, checker));
+        decls.every((d) => ts.isMethodDeclaration(d) && ts.isClassDeclaration(d.parent) && classes.has(d.parent));
       cache.set(sym, hit);
     }
     return hit;
   };
-}
-
-function classIsCatzilla(cls: ts.ClassDeclaration, _checker: ts.TypeChecker): boolean {
-  return cls.name?.text === "Catzilla" && packageNameOf(cls.getSourceFile().fileName) === "catzilla";
 }
 
 const pkgNameCache = new Map<string, string | null>();

@@ -1,5 +1,5 @@
 /**
- * Pass 3: route ids (sorted by file, then position of the registration), conflict checks
+ * Pass 3: route ids (sorted by file, then position of the registration's path argument), conflict checks
  * (duplicates CZ1001, shadowing CZ1010), the fingerprint, and the matching trie.
  */
 import { createHash } from "node:crypto";
@@ -23,8 +23,8 @@ export function plan(
 
   const valid = analyzed
     .filter((r): r is AnalyzedRoute & { method: string; path: string } => r.method !== null && r.path !== null)
-    .map((r) => ({ r, file: relPosix(base, r.call.file) }))
-    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.r.call.start - b.r.call.start))
+    .map((r) => ({ r, file: relPosix(base, r.pathSpan.file) }))
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.r.pathSpan.start - b.r.pathSpan.start))
     .map((x) => x.r);
 
   const byPath = new Map<string, AnalyzedRoute>();
