@@ -1,0 +1,191 @@
+/**
+ * The generated match(): compile a fixture app with the real compiler, load its routes.so
+ * with dlopen from a small C harness (test/compiler/match_harness.c) and check what it
+ * answers for many paths: priorities, backtracking, 405 allow masks, HEAD fallback,
+ * params offsets, trailing slashes and empty segments.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compile } from "../../compiler/index.js";
+import { METHODS } from "../../runtime/app.js";
+import { copyFixture, readRoutesJson, ROOT, tmpDir, type RoutesJson } from "./helpers.js";
+
+type Expect = string | { status: 404 } | { status: 405; allow: string[] };
+type Case = [method: string, path: string, expected: Expect, params?: Record<string, string>];
+
+interface Answer {
+  route: string | null;
+  allow: string[];
+  params: Record<string, string>;
+}
+
+let harness: string;
+
+function buildHarness(): string {
+  const dir = tmpDir("harness");
+  const exe = path.join(dir, "match_harness");
+  execFileSync("cc", [
+    "-Wall", "-Wextra", "-Werror", "-O2",
+    "-I", path.join(ROOT, "native", "include"),
+    "-o", exe, path.join(ROOT, "test", "compiler", "match_harness.c"), "-ldl",
+  ]);
+  return exe;
+}
+
+async function compileFixture(name: string): Promise<{ out: string; json: RoutesJson }> {
+  const dir = copyFixture(name);
+  const result = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
+  expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  const out = path.join(dir, ".catzilla");
+  return { out, json: readRoutesJson(out) };
+}
+
+/** Runs every query through the harness in one process. */
+function matchAll(out: string, json: RoutesJson, queries: [string, string][]): { header: string[]; answers: Answer[] } {
+  const input = queries.map(([m, p]) => `${METHODS.indexOf(m as (typeof METHODS)[number])} ${p}\n`).join("");
+  const run = spawnSync(harness, [path.join(out, "routes.so")], { input, encoding: "utf8", maxBuffer: 1 << 26 });
+  expect(run.status, run.stderr).toBe(0);
+  const lines = run.stdout.trimEnd().split("\n");
+  const header = lines.filter((l) => !l.startsWith("match "));
+  const answers = lines
+    .filter((l) => l.startsWith("match "))
+    .map((l, i) => {
+      const [, id, allowHex, , ...pairs] = l.split(" ");
+      const allowBits = BigInt("0x" + allowHex);
+      const allow = METHODS.filter((_, n) => (allowBits >> BigInt(n)) & 1n);
+      const route = Number(id) >= 0 ? json.routes[Number(id)] : undefined;
+      const params: Record<string, string> = {};
+      pairs.forEach((pair, k) => {
+        const [off, len] = pair.split(":").map(Number);
+        params[route ? route.params[k] : String(k)] = queries[i][1].slice(off, off + len);
+      });
+      return { route: route ? `${route.method} ${route.path}` : null, allow: [...allow], params };
+    });
+  expect(answers).toHaveLength(queries.length);
+  return { header, answers };
+}
+
+function check(cases: Case[], answers: () => Answer[]): void {
+  cases.forEach(([method, p, expected, params], i) => {
+    const label = `${method} ${p.length > 60 ? p.slice(0, 60) + "…" : JSON.stringify(p)}`;
+    it(`${label} → ${typeof expected === "string" ? expected : expected.status}`, () => {
+      const a = answers()[i];
+      if (typeof expected === "string") {
+        expect(a.route).toBe(expected);
+        expect(a.allow).toEqual([]);
+        expect(a.params).toEqual(params ?? {});
+      } else {
+        expect(a.route).toBeNull();
+        expect(a.params).toEqual({});
+        expect(a.allow.sort()).toEqual(expected.status === 405 ? [...expected.allow].sort() : []);
+      }
+    });
+  });
+}
+
+const NF = { status: 404 } as const;
+const na = (...allow: string[]) => ({ status: 405 as const, allow });
+const deep = Array.from({ length: 15 }, (_, i) => String(i + 1));
+const deepParams = Object.fromEntries("abcdefghijklmno".split("").map((n, i) => [n, deep[i]]));
+
+const ROUTING: Case[] = [
+  ["GET", "/", "GET /"],
+  ["GET", "/users", "GET /users"],
+  ["GET", "/users/", "GET /users/"],
+  ["GET", "/users/me", "GET /users/me"],
+  ["GET", "/users/42", "GET /users/:id", { id: "42" }],
+  ["GET", "/users/a%20b", "GET /users/:id", { id: "a%20b" }],
+  ["POST", "/users/me", "POST /users/:id", { id: "me" }],
+  ["GET", "/users/42/posts/7", "GET /users/:id/posts/:post", { id: "42", post: "7" }],
+  ["GET", "/users/42/posts/7/", NF],
+  ["GET", "/users/42/posts", NF],
+  ["GET", "/users/42/files/a/b/c.txt", "GET /users/:id/files/*", { id: "42", "*": "a/b/c.txt" }],
+  ["GET", "/users/42/files/", "GET /users/:id/files/*", { id: "42", "*": "" }],
+  ["GET", "/users/42/files", NF],
+  ["GET", "/users//posts/7", NF],
+  ["GET", "/users//", NF],
+  ["GET", "/files/special", "GET /files/special"],
+  ["GET", "/files/special/x", "GET /files/*", { "*": "special/x" }],
+  ["GET", "/files/", "GET /files/*", { "*": "" }],
+  ["GET", "/files//x", "GET /files/*", { "*": "/x" }],
+  ["GET", "/files", NF],
+  ["GET", "/a/b/d", "GET /a/b/d"],
+  ["GET", "/a/b/c", "GET /a/:x/c", { x: "b" }],
+  ["GET", "/a/z/c", "GET /a/:x/c", { x: "z" }],
+  ["GET", "/a/b/e", NF],
+  ["GET", "/a//c", NF],
+  ["DELETE", "/users/42", na("GET", "HEAD", "POST")],
+  ["PUT", "/m/me", na("GET", "HEAD", "POST")],
+  ["POST", "/m/me", "POST /m/:id", { id: "me" }],
+  ["GET", "/m/other", na("POST")],
+  ["PUT", "/x/me", na("DELETE", "GET", "HEAD", "POST")],
+  ["DELETE", "/x/me/deeper", "DELETE /x/*", { "*": "me/deeper" }],
+  ["HEAD", "/users/42", "GET /users/:id", { id: "42" }],
+  ["HEAD", "/", "GET /"],
+  ["HEAD", "/hd/x", "HEAD /hd/:y", { y: "x" }],
+  ["GET", "/hd/x", "GET /hd/x"],
+  ["GET", "/hd/zz", na("HEAD")],
+  ["GET", "/only-head", na("HEAD")],
+  ["HEAD", "/only-head", "HEAD /only-head"],
+  ["HEAD", "/only-put", na("PUT")],
+  ["PROPFIND", "/dav/file.txt", "PROPFIND /dav/:res", { res: "file.txt" }],
+  ["GET", "/dav/file.txt", na("PROPFIND")],
+  ["GET", `/deep/${deep.join("/")}/rest/of`, "GET /deep/:a/:b/:c/:d/:e/:f/:g/:h/:i/:j/:k/:l/:m/:n/:o/*", { ...deepParams, "*": "rest/of" }],
+  ["GET", `/deep/${deep.slice(0, 14).join("/")}`, NF],
+  ["GET", "/same/len/abc", "GET /same/len/abc"],
+  ["GET", "/same/len/abd", "GET /same/len/abd"],
+  ["GET", "/same/len/ab", "GET /same/len/ab"],
+  ["GET", "/same/len/abe", NF],
+  ["GET", "/same/len/a", NF],
+  ["GET", "/nothing", NF],
+  ["GET", "/USERS", NF],
+  ["GET", "users", NF],
+  ["GET", "", NF],
+  ["GET", "/files/" + "a".repeat(65000), "GET /files/*", { "*": "a".repeat(65000) }],
+  ["GET", "/files/" + "a".repeat(70000), NF],
+];
+
+const ROOTED: Case[] = [
+  ["GET", "/", "GET /"],
+  ["HEAD", "/", "GET /"],
+  ["GET", "/static", "GET /static"],
+  ["GET", "/other", "GET /*", { "*": "other" }],
+  ["GET", "/static/x", "GET /*", { "*": "static/x" }],
+  ["GET", "/static/", "GET /*", { "*": "static/" }],
+  ["POST", "/static", "POST /:name", { name: "static" }],
+  ["PUT", "/static", na("GET", "HEAD", "POST")],
+  ["POST", "/", na("GET", "HEAD")],
+  ["POST", "/a/b", na("GET", "HEAD")],
+];
+
+describe("generated match()", () => {
+  let routing: Answer[] = [];
+  let rooted: Answer[] = [];
+  let header: string[] = [];
+  let json: RoutesJson;
+
+  beforeAll(async () => {
+    harness = buildHarness();
+    const a = await compileFixture("routing");
+    json = a.json;
+    const ra = matchAll(a.out, a.json, ROUTING.map(([m, p]) => [m, p]));
+    routing = ra.answers;
+    header = ra.header;
+    const b = await compileFixture("routing-root");
+    rooted = matchAll(b.out, b.json, ROOTED.map(([m, p]) => [m, p])).answers;
+  }, 120_000);
+
+  it("exports a table matching routes.json (ABI version, fingerprint, methods, kinds, patterns)", () => {
+    expect(header[0]).toBe(`table abi=1 nroutes=${json.routes.length} fingerprint=${json.fingerprint}`);
+    json.routes.forEach((r, i) => {
+      const method = METHODS.indexOf(r.method as (typeof METHODS)[number]);
+      expect(header[i + 1]).toBe(
+        `route ${i} method=${method} kind=${["sync", "async", "maybe"].indexOf(r.kind)} flags=${r.flags} body_limit=0 pattern=${r.path} const=null`,
+      );
+    });
+  });
+
+  describe("routing fixture", () => check(ROUTING, () => routing));
+  describe("catch-all next to the root", () => check(ROOTED, () => rooted));
+});
