@@ -1,0 +1,487 @@
+/*
+ * binding.cc: node-addon-api glue, the only file that knows N-API. The C core
+ * (cz_server.h) sees this file only through its hooks struct.
+ *
+ * JS API (docs/internals.md, "The addon's JS API"):
+ *
+ *   createServer(opts) -> handle (an External)
+ *     opts = { table: string,          // path to the app's routes.so
+ *              fingerprint: string,    // must equal the table's fingerprint
+ *              dispatch: (n: number, bodies: (Buffer|undefined)[] | undefined)
+ *                          => (Buffer|undefined)[] | undefined,
+ *              reqMeta: Int32Array, reqData: Buffer, resMeta: Int32Array,
+ *              resData: Buffer, asyncData: Buffer,
+ *              limits?: { maxHeaderBytes?, maxUrlBytes?, maxHeaderCount?, maxBodyBytes?,
+ *                         headersTimeoutMs?, keepAliveTimeoutMs?, maxConnections?,
+ *                         maxPipelined? } }
+ *     Throws Error for a missing/foreign/stale table ("recompile the app"), TypeError for
+ *     bad options.
+ *   listen(handle, host: string, port: number, backlog: number) -> bound port (number)
+ *     Throws Error "EADDRINUSE: address already in use" etc. (err.code = "EADDRINUSE").
+ *   respond(handle, ctx, gen, status, flags, headLen, bodyLen, large?: Buffer) -> boolean
+ *     Head at asyncData[0, headLen), body at asyncData[headLen, headLen + bodyLen) or
+ *     large[0, bodyLen). false when (ctx, gen) is stale or the server is closed.
+ *   close(handle, graceMs: number, callback: () => void) -> boolean
+ *     false (and callback never called) when already closing or closed.
+ *   stats(handle) -> { connections: number, inflight: number }
+ *   constants -> { BATCH_MAX, REQ_STRIDE, RES_STRIDE, ROUTES_ABI_VERSION }
+ */
+#include <napi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+extern "C" {
+#include "catzilla_routes.h"
+#include "cz_server.h"
+}
+
+namespace {
+
+const napi_type_tag kServerTag = {0x6361747a696c6c61ULL, 0x736572766572a001ULL};
+
+struct Server {
+  napi_env env = nullptr;
+  cz_server_t* srv = nullptr;
+  Napi::FunctionReference dispatch;
+  Napi::FunctionReference close_cb;
+  Napi::ObjectReference arenas[5];
+  Napi::ObjectReference resource;
+  Napi::AsyncContext* actx = nullptr;
+  Napi::Reference<Napi::External<Server>> self;
+  napi_async_cleanup_hook_handle cleanup = nullptr;
+  int32_t* req_meta = nullptr;
+  size_t req_meta_len = 0;
+  char* async_data = nullptr;
+  size_t async_len = 0;
+  bool closing = false;
+  bool dead = false;
+  bool teardown = false; /* the environment is going away: no more JS */
+};
+
+void Log(void*, const char* msg) {
+  std::fprintf(stderr, "catzilla: %s\n", msg);
+}
+
+/* ---- hooks ------------------------------------------------------------------------- */
+
+struct LargeLookup {
+  Napi::Env env;
+  Napi::Array arr;
+  bool has;
+};
+
+int GetLarge(void* ud, unsigned i, const char** base, size_t* len) {
+  LargeLookup* l = static_cast<LargeLookup*>(ud);
+  if (!l->has)
+    return 0;
+  Napi::Value v = l->arr.Get(i);
+  if (l->env.IsExceptionPending()) {
+    l->env.GetAndClearPendingException();
+    return 0;
+  }
+  if (!v.IsTypedArray() && !v.IsBuffer())
+    return 0;
+  Napi::Uint8Array u = v.As<Napi::Uint8Array>();
+  if (u.TypedArrayType() != napi_uint8_array)
+    return 0;
+  *base = reinterpret_cast<const char*>(u.Data());
+  *len = u.ByteLength();
+  return 1;
+}
+
+void OnDispatch(cz_server_t* srv, void* data, unsigned n, int has_bodies) {
+  Server* s = static_cast<Server*>(data);
+  Napi::Env env(s->env);
+  Napi::HandleScope hs(env);
+  /* The scope makes the call look like any libuv callback into JS: when it closes,
+   * nextTicks and promise jobs run, i.e. async handlers make progress. Sync results
+   * are read (cz_server_batch_done) before that. */
+  Napi::CallbackScope scope(env, *s->actx);
+
+  Napi::Value bodies = env.Undefined();
+  if (has_bodies) {
+    Napi::Array arr = Napi::Array::New(env, n);
+    for (unsigned i = 0; i < n; i++) {
+      if (!(s->req_meta[(size_t)i * CZ_REQ_STRIDE + CZ_REQ_FLAGS] & CZ_REQF_BODY))
+        continue;
+      char* base = nullptr;
+      size_t len = 0;
+      if (!cz_server_batch_body(srv, i, &base, &len))
+        continue;
+      Napi::Buffer<char> b = base ? Napi::Buffer<char>::Copy(env, base, len)
+                                  : Napi::Buffer<char>::New(env, 0);
+      std::free(base);
+      arr.Set(i, b);
+    }
+    bodies = arr;
+  }
+
+  Napi::Value r = s->dispatch.Value().Call(env.Undefined(), {Napi::Number::New(env, n), bodies});
+  int threw = 0;
+  if (env.IsExceptionPending()) {
+    Napi::Error e = env.GetAndClearPendingException();
+    std::string msg = e.Message();
+    std::fprintf(stderr, "catzilla: dispatch threw (%u requests answered 500): %s\n", n,
+                 msg.c_str());
+    threw = 1;
+  }
+  LargeLookup l{env, Napi::Array(), false};
+  if (!threw && !r.IsEmpty() && r.IsArray()) {
+    l.arr = r.As<Napi::Array>();
+    l.has = true;
+  }
+  cz_server_batch_done(srv, threw, GetLarge, &l);
+}
+
+void ReleaseJs(Server* s) {
+  s->dispatch.Reset();
+  s->close_cb.Reset();
+  for (auto& a : s->arenas)
+    a.Reset();
+  s->resource.Reset();
+  delete s->actx;
+  s->actx = nullptr;
+  s->req_meta = nullptr;
+  s->async_data = nullptr;
+  if (!s->self.IsEmpty())
+    s->self.Reset(); /* the External may now be collected; its finalizer deletes s */
+}
+
+void OnClosed(cz_server_t* srv, void* data) {
+  Server* s = static_cast<Server*>(data);
+  cz_server_free(srv);
+  s->srv = nullptr;
+  s->dead = true;
+  if (s->cleanup != nullptr) {
+    napi_remove_async_cleanup_hook(s->cleanup);
+    s->cleanup = nullptr;
+  }
+  Napi::Env env(s->env);
+  Napi::HandleScope hs(env);
+  if (!s->teardown && !s->close_cb.IsEmpty()) {
+    Napi::Function cb = s->close_cb.Value();
+    Napi::AsyncContext* actx = s->actx;
+    s->close_cb.Reset();
+    cb.MakeCallback(env.Global(), {}, *actx);
+    if (env.IsExceptionPending()) {
+      Napi::Error e = env.GetAndClearPendingException();
+      napi_fatal_exception(env, e.Value());
+    }
+  }
+  ReleaseJs(s);
+}
+
+/* Worker or process teardown: close everything now, report back when done. */
+void OnEnvCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+  Server* s = static_cast<Server*>(arg);
+  s->teardown = true;
+  if (s->srv == nullptr) {
+    napi_remove_async_cleanup_hook(handle);
+    s->cleanup = nullptr;
+    return;
+  }
+  if (!s->closing) {
+    s->closing = true;
+    cz_server_close(s->srv, 0);
+  }
+}
+
+/* ---- argument helpers ------------------------------------------------------------- */
+
+Napi::Value ThrowType(Napi::Env env, const std::string& msg) {
+  Napi::TypeError::New(env, "catzilla: " + msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Server* Unwrap(const Napi::Value& v) {
+  if (!v.IsExternal())
+    return nullptr;
+  bool ok = false;
+  if (napi_check_object_type_tag(v.Env(), v, &kServerTag, &ok) != napi_ok || !ok)
+    return nullptr;
+  return v.As<Napi::External<Server>>().Data();
+}
+
+bool GetInt32Array(Napi::Object o, const char* key, int32_t** data, size_t* len) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    return false;
+  Napi::Int32Array a = v.As<Napi::Int32Array>();
+  *data = a.Data();
+  *len = a.ElementLength();
+  return true;
+}
+
+bool GetBytes(Napi::Object o, const char* key, char** data, size_t* len) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    return false;
+  Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+  *data = reinterpret_cast<char*>(a.Data());
+  *len = a.ByteLength();
+  return true;
+}
+
+/* An optional non-negative integer limit; false when present but not one. */
+bool GetLimit(Napi::Object limits, const char* key, uint32_t* out) {
+  Napi::Value v = limits.Get(key);
+  if (v.IsUndefined() || v.IsNull())
+    return true;
+  if (!v.IsNumber())
+    return false;
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 4294967295.0 || d != (double)(uint64_t)d)
+    return false;
+  *out = (uint32_t)d;
+  return true;
+}
+
+/* ---- exported functions ------------------------------------------------------------- */
+
+Napi::Value CreateServer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    return ThrowType(env, "createServer(opts) needs an options object");
+  Napi::Object o = info[0].As<Napi::Object>();
+
+  Napi::Value table = o.Get("table");
+  Napi::Value fingerprint = o.Get("fingerprint");
+  Napi::Value dispatch = o.Get("dispatch");
+  if (!table.IsString())
+    return ThrowType(env, "opts.table must be the path of routes.so");
+  if (!fingerprint.IsString())
+    return ThrowType(env, "opts.fingerprint must be a string");
+  if (!dispatch.IsFunction())
+    return ThrowType(env, "opts.dispatch must be a function");
+
+  cz_server_options_t so = {};
+  size_t async_len = 0;
+  char* async_data = nullptr;
+  if (!GetInt32Array(o, "reqMeta", &so.arenas.req_meta, &so.arenas.req_meta_len))
+    return ThrowType(env, "opts.reqMeta must be an Int32Array");
+  if (!GetInt32Array(o, "resMeta", &so.arenas.res_meta, &so.arenas.res_meta_len))
+    return ThrowType(env, "opts.resMeta must be an Int32Array");
+  if (!GetBytes(o, "reqData", &so.arenas.req_data, &so.arenas.req_data_len))
+    return ThrowType(env, "opts.reqData must be a Buffer");
+  if (!GetBytes(o, "resData", &so.arenas.res_data, &so.arenas.res_data_len))
+    return ThrowType(env, "opts.resData must be a Buffer");
+  if (!GetBytes(o, "asyncData", &async_data, &async_len))
+    return ThrowType(env, "opts.asyncData must be a Buffer");
+
+  cz_limits_default(&so.limits);
+  Napi::Value lv = o.Get("limits");
+  if (!lv.IsUndefined() && !lv.IsNull()) {
+    if (!lv.IsObject())
+      return ThrowType(env, "opts.limits must be an object");
+    Napi::Object l = lv.As<Napi::Object>();
+    static const struct {
+      const char* key;
+      size_t off;
+    } keys[] = {
+        {"maxHeaderBytes", offsetof(cz_limits_t, max_header_bytes)},
+        {"maxUrlBytes", offsetof(cz_limits_t, max_url_bytes)},
+        {"maxHeaderCount", offsetof(cz_limits_t, max_header_count)},
+        {"maxBodyBytes", offsetof(cz_limits_t, max_body_bytes)},
+        {"headersTimeoutMs", offsetof(cz_limits_t, headers_timeout_ms)},
+        {"keepAliveTimeoutMs", offsetof(cz_limits_t, keep_alive_timeout_ms)},
+        {"maxConnections", offsetof(cz_limits_t, max_connections)},
+        {"maxPipelined", offsetof(cz_limits_t, max_pipelined)},
+    };
+    for (const auto& k : keys) {
+      uint32_t* field = reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(&so.limits) + k.off);
+      if (!GetLimit(l, k.key, field))
+        return ThrowType(env, std::string("opts.limits.") + k.key +
+                                  " must be a non-negative integer");
+    }
+  }
+  if (env.IsExceptionPending())
+    return env.Undefined(); /* a getter on opts threw */
+
+  std::string table_path = table.As<Napi::String>().Utf8Value();
+  std::string fp = fingerprint.As<Napi::String>().Utf8Value();
+  so.table_path = table_path.c_str();
+  so.fingerprint = fp.c_str();
+
+  Server* s = new Server();
+  s->env = env;
+  so.hooks.dispatch = OnDispatch;
+  so.hooks.closed = OnClosed;
+  so.hooks.log = Log;
+  so.hooks.data = s;
+
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+    delete s;
+    Napi::Error::New(env, "catzilla: no libuv loop").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  char err[1024];
+  err[0] = '\0';
+  int r = cz_server_new(loop, &so, &s->srv, err, sizeof(err));
+  if (r != 0) {
+    delete s;
+    Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+
+  s->dispatch = Napi::Persistent(dispatch.As<Napi::Function>());
+  static const char* arena_keys[5] = {"reqMeta", "reqData", "resMeta", "resData", "asyncData"};
+  for (int i = 0; i < 5; i++)
+    s->arenas[i] = Napi::Persistent(o.Get(arena_keys[i]).As<Napi::Object>());
+  s->req_meta = so.arenas.req_meta;
+  s->req_meta_len = so.arenas.req_meta_len;
+  s->async_data = async_data;
+  s->async_len = async_len;
+  Napi::Object resource = Napi::Object::New(env);
+  s->resource = Napi::Persistent(resource);
+  s->actx = new Napi::AsyncContext(env, "catzilla:server", resource);
+
+  Napi::External<Server> ext = Napi::External<Server>::New(env, s, [](Napi::Env, Server* p) {
+    /* Only reachable once closed (self holds a strong reference until then), or at
+     * environment teardown after the cleanup hook closed the server. */
+    if (p->srv == nullptr)
+      delete p;
+  });
+  napi_type_tag_object(env, ext, &kServerTag);
+  s->self = Napi::Persistent(ext);
+  napi_add_async_cleanup_hook(env, OnEnvCleanup, s, &s->cleanup);
+  return ext;
+}
+
+Napi::Value Listen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "listen(handle, host, port, backlog): not a server handle");
+  if (!info[1].IsString() || !info[2].IsNumber())
+    return ThrowType(env, "listen(handle, host, port, backlog): host string, port number");
+  double port = info[2].As<Napi::Number>().DoubleValue();
+  if (!(port >= 0 && port <= 65535) || port != (double)(int)port)
+    return ThrowType(env, "listen: port must be an integer in 0..65535");
+  int backlog = 511;
+  if (info[3].IsNumber()) {
+    double b = info[3].As<Napi::Number>().DoubleValue();
+    if (b >= 1 && b <= 65535)
+      backlog = (int)b;
+  }
+  if (s->dead || s->closing || s->srv == nullptr) {
+    Napi::Error::New(env, "catzilla: listen on a closed server").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string host = info[1].As<Napi::String>().Utf8Value();
+  int bound = 0;
+  int r = cz_server_listen(s->srv, host.c_str(), (int)port, backlog, &bound);
+  if (r != 0) {
+    std::string msg = std::string(uv_err_name(r)) + ": " + uv_strerror(r) + " (" + host +
+                      ":" + std::to_string((int)port) + ")";
+    Napi::Error e = Napi::Error::New(env, msg);
+    e.Set("code", Napi::String::New(env, uv_err_name(r)));
+    e.Set("errno", Napi::Number::New(env, r));
+    e.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, bound);
+}
+
+Napi::Value Respond(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "respond: not a server handle");
+  if (s->dead || s->srv == nullptr)
+    return Napi::Boolean::New(env, false);
+  for (size_t i = 1; i <= 7; i++)
+    if (!info[i].IsNumber())
+      return ThrowType(env, "respond(handle, ctx, gen, status, flags, headLen, bodyLen, large?)");
+  uint32_t ctx = info[1].As<Napi::Number>().Uint32Value();
+  uint32_t gen = info[2].As<Napi::Number>().Uint32Value();
+  int status = info[3].As<Napi::Number>().Int32Value();
+  int flags = info[4].As<Napi::Number>().Int32Value();
+  int64_t head_len = info[5].As<Napi::Number>().Int64Value();
+  int64_t body_len = info[6].As<Napi::Number>().Int64Value();
+  const char* body;
+  if (head_len < 0 || body_len < 0 || (uint64_t)head_len > s->async_len) {
+    Napi::RangeError::New(env, "catzilla: respond: headLen/bodyLen out of range")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (flags & CZ_RESF_LARGE) {
+    if (!info[7].IsTypedArray() ||
+        info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      return ThrowType(env, "respond: flags say large but no Buffer was given");
+    Napi::Uint8Array large = info[7].As<Napi::Uint8Array>();
+    if ((uint64_t)body_len > large.ByteLength()) {
+      Napi::RangeError::New(env, "catzilla: respond: bodyLen exceeds the large buffer")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    body = reinterpret_cast<const char*>(large.Data());
+  } else {
+    if ((uint64_t)body_len > s->async_len - (uint64_t)head_len) {
+      Napi::RangeError::New(env, "catzilla: respond: headLen + bodyLen exceed asyncData")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    body = s->async_data + head_len;
+  }
+  int r = cz_server_respond(s->srv, ctx, gen, status, flags, s->async_data, (size_t)head_len,
+                            body, (size_t)body_len);
+  return Napi::Boolean::New(env, r == 1);
+}
+
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "close: not a server handle");
+  if (s->dead || s->closing || s->srv == nullptr)
+    return Napi::Boolean::New(env, false);
+  double grace = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  if (!(grace >= 0))
+    grace = 0;
+  if (grace > 1e12)
+    grace = 1e12;
+  if (info[2].IsFunction())
+    s->close_cb = Napi::Persistent(info[2].As<Napi::Function>());
+  else if (!info[2].IsUndefined())
+    return ThrowType(env, "close(handle, graceMs, callback): callback must be a function");
+  s->closing = true;
+  cz_server_close(s->srv, (uint64_t)grace);
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "stats: not a server handle");
+  unsigned conns = 0;
+  unsigned inflight = 0;
+  if (s->srv != nullptr)
+    cz_server_stats(s->srv, &conns, &inflight);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("connections", Napi::Number::New(env, conns));
+  o.Set("inflight", Napi::Number::New(env, inflight));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("createServer", Napi::Function::New(env, CreateServer, "createServer"));
+  exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
+  exports.Set("respond", Napi::Function::New(env, Respond, "respond"));
+  exports.Set("close", Napi::Function::New(env, Close, "close"));
+  exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("BATCH_MAX", Napi::Number::New(env, CZ_BATCH_MAX));
+  c.Set("REQ_STRIDE", Napi::Number::New(env, CZ_REQ_STRIDE));
+  c.Set("RES_STRIDE", Napi::Number::New(env, CZ_RES_STRIDE));
+  c.Set("ROUTES_ABI_VERSION", Napi::Number::New(env, CZ_ROUTES_ABI_VERSION));
+  exports.Set("constants", c);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(catzilla, Init)

@@ -1,0 +1,132 @@
+/*
+ * cz_server.h: the native HTTP/1.1 server, as seen by its embedder (binding.cc, or a
+ * fuzzer). Plain C; knows libuv but nothing of N-API. The embedder supplies the loop,
+ * the shared arenas and a hooks struct; docs/internals.md describes the arenas' layout.
+ */
+#ifndef CZ_SERVER_H
+#define CZ_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "cz_http.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Batch and arena layout (docs/internals.md, "The boundary"). */
+#define CZ_BATCH_MAX 256
+#define CZ_REQ_STRIDE 48
+#define CZ_RES_STRIDE 8
+
+enum cz_req_slot {
+  CZ_REQ_ROUTE = 0,
+  CZ_REQ_CTX = 1,
+  CZ_REQ_GEN = 2,
+  CZ_REQ_METHOD = 3,
+  CZ_REQ_URL_OFF = 4,
+  CZ_REQ_URL_LEN = 5,
+  CZ_REQ_PATH_LEN = 6,
+  CZ_REQ_HDR_OFF = 7,
+  CZ_REQ_HDR_LEN = 8,
+  CZ_REQ_HDR_COUNT = 9,
+  CZ_REQ_FLAGS = 10,
+  CZ_REQ_NPARAMS = 11,
+  CZ_REQ_PARAMS = 12
+};
+
+enum cz_req_flags {
+  CZ_REQF_KEEP_ALIVE = 1 << 0,
+  CZ_REQF_HTTP10 = 1 << 1,
+  CZ_REQF_BODY = 1 << 2
+};
+
+enum cz_res_slot {
+  CZ_RES_STATUS = 0,
+  CZ_RES_FLAGS = 1,
+  CZ_RES_HEAD_OFF = 2,
+  CZ_RES_HEAD_LEN = 3,
+  CZ_RES_BODY_OFF = 4,
+  CZ_RES_BODY_LEN = 5
+};
+
+enum cz_res_flags {
+  CZ_RESF_LARGE = 1 << 0, /* body is large[i] (or respond's `large` argument) */
+  CZ_RESF_CLOSE = 1 << 1  /* close the connection after this response */
+};
+
+typedef struct cz_server_s cz_server_t;
+
+/* Memory shared with JS; the embedder keeps it alive for the server's life. */
+typedef struct cz_arenas_s {
+  int32_t* req_meta;
+  size_t req_meta_len;  /* in int32 */
+  char* req_data;
+  size_t req_data_len;
+  int32_t* res_meta;
+  size_t res_meta_len;  /* in int32 */
+  char* res_data;
+  size_t res_data_len;
+} cz_arenas_t;
+
+/* Body of a response whose FLAGS bit0 is set: the embedder returns large[i]. */
+typedef int (*cz_large_fn)(void* ud, unsigned i, const char** base, size_t* len);
+
+typedef struct cz_hooks_s {
+  /* A batch of n requests is in the arenas. The hook runs JS, then calls
+   * cz_server_batch_done() exactly once before the microtask checkpoint (i.e. before it
+   * closes its callback scope), then returns. Bodies: cz_server_batch_body(). */
+  void (*dispatch)(cz_server_t* srv, void* data, unsigned n, int has_bodies);
+  /* Everything is closed and every handle freed; call cz_server_free() now or later. */
+  void (*closed)(cz_server_t* srv, void* data);
+  /* One line, no newline. May be NULL (stderr). */
+  void (*log)(void* data, const char* msg);
+  void* data;
+} cz_hooks_t;
+
+typedef struct cz_server_options_s {
+  const char* table_path;
+  const char* fingerprint;  /* NULL: not checked */
+  cz_limits_t limits;
+  cz_arenas_t arenas;
+  cz_hooks_t hooks;
+} cz_server_options_t;
+
+/* Loads the route table and allocates the server. 0, or a negative error with a
+ * sentence in err. */
+int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t** out,
+                  char* err, size_t errlen);
+
+/* Binds and listens; host is an IPv4 or IPv6 literal ("localhost" means 127.0.0.1).
+ * 0 with *bound_port set, or a UV_E* error. */
+int cz_server_listen(cz_server_t* srv, const char* host, int port, int backlog,
+                     int* bound_port);
+
+/* Hands C the response for a pending request. head: extra header lines; body: the body.
+ * 1 when queued, 0 when (ctx, gen) is stale (client gone, already answered). */
+int cz_server_respond(cz_server_t* srv, uint32_t ctx, uint32_t gen, int status, int flags,
+                      const char* head, size_t head_len, const char* body, size_t body_len);
+
+/* Stops accepting, closes idle connections, lets pending responses finish for up to
+ * grace_ms, then force-closes; hooks.closed runs when all is closed. 0, or UV_EALREADY. */
+int cz_server_close(cz_server_t* srv, uint64_t grace_ms);
+
+/* Frees a server whose closed hook has run. */
+void cz_server_free(cz_server_t* srv);
+
+void cz_server_stats(const cz_server_t* srv, unsigned* connections, unsigned* inflight);
+
+/* Only inside hooks.dispatch: takes ownership (free()) of request i's body, if any. */
+int cz_server_batch_body(cz_server_t* srv, unsigned i, char** base, size_t* len);
+
+/* Only inside hooks.dispatch: consumes resMeta for the batch. threw != 0 answers every
+ * request of the batch with 500. */
+void cz_server_batch_done(cz_server_t* srv, int threw, cz_large_fn large, void* ud);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CZ_SERVER_H */
