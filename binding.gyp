@@ -28,7 +28,7 @@
       "include_dirs": ["native/deps/llhttp"],
       # Strict mode: no tolerance for bare LF, stray spaces and the like (smuggling).
       "defines": ["LLHTTP_STRICT_MODE=1"],
-      "cflags": ["-fPIC", "-O2", "-w"],
+      "cflags": ["-fPIC", "-O2", "-w", "-fvisibility=hidden"],
       "direct_dependent_settings": {
         "include_dirs": ["native/deps/llhttp"],
       },
@@ -54,11 +54,14 @@
         "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS",
         "LLHTTP_STRICT_MODE=1",
       ],
-      "cflags": ["-Wall", "-Wextra", "-O2", "-fno-strict-aliasing"],
+      "cflags": ["-Wall", "-Wextra", "-O2", "-fno-strict-aliasing", "-fvisibility=hidden"],
       "cflags_c": ["-std=c99", "-D_POSIX_C_SOURCE=200809L", "-D_DEFAULT_SOURCE"],
       "cflags_cc": ["-fno-exceptions", "-std=c++17"],
       "cflags!": ["-fno-exceptions"],
       "libraries": ["-ldl"],
+      # Node exports its own llhttp (another version, another struct layout): our copy's
+      # symbols must stay local so the addon never binds to Node's.
+      "ldflags": ["-Wl,--exclude-libs,ALL"],
     },
   ],
 }

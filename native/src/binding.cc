@@ -392,7 +392,7 @@ Napi::Value Respond(const Napi::CallbackInfo& info) {
     return ThrowType(env, "respond: not a server handle");
   if (s->dead || s->srv == nullptr)
     return Napi::Boolean::New(env, false);
-  for (size_t i = 1; i <= 7; i++)
+  for (size_t i = 1; i <= 6; i++)
     if (!info[i].IsNumber())
       return ThrowType(env, "respond(handle, ctx, gen, status, flags, headLen, bodyLen, large?)");
   uint32_t ctx = info[1].As<Napi::Number>().Uint32Value();
