@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { analyze } from "./analyze.js";
 import { compileRoutes } from "./cc.js";
-import { diag, sortDiagnostics } from "./diagnostics.js";
+import { diag, relPosix, sortDiagnostics } from "./diagnostics.js";
 import { discover } from "./discover.js";
 import { emitApp, importSpecifier, importsServer } from "./emit/app.js";
 import { emitRoutesC, emitRoutesH } from "./emit/c.js";
@@ -19,7 +19,7 @@ import { emitRoutesJson } from "./emit/json.js";
 import { emitServerJs, SERVER_DTS } from "./emit/server.js";
 import { isEsmScope, writeFiles } from "./output.js";
 import { plan as planRoutes } from "./plan.js";
-import { loadProgram, typeErrors } from "./project.js";
+import { loadProgram, missingInputs, typeErrors } from "./project.js";
 import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary } from "./types.js";
 
 export type * from "./types.js";
@@ -58,6 +58,8 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
 
   const diagnostics: Diagnostic[] = [];
   if (entries.length === 0) return result([diag("CZ1011", "No entry files given.")]);
+  const missing = missingInputs([...entries, ...(tsconfig ? [tsconfig] : [])], (f) => relPosix(cwd, f));
+  if (missing.length) return result(missing);
   const loaded = loadProgram(entries, outDir, tsconfig);
   diagnostics.push(...loaded.diagnostics);
   const app = loaded.app;
@@ -73,7 +75,7 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   diagnostics.push(...analysis.diagnostics);
   lap("analyze");
   const textOf = (file: string) => app.program.getSourceFile(file)?.text ?? "";
-  const planned = planRoutes(analysis.routes, base, textOf);
+  const planned = planRoutes(analysis.routes, base, cwd, textOf);
   diagnostics.push(...planned.diagnostics);
   if (found.registrations.length === 0) {
     const first = app.entryFiles[0];

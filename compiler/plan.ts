@@ -12,9 +12,14 @@ import type { AnalyzedRoute, Diagnostic, Plan, PlannedRoute, Span } from "./type
 /** Bumped when the generated files' contract changes (part of the fingerprint). */
 export const ROUTES_ABI_VERSION = 1;
 
+/**
+ * `base`: the out dir's parent (generated files name sources relative to it);
+ * `cwd`: what messages name locations relative to.
+ */
 export function plan(
   analyzed: AnalyzedRoute[],
   base: string,
+  cwd: string,
   textOf: (file: string) => string,
 ): { plan: Plan; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -37,7 +42,7 @@ export function plan(
       diagnostics.push(
         diag(
           "CZ1001",
-          `Duplicate route ${key}: it is already registered at ${location(first.pathSpan, base)}.`,
+          `Duplicate route ${key}: it is already registered at ${location(first.pathSpan, cwd)}.`,
           at(r.pathSpan),
           [related(first.pathSpan, `${key} is first registered here.`)],
         ),
@@ -52,7 +57,7 @@ export function plan(
         diag(
           "CZ1010",
           `Route ${key} matches exactly the same requests as ${r.method} ${twin.path} ` +
-            `(${location(twin.pathSpan, base)}), differing only in parameter names; one of them could never run.`,
+            `(${location(twin.pathSpan, cwd)}), differing only in parameter names; one of them could never run.`,
           at(r.pathSpan),
           [related(twin.pathSpan, `${r.method} ${twin.path} is registered here.`)],
         ),

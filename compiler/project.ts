@@ -34,26 +34,32 @@ export interface AppProgram {
   promiseType: ts.Type;
 }
 
+/** CZ1011 for each entry (or tsconfig) that is not a readable file; `show` renders a path. */
+export function missingInputs(files: string[], show: (file: string) => string): Diagnostic[] {
+  return files
+    .filter((f) => !fs.existsSync(f) || !fs.statSync(f).isFile())
+    .map((f) => diag("CZ1011", `Cannot read ${show(f)}: no such file.`));
+}
+
 export function loadProgram(
   entries: string[],
   outDir: string,
   tsconfig: string | undefined,
 ): { app?: AppProgram; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  for (const e of [...entries, ...(tsconfig ? [tsconfig] : [])]) {
-    if (!fs.existsSync(e) || !fs.statSync(e).isFile()) {
-      diagnostics.push(diag("CZ1011", `Cannot read ${e}: no such file.`));
-    }
+  let project: Project;
+  try {
+    project = tsconfig
+      ? new Project({ tsConfigFilePath: tsconfig, compilerOptions: { noEmit: false, emitDeclarationOnly: false } })
+      : new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, types: visibleTypes(entries) } });
+  } catch (err) {
+    const what = tsconfig ? path.basename(tsconfig) : "the compiler options";
+    return { diagnostics: [diag("CZ1011", `Cannot load ${what}: ${(err as Error).message}`)] };
   }
-  if (diagnostics.length) return { diagnostics };
-
-  const project = tsconfig
-    ? new Project({ tsConfigFilePath: tsconfig, compilerOptions: { noEmit: false, emitDeclarationOnly: false } })
-    : new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, types: visibleTypes(entries) } });
   if (tsconfig) {
     for (const d of project.getConfigFileParsingDiagnostics()) {
       const msg = ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, "\n");
-      diagnostics.push(diag("CZ1011", `${tsconfig}: TS${d.getCode()}: ${msg}`));
+      diagnostics.push(diag("CZ1011", `${path.basename(tsconfig)}: TS${d.getCode()}: ${msg}`));
     }
   }
   const serverDts = path.join(outDir, "server.d.ts");

@@ -45,8 +45,13 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], cwd: string): CliRun {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 120_000 });
+export function runCli(args: string[], cwd: string, env: Record<string, string> = {}): CliRun {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -72,4 +77,15 @@ export interface RoutesJson {
 
 export function readRoutesJson(outDir: string): RoutesJson {
   return JSON.parse(fs.readFileSync(path.join(outDir, "routes.json"), "utf8")) as RoutesJson;
+}
+
+/** "line:col" (1-based) of the `nth` occurrence of `needle` in `text`. */
+export function locate(text: string, needle: string, nth = 1): string {
+  let at = -1;
+  for (let i = 0; i < nth; i++) {
+    at = text.indexOf(needle, at + 1);
+    if (at < 0) throw new Error(`${JSON.stringify(needle)} #${nth} not found`);
+  }
+  const before = text.slice(0, at).split("\n");
+  return `${before.length}:${before[before.length - 1].length + 1}`;
 }
