@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Builds the native addon with node-gyp. llhttp's C sources come from Debian's node-llhttp;
 // gyp cannot build sources outside the package, so they are copied into native/deps/ first.
+//
+// CATZILLA_SANITIZE=1 builds with AddressSanitizer (binding.gyp reads the same variable),
+// staged in test/.tmp/asan/ so the shared build/Release stays a normal build (an ASan
+// addon only loads with libasan preloaded). Load it with CATZILLA_NATIVE=<printed path>.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,8 +42,20 @@ try {
   process.exit(1);
 }
 const debug = process.env.CATZILLA_DEBUG === "1" ? ["--debug"] : [];
+let cwd = root;
+if (process.env.CATZILLA_SANITIZE === "1") {
+  // A copy of the package's native parts inside the repo (so node-addon-api resolves).
+  cwd = join(root, "test", ".tmp", "asan");
+  rmSync(join(cwd, "native"), { recursive: true, force: true });
+  mkdirSync(cwd, { recursive: true });
+  copyFileSync(join(root, "binding.gyp"), join(cwd, "binding.gyp"));
+  cpSync(join(root, "native"), join(cwd, "native"), { recursive: true });
+}
 execFileSync(process.execPath, [gyp, "rebuild", "--nodedir=/usr", ...debug], {
-  cwd: root,
+  cwd,
   stdio: ["ignore", "inherit", "inherit"],
   env: process.env,
 });
+if (cwd !== root) {
+  console.log(join(cwd, "build", debug.length ? "Debug" : "Release", "catzilla.node"));
+}

@@ -10,7 +10,9 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, "..", "..");
 const require = createRequire(import.meta.url);
-export const addon = require(join(root, "build", "Release", "catzilla.node"));
+// CATZILLA_NATIVE: another build of the addon (scripts/sanitize-native.sh points it at
+// the AddressSanitizer one), as runtime/native.ts honours it too.
+export const addon = require(process.env.CATZILLA_NATIVE ?? join(root, "build", "Release", "catzilla.node"));
 const { BATCH_MAX, REQ_STRIDE, RES_STRIDE } = addon.constants;
 
 export const FINGERPRINT = "fixture-v1";
