@@ -11,6 +11,7 @@
 //   --routes a,b          only these routes (plaintext,json,async,user,const)
 //   --no-scenarios        skip scenarios 1-3
 //   --out DIR             where RESULTS.md/results.svg/results.json go (default bench/)
+//   --max-foreign PCT     repeat a run when other processes took more than PCT% of CPU 0 (10)
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -46,6 +47,7 @@ const { values: opt } = parseArgs({
     routes: { type: "string" },
     "no-scenarios": { type: "boolean", default: false },
     out: { type: "string" },
+    "max-foreign": { type: "string" },
   },
   allowPositionals: false,
 });
@@ -57,6 +59,7 @@ const cfg = {
   durationS: Number(opt.duration ?? (quick ? 1 : 3)),
   warmS: 1,
   connections: 64,
+  maxForeignPct: Number(opt["max-foreign"] ?? 10),
   depth: MODES.pl.depth,
   scenarioReps: quick ? 1 : 3,
   compileReps: quick ? 1 : 3,
@@ -179,6 +182,8 @@ const runs = [];
 const routeOrder = Object.keys(ROUTES).filter((r) => wantRoutes.has(r));
 const total = cfg.reps * 2 * running.reduce((n, s) => n + s.def.routes.length, 0);
 let k = 0;
+let retryBudget = Math.ceil(total * 0.15);
+let retried = 0;
 for (let rep = 0; rep < cfg.reps; rep++) {
   // Rotate the server order every round so no server always runs first or last.
   const order = running.map((_, i) => running[(i + rep) % running.length]);
@@ -186,7 +191,19 @@ for (let rep = 0; rep < cfg.reps; rep++) {
     for (const route of routeOrder) {
       for (const s of order) {
         if (!s.def.routes.includes(route)) continue;
-        const r = await measure(s, route, mode, { durationS: cfg.durationS, connections: cfg.connections });
+        let r = await measure(s, route, mode, { durationS: cfg.durationS, connections: cfg.connections });
+        // Another process took CPU 0 during the run (colleagues' builds and tests share the
+        // machine): run it again, keep the least disturbed attempt, within a retry budget.
+        let tries = 1;
+        while (r.cpu0OtherPct > cfg.maxForeignPct && tries < 3 && retryBudget > 0) {
+          retryBudget--;
+          tries++;
+          await sleep(1000);
+          const again = await measure(s, route, mode, { durationS: cfg.durationS, connections: cfg.connections });
+          if (!(again.cpu0OtherPct >= r.cpu0OtherPct)) r = again;
+        }
+        if (tries > 1) retried++;
+        r.tries = tries;
         r.rep = rep;
         runs.push(r);
         k++;
@@ -194,7 +211,7 @@ for (let rep = 0; rep < cfg.reps; rep++) {
           `[${String(k).padStart(3)}/${total}] ${mode} ${s.def.name.padEnd(9)} ${routeLabel(route).padEnd(10)} ` +
             (r.error && !Number.isFinite(r.rps)
               ? `ERROR ${r.error}`
-              : `${fmtRate(r.rps).padStart(7)} req/s  cpu ${fmtNum(r.cpuUsPerReq, 2)} µs/req  p99 ${fmtLatency(r.p99Us)}  rss ${fmtNum(r.rssKiB / 1024)} MiB` +
+              : `${fmtRate(r.rps).padStart(7)} req/s  cpu ${fmtNum(r.cpuUsPerReq, 2)} µs/req  p99 ${fmtLatency(r.p99Us)}  rss ${fmtNum(r.rssKiB / 1024)} MiB  cpu0-other ${fmtNum(r.cpu0OtherPct, 0)}%` +
                 (r.error ? `  ERROR ${r.error}` : "") +
                 (r.socketErrors ? `  (${r.socketErrors} socket errors)` : "")),
         );
@@ -202,6 +219,7 @@ for (let rep = 0; rep < cfg.reps; rep++) {
     }
   }
 }
+if (retried) note(`${retried} run(s) were repeated because other processes used more than ${cfg.maxForeignPct}% of CPU 0 during them (the least disturbed attempt is kept)`);
 const rssFinal = {};
 for (const s of running) rssFinal[s.def.name] = s.alive() ? rssKiB(s.pid) : NaN;
 

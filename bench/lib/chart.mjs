@@ -46,7 +46,8 @@ export function renderChart({ title, subtitle, panels, servers }) {
     const y0 = top + pi * (panelH + 40) + 30; // top of plot area
     const plotH = panelH - 60;
     const yBase = y0 + plotH;
-    const vmax = niceMax(Math.max(...panel.groups.flatMap((g) => g.bars.map((b) => (Number.isFinite(b.max) ? b.max : b.median || 0)))));
+    // Headroom above the tallest whisker for its rotated value label.
+    const vmax = niceMax(1.1 * Math.max(...panel.groups.flatMap((g) => g.bars.map((b) => (Number.isFinite(b.max) ? b.max : b.median || 0)))));
     out.push(`<text x="${left}" y="${y0 - 12}" font-size="15" font-weight="bold" fill="#222">${esc(panel.title)}</text>`);
     // grid + axis labels
     for (let i = 0; i <= 5; i++) {

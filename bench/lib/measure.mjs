@@ -1,6 +1,6 @@
 // One measured run: wrk against a running server, with the server's CPU time and RSS
 // read from /proc around it, and a correctness check of the route afterwards.
-import { cpuMicros, rssKiB } from "./procs.mjs";
+import { CLK_TCK, cpuMicros, cpuTimes, rssKiB } from "./procs.mjs";
 import { checkAnswer, get, ROUTES } from "./servers.mjs";
 import { runWrk } from "./wrk.mjs";
 
@@ -18,6 +18,7 @@ export async function measure(server, route, mode, { durationS, connections = 64
   const rec = { server: server.def.name, route, mode, durationS, connections };
   if (!server.alive()) return { ...rec, error: "server not running" };
   const cpu0 = cpuMicros(server.pid);
+  const sys0 = cpuTimes();
   let r;
   try {
     r = await runWrk({ url, connections, durationS, depth: MODES[mode].depth }).done;
@@ -25,6 +26,13 @@ export async function measure(server, route, mode, { durationS, connections = 64
     return { ...rec, error: String(err.message ?? err).slice(0, 500) };
   }
   const cpu1 = cpuMicros(server.pid);
+  const sys1 = cpuTimes();
+  // Contention: CPU 0's process time not charged to the server (other processes; interrupt
+  // time, such as loopback softirqs, is left out),
+  // and time the hypervisor stole from either core, as % of the run's wall time.
+  const d = (c, f) => (sys1[c]?.[f] ?? NaN) - (sys0[c]?.[f] ?? NaN);
+  const wallTicks = d("cpu0", "total");
+  const serverTicks = ((cpu1 - cpu0) * CLK_TCK) / 1e6;
   Object.assign(rec, {
     rps: r.rps,
     requests: r.requests,
@@ -32,6 +40,9 @@ export async function measure(server, route, mode, { durationS, connections = 64
     p50Us: mode === "np" ? r.latencyUs.p50 : NaN,
     p99Us: mode === "np" ? r.latencyUs.p99 : NaN,
     rssKiB: rssKiB(server.pid),
+    cpu0OtherPct: wallTicks > 0 ? Math.max(0, ((d("cpu0", "task") - serverTicks) * 100) / wallTicks) : NaN,
+    cpu1BusyPct: wallTicks > 0 ? (d("cpu1", "busy") * 100) / d("cpu1", "total") : NaN,
+    stealPct: wallTicks > 0 ? ((d("cpu0", "steal") + d("cpu1", "steal")) * 100) / (wallTicks + d("cpu1", "total")) : NaN,
     socketErrors: r.socketErrors,
     non2xx: r.non2xx,
     errors: r.errors,

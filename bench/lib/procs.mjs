@@ -113,3 +113,19 @@ export function rssKiB(pid) {
     return NaN;
   }
 }
+
+/** Per-CPU jiffies from /proc/stat: { cpu0: { task, busy, idle, steal, total }, ... }. */
+export function cpuTimes() {
+  const out = {};
+  try {
+    for (const line of readFileSync("/proc/stat", "utf8").split("\n")) {
+      const m = /^(cpu\d+)\s+(.*)$/.exec(line);
+      if (!m) continue;
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = m[2].split(/\s+/).map(Number);
+      const total = user + nice + system + idle + iowait + irq + softirq + steal;
+      // task: time running processes (user, nice, system); irq/softirq are accounted apart.
+      out[m[1]] = { task: user + nice + system, busy: total - idle - iowait, idle: idle + iowait, steal, total };
+    }
+  } catch {}
+  return out;
+}

@@ -28,6 +28,7 @@ export function summarizeRuns(runs) {
       p99Max: Math.max(...ok.map((r) => r.p99Us).filter(Number.isFinite), NaN),
       cpuUsPerReq: median(ok.map((r) => r.cpuUsPerReq)),
       rssKiB: median(ok.map((r) => r.rssKiB)),
+      cpu0OtherPct: median(ok.map((r) => r.cpu0OtherPct)),
       socketErrors: rs.reduce((n, r) => n + (r.socketErrors ?? 0), 0),
       errors: [...new Set(rs.filter((r) => r.error).map((r) => r.error))],
     };
@@ -286,6 +287,16 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p(
     "- Server CPU µs/request: utime + stime of the server process (all its threads, `/proc/<pid>/stat`, 10 ms ticks) before and after the wrk run, divided by the responses wrk counted. RSS: `VmRSS` from `/proc/<pid>/status` after each run (median) and after all load.",
   );
+  {
+    const other = runs.map((r) => r.cpu0OtherPct).filter(Number.isFinite);
+    const steal = runs.map((r) => r.stealPct).filter(Number.isFinite);
+    const busy = runs.filter((r) => r.cpu0OtherPct > meta.cfg.maxForeignPct);
+    p(
+      `- Contention check (\`/proc/stat\` around every run): CPU 0 process time not charged to the server (other processes on the machine) was median ${fmtNum(median(other))}% of the run, max ${fmtNum(Math.max(...other, NaN))}%; ` +
+        `hypervisor steal median ${fmtNum(median(steal))}%, max ${fmtNum(Math.max(...steal, NaN))}%.` +
+        (busy.length ? ` ${busy.length} run(s) still had more than ${meta.cfg.maxForeignPct}% foreign load on CPU 0 after retries: ${busy.slice(0, 8).map((r) => `${label[r.server]} ${routeLabel(r.route)} ${r.mode} round ${r.rep + 1} (${fmtNum(r.cpu0OtherPct)}%)`).join(", ")}${busy.length > 8 ? ", …" : ""}.` : ""),
+    );
+  }
   p("- Every route is checked for its exact status, content type and body before the runs and after each run; `test/bench-servers.test.ts` checks all servers answer the same bytes.");
   p("- Fastify's JSON routes set a per-reply serializer (`JSON.stringify`) so that they answer `Content-Type: application/json` like the others (Fastify otherwise appends `; charset=utf-8`).");
   p();
