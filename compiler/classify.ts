@@ -85,7 +85,9 @@ export function returnVerdict(t: ts.Type, opaqueVoid: boolean, checker: ts.TypeC
   if (t.flags & ts.TypeFlags.Void && opaqueVoid) {
     return { kind: "maybe", reason: "returns void through a function type, which an async function is assignable to" };
   }
-  if (!(t.flags & ts.TypeFlags.Never) && checker.isTypeAssignableTo(promiseType, t)) {
+  // The type of an object literal expression (`() => ({})`) describes a fresh plain object, never a promise.
+  const fromLiteral = t.flags & ts.TypeFlags.Object && (t.getSymbol()?.flags ?? 0) & ts.SymbolFlags.ObjectLiteral;
+  if (!fromLiteral && !(t.flags & ts.TypeFlags.Never) && checker.isTypeAssignableTo(promiseType, t)) {
     return { kind: "maybe", reason: `returns ${show()}, which a promise is assignable to` };
   }
   return { kind: "sync", reason: `returns ${show()}` };

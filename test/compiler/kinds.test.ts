@@ -54,6 +54,9 @@ const EXPECTED: Record<string, [string, number]> = {
   "GET /template": ["sync", 0],
   "POST /chained": ["sync", 0],
   "PUT /subclass": ["sync", 0],
+  "GET /empty-literal": ["sync", 0],
+  "GET /empty-annotated": ["maybe", 0],
+  "GET /record": ["sync", 0],
 };
 
 let dir: string;
