@@ -42,9 +42,9 @@ describe("h2o HTTP/1 corpus", () => {
           slice.slice(k, k + CONCURRENCY).map(async (name) => {
             const r = await exchange(app.port, packets(join(CORPUS, name)), { idleMs: 150, timeoutMs: 3000 });
             if (r.data.length > 0) {
-              // Whatever came back parses as HTTP/1.1 responses (a 100 Continue may lead).
-              expect(r.data.startsWith("HTTP/1.1 "), `${name}: ${JSON.stringify(r.data.slice(0, 80))}`).toBe(true);
-              expect(parseResponses(r.data).responses.length, name).toBeGreaterThan(0);
+              // Whatever came back starts with a well-formed HTTP/1.1 head (a 100 Continue may lead;
+              // a HEAD answer has a Content-Length and no body, so heads are checked, not bodies).
+              expect(r.data, name).toMatch(/^HTTP\/1\.1 [1-5]\d\d [^\r\n]*\r\n(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+: [^\r\n]*\r\n)*\r\n/);
             }
           }),
         );
