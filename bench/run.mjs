@@ -11,10 +11,11 @@
 //   --routes a,b          only these routes (plaintext,json,async,user,const)
 //   --no-scenarios        skip scenarios 1-3
 //   --out DIR             where RESULTS.md/results.svg/results.json go (default bench/)
+//   --report FILE         only re-render RESULTS.md and results.svg from a results.json
 //   --max-foreign PCT     repeat a run when other processes took more than PCT% of CPU 0 (10)
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { renderChart } from "./lib/chart.mjs";
 import { measure, MODES } from "./lib/measure.mjs";
@@ -48,9 +49,22 @@ const { values: opt } = parseArgs({
     "no-scenarios": { type: "boolean", default: false },
     out: { type: "string" },
     "max-foreign": { type: "string" },
+    report: { type: "string" },
   },
   allowPositionals: false,
 });
+
+if (opt.report) {
+  // Re-render from saved raw results (no servers, no load): next to the JSON, or --out.
+  const saved = JSON.parse(readFileSync(opt.report, "utf8"));
+  const dir = opt.out ?? dirname(opt.report);
+  const rep = buildReport(saved);
+  writeFileSync(join(dir, "RESULTS.md"), rep.markdown);
+  writeFileSync(join(dir, "results.svg"), renderChart(rep.chart));
+  console.log(rep.console);
+  console.log(`bench: re-rendered ${relative(ROOT, join(dir, "RESULTS.md"))} and results.svg`);
+  process.exit(0);
+}
 
 const quick = opt.quick;
 const cfg = {
@@ -60,8 +74,13 @@ const cfg = {
   warmS: 1,
   connections: 64,
   maxForeignPct: Number(opt["max-foreign"] ?? 10),
+  // Retries of disturbed runs stop when the matrix would end later than this (the whole
+  // suite must stay under 10 minutes, quick under 2).
+  matrixDeadlineS: quick ? 70 : 430,
+  scenarioDurationS: Number(opt.duration ?? (quick ? 1 : 2)),
   depth: MODES.pl.depth,
   scenarioReps: quick ? 1 : 3,
+  scenario1Reps: quick ? 1 : 4,
   compileReps: quick ? 1 : 3,
   outDir: opt.out ?? (quick ? join(TMP, "quick") : BENCH),
 };
@@ -182,7 +201,6 @@ const runs = [];
 const routeOrder = Object.keys(ROUTES).filter((r) => wantRoutes.has(r));
 const total = cfg.reps * 2 * running.reduce((n, s) => n + s.def.routes.length, 0);
 let k = 0;
-let retryBudget = Math.ceil(total * 0.15);
 let retried = 0;
 for (let rep = 0; rep < cfg.reps; rep++) {
   // Rotate the server order every round so no server always runs first or last.
@@ -195,8 +213,8 @@ for (let rep = 0; rep < cfg.reps; rep++) {
         // Another process took CPU 0 during the run (colleagues' builds and tests share the
         // machine): run it again, keep the least disturbed attempt, within a retry budget.
         let tries = 1;
-        while (r.cpu0OtherPct > cfg.maxForeignPct && tries < 3 && retryBudget > 0) {
-          retryBudget--;
+        const roomForRetry = () => Date.now() - t0 + (total - k + 1) * (cfg.durationS + 0.4) * 1000 < cfg.matrixDeadlineS * 1000;
+        while (r.cpu0OtherPct > cfg.maxForeignPct && tries < 3 && roomForRetry()) {
           tries++;
           await sleep(1000);
           const again = await measure(s, route, mode, { durationS: cfg.durationS, connections: cfg.connections });
@@ -235,10 +253,10 @@ if (!opt["no-scenarios"]) {
     const rows = [];
     for (let rep = 0; rep < cfg.scenarioReps; rep++) {
       for (const mode of ["np", "pl"]) {
-        const alone = await measure(catzilla, "json", mode, { durationS: cfg.durationS, connections: cfg.connections });
-        const bg = runWrk({ url: `http://127.0.0.1:${catzilla.port}/sleep100`, connections: 200, durationS: cfg.durationS + 30, timeoutS: 5 });
+        const alone = await measure(catzilla, "json", mode, { durationS: cfg.scenarioDurationS, connections: cfg.connections });
+        const bg = runWrk({ url: `http://127.0.0.1:${catzilla.port}/sleep100`, connections: 200, durationS: cfg.scenarioDurationS + 30, timeoutS: 5 });
         await sleep(700);
-        const loaded = await measure(catzilla, "json", mode, { durationS: cfg.durationS, connections: cfg.connections });
+        const loaded = await measure(catzilla, "json", mode, { durationS: cfg.scenarioDurationS, connections: cfg.connections });
         bg.stop("SIGINT");
         const b = await bg.done.catch((e) => ({ error: e.message }));
         rows.push({ rep, mode, alone, loaded, bg: { rps: b.rps, p50Us: b.latencyUs?.p50, p99Us: b.latencyUs?.p99, socketErrors: b.socketErrors, non2xx: b.non2xx, error: b.error } });
@@ -247,7 +265,7 @@ if (!opt["no-scenarios"]) {
       }
     }
     scenarios.inflight = {
-      cmd: `${cmdline({ url: "http://127.0.0.1:PORT/sleep100", connections: 200, durationS: cfg.durationS + 30, timeoutS: 5 })}  (background, stopped with SIGINT)`,
+      cmd: `${cmdline({ url: "http://127.0.0.1:PORT/sleep100", connections: 200, durationS: cfg.scenarioDurationS + 30, timeoutS: 5 })}  (background, stopped with SIGINT)`,
       rows,
     };
   }
@@ -266,11 +284,11 @@ if (!opt["no-scenarios"]) {
         off = await startServer(def, { cpu: "0", env: { BENCH_ENABLE_ASYNC: "0" } });
         for (const s of [on, off]) await measure(s, "json", "np", { durationS: cfg.warmS });
         const rows = [];
-        for (let rep = 0; rep < cfg.scenarioReps; rep++) {
+        for (let rep = 0; rep < cfg.scenario1Reps; rep++) {
           for (const mode of ["np", "pl"]) {
             const pair = rep % 2 ? [off, on] : [on, off];
             for (const s of pair) {
-              const m = await measure(s, "json", mode, { durationS: cfg.durationS, connections: cfg.connections });
+              const m = await measure(s, "json", mode, { durationS: cfg.scenarioDurationS, connections: cfg.connections });
               rows.push({ rep, mode, enableAsync: s === on, ...m });
               log(`  ${mode} enableAsync=${s === on} ${fmtRate(m.rps)} req/s${m.error ? `  ERROR ${m.error}` : ""}`);
             }
@@ -339,7 +357,7 @@ const summary = summarizeRuns(runs);
 const meta = {
   date: new Date().toISOString(),
   elapsedS: (Date.now() - t0) / 1000,
-  command: `npm run bench${quick ? " -- --quick" : ""}` + (process.argv.length > 2 ? `  (argv: ${process.argv.slice(2).join(" ")})` : ""),
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
   cfg,
   versions,
   machine: machineInfo(),

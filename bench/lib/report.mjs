@@ -204,7 +204,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p();
   const ea = scenarios.enableAsync?.rows;
   if (ea) {
-    p("`bench/app-sync` (only sync routes) served twice by `bench/app-sync/main.js`, `BENCH_ENABLE_ASYNC=1` and `=0`, both pinned to CPU 0, measured alternately on `/json`.");
+    p(`\`bench/app-sync\` (only sync routes) served twice by \`bench/app-sync/main.js\`, \`BENCH_ENABLE_ASYNC=1\` and \`=0\`, both pinned to CPU 0, measured alternately on \`/json\` (${meta.cfg.scenario1Reps ?? "?"} rounds of ${meta.cfg.scenarioDurationS ?? meta.cfg.durationS} s runs; medians, min – max).`);
     p();
     p("| mode | enableAsync true | enableAsync false | false / true |");
     p("| --- | ---: | ---: | ---: |");
@@ -221,7 +221,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p();
   const inf = scenarios.inflight?.rows;
   if (inf) {
-    p(`A second wrk keeps 200 connections on \`/sleep100\` (\`${scenarios.inflight.cmd}\`), started 0.7 s before the \`/json\` run; \`/json\` alone and loaded are measured alternately.`);
+    p(`A second wrk keeps 200 connections on \`/sleep100\` (\`${scenarios.inflight.cmd}\`), started 0.7 s before the \`/json\` run; \`/json\` alone and loaded are measured alternately (${meta.cfg.scenarioReps} rounds of ${meta.cfg.scenarioDurationS ?? meta.cfg.durationS} s runs).`);
     p();
     p("| mode | `/json` alone | `/json` with 200 in flight | loaded / alone | `/sleep100` req/s | `/sleep100` p50 |");
     p("| --- | ---: | ---: | ---: | ---: | ---: |");
@@ -292,8 +292,8 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
     const steal = runs.map((r) => r.stealPct).filter(Number.isFinite);
     const busy = runs.filter((r) => r.cpu0OtherPct > meta.cfg.maxForeignPct);
     p(
-      `- Contention check (\`/proc/stat\` around every run): CPU 0 process time not charged to the server (other processes on the machine) was median ${fmtNum(median(other))}% of the run, max ${fmtNum(Math.max(...other, NaN))}%; ` +
-        `hypervisor steal median ${fmtNum(median(steal))}%, max ${fmtNum(Math.max(...steal, NaN))}%.` +
+      `- Contention check (\`/proc/stat\` around every run): CPU 0 process time not charged to the server (other processes on the machine) was median ${fmtNum(median(other))}% of the run, max ${fmtNum(Math.max(...other))}%; ` +
+        `hypervisor steal median ${fmtNum(median(steal))}%, max ${fmtNum(Math.max(...steal))}%.` +
         (busy.length ? ` ${busy.length} run(s) still had more than ${meta.cfg.maxForeignPct}% foreign load on CPU 0 after retries: ${busy.slice(0, 8).map((r) => `${label[r.server]} ${routeLabel(r.route)} ${r.mode} round ${r.rep + 1} (${fmtNum(r.cpu0OtherPct)}%)`).join(", ")}${busy.length > 8 ? ", …" : ""}.` : ""),
     );
   }
