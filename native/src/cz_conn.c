@@ -325,8 +325,21 @@ static int cz__on_header_value(llhttp_t* p, const char* at, size_t len) {
     }
     return 0;
   }
+  /* obs-fold (RFC 9112 5.2): llhttp joins a continuation line to the value. A piece of
+   * value that follows one which ended at CR (not at the end of a read) is such a line:
+   * reject it rather than let a proxy and us disagree on the headers. */
+  if (c->cur.value_cr) {
+    c->reject_status = 400;
+    return -1;
+  }
   if (cz__head_check(c, at + len) != 0 || cz__hbuf_append(c, at, len) != 0)
     return -1;
+  {
+    const char* e = at + len;
+    while (e < c->exec_end && (*e == ' ' || *e == '\t'))
+      e++;
+    c->cur.value_cr = e < c->exec_end && *e == '\r';
+  }
   return 0;
 }
 
@@ -337,6 +350,7 @@ static int cz__on_header_value_complete(llhttp_t* p) {
 
   if (c->msg != CZ_MSG_HEAD)
     return 0;
+  c->cur.value_cr = 0;
   /* llhttp skips leading whitespace; trailing whitespace is ours to trim. */
   while (c->hbuf.len > c->cur.value_off &&
          (c->hbuf.base[c->hbuf.len - 1] == ' ' || c->hbuf.base[c->hbuf.len - 1] == '\t'))
@@ -375,6 +389,11 @@ static int cz__on_headers_complete(llhttp_t* p) {
 
   /* RFC 9112 3.2: a server MUST respond 400 to an HTTP/1.1 request without Host. */
   if (p->http_major == 1 && p->http_minor >= 1 && !r->has_host) {
+    c->reject_status = 400;
+    return -1;
+  }
+  /* RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means the framing cannot be trusted. */
+  if (p->http_major == 1 && p->http_minor == 0 && (p->flags & (F_TRANSFER_ENCODING | F_CHUNKED))) {
     c->reject_status = 400;
     return -1;
   }
@@ -641,6 +660,7 @@ static void cz__conn_feed(cz_conn_t* c, const char* data, size_t len) {
 
     if (c->msg == CZ_MSG_HEAD && c->cur.head_mark != NULL)
       c->cur.head_mark = data;
+    c->exec_end = data + len;
     err = llhttp_execute(&c->parser, data, len);
     if (err == HPE_OK) {
       if (c->msg == CZ_MSG_HEAD) {

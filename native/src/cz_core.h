@@ -100,6 +100,7 @@ typedef struct cz_req_s {
   uint8_t has_host;
   uint8_t expect;       /* 0 none, 1 100-continue, 2 something else */
   uint8_t field_kind;   /* 1 host, 2 expect, 0 other */
+  uint8_t value_cr;     /* the last value piece ended at CR: another piece is obs-fold */
 } cz_req_t;
 
 typedef struct cz_conn_s cz_conn_t;
@@ -124,6 +125,7 @@ struct cz_conn_s {
   unsigned read_block;   /* enum cz_read_block bits */
   unsigned nclosing;     /* handle close callbacks still to come */
   int reject_status;     /* set by a callback that fails the request on a limit */
+  const char* exec_end;  /* end of the bytes llhttp is executing */
   uint8_t msg;           /* enum cz_msg_state */
   uint8_t pause_reason;  /* enum cz_pause_reason */
   uint8_t timer_mode;    /* enum cz_timer_mode */

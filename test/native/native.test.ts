@@ -347,6 +347,28 @@ describe("bad input and limits", () => {
     );
   });
 
+  it("obs-fold (a header continuation line) → 400, also when split across reads", async () => {
+    await rejects(start(), get("/hello", "X-A: 1\r\n  folded\r\n"), 400);
+    await rejects(start(), ["GET /hello HTTP/1.1\r\nHost: t\r\nX-A: 1 \r", "\n\tfolded\r\n\r\n"], 400, 20);
+  });
+
+  it("a header value split across reads is not mistaken for obs-fold", async () => {
+    const s = start();
+    const r = await exchange(s.port, ["GET /headers HTTP/1.1\r\nHost: t\r\nX-A: ab", "cd\r", "\nX-B: 2\r\n\r\n"], {
+      gapMs: 20,
+      responses: 1,
+    });
+    expect(JSON.parse(parseResponses(r.data).responses[0].body).headers).toEqual([
+      ["host", "t"],
+      ["x-a", "abcd"],
+      ["x-b", "2"],
+    ]);
+  });
+
+  it("Transfer-Encoding on HTTP/1.0 → 400", async () => {
+    await rejects(start(), "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400);
+  });
+
   it("headers over maxHeaderBytes → 431", async () => {
     await rejects(start({ limits: { maxHeaderBytes: 1024 } }), get("/hello", `X-Big: ${"b".repeat(2000)}\r\n`), 431);
   });
