@@ -158,9 +158,14 @@ void OnClosed(cz_server_t* srv, void* data) {
     napi_remove_async_cleanup_hook(s->cleanup);
     s->cleanup = nullptr;
   }
+  if (s->teardown) {
+    /* The environment is being torn down: its references may already be finalized, so
+     * touch no N-API state and leave s to the process's end (see the finalizer). */
+    return;
+  }
   Napi::Env env(s->env);
   Napi::HandleScope hs(env);
-  if (!s->teardown && !s->close_cb.IsEmpty()) {
+  if (!s->close_cb.IsEmpty()) {
     Napi::Function cb = s->close_cb.Value();
     Napi::AsyncContext* actx = s->actx;
     s->close_cb.Reset();
@@ -341,7 +346,7 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   Napi::External<Server> ext = Napi::External<Server>::New(env, s, [](Napi::Env, Server* p) {
     /* Only reachable once closed (self holds a strong reference until then), or at
      * environment teardown after the cleanup hook closed the server. */
-    if (p->srv == nullptr)
+    if (p->srv == nullptr && !p->teardown)
       delete p;
   });
   napi_type_tag_object(env, ext, &kServerTag);
