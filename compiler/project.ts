@@ -68,7 +68,7 @@ export function loadProgram(
     overwrite: true,
   });
   const entrySfs = entries.map((e) => project.addSourceFileAtPath(e));
-  project.resolveSourceFileDependencies();
+  // No resolveSourceFileDependencies(): the ts.Program resolves imports itself and we only use it.
 
   const program = project.getProgram().compilerObject;
   const checker = program.getTypeChecker();
@@ -86,23 +86,18 @@ export function loadProgram(
 }
 
 /**
- * TypeScript 6 no longer includes every visible `@types/*` package by default; without a
- * tsconfig we keep the classic behaviour (e.g. `process` typechecks when @types/node is installed).
+ * TypeScript 6 no longer includes visible `@types/*` packages by default. Without a tsconfig
+ * we add `@types/node` when it is installed where the entries can see it (a server app uses
+ * `process`, `setTimeout`, `Buffer`...); other `@types` packages need a tsconfig.
  */
 export function visibleTypes(entries: string[]): string[] {
-  const names = new Set<string>();
   for (const e of entries) {
     for (let d = path.dirname(e); ; d = path.dirname(d)) {
-      const dir = path.join(d, "node_modules", "@types");
-      if (fs.existsSync(dir)) {
-        for (const n of fs.readdirSync(dir)) {
-          if (!n.startsWith(".") && fs.existsSync(path.join(dir, n, "package.json"))) names.add(n);
-        }
-      }
+      if (fs.existsSync(path.join(d, "node_modules", "@types", "node", "package.json"))) return ["node"];
       if (path.dirname(d) === d) break;
     }
   }
-  return [...names].sort();
+  return [];
 }
 
 function isAppFile(sf: ts.SourceFile): boolean {
