@@ -8,8 +8,7 @@ import { skipOuter } from "./discover.js";
 import type { Kind } from "./types.js";
 
 export type Classification =
-  | { ok: true; kind: Kind; reason: string; type: string }
-  | { ok: false; type: string; reason: string };
+  { ok: true; kind: Kind; reason: string; type: string } | { ok: false; type: string; reason: string };
 
 interface Verdict {
   kind: "sync" | "async" | "maybe";
@@ -23,8 +22,10 @@ export function classify(handler: ts.Expression, checker: ts.TypeChecker, promis
   if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && isAsyncFunction(fn)) {
     return { ok: true, kind: "async", reason: "async function", type: typeText };
   }
-  if (type.flags & ts.TypeFlags.Any) return { ok: true, kind: "maybe", reason: "the handler's type is any", type: typeText };
-  if (type.flags & ts.TypeFlags.Unknown) return { ok: true, kind: "maybe", reason: "the handler's type is unknown", type: typeText };
+  if (type.flags & ts.TypeFlags.Any)
+    return { ok: true, kind: "maybe", reason: "the handler's type is any", type: typeText };
+  if (type.flags & ts.TypeFlags.Unknown)
+    return { ok: true, kind: "maybe", reason: "the handler's type is unknown", type: typeText };
   if (type.flags & ts.TypeFlags.TypeParameter) {
     return { ok: true, kind: "maybe", reason: "the handler's type is a type parameter", type: typeText };
   }
@@ -42,7 +43,8 @@ export function classify(handler: ts.Expression, checker: ts.TypeChecker, promis
   }
   const verdicts = signatures.map((s) => signatureVerdict(s, checker, promiseType));
   const first = verdicts[0];
-  if (verdicts.every((v) => v.kind === first.kind)) return { ok: true, kind: first.kind, reason: first.reason, type: typeText };
+  if (verdicts.every((v) => v.kind === first.kind))
+    return { ok: true, kind: first.kind, reason: first.reason, type: typeText };
   const detail = verdicts.map((v) => `${v.kind} (${v.reason})`).join(", ");
   return {
     ok: true,
@@ -54,7 +56,8 @@ export function classify(handler: ts.Expression, checker: ts.TypeChecker, promis
 
 function isAsyncFunction(fn: ts.SignatureDeclaration): boolean {
   const mods = ts.canHaveModifiers(fn) ? ts.getModifiers(fn) : undefined;
-  const isGenerator = (ts.isFunctionExpression(fn) || ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn)) && !!fn.asteriskToken;
+  const isGenerator =
+    (ts.isFunctionExpression(fn) || ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn)) && !!fn.asteriskToken;
   return !isGenerator && !!mods?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
 }
 
@@ -70,7 +73,10 @@ export function returnVerdict(t: ts.Type, opaqueVoid: boolean, checker: ts.TypeC
   const show = () => checker.typeToString(t, undefined, ts.TypeFormatFlags.NoTruncation);
   if (t.flags & ts.TypeFlags.Any) return { kind: "maybe", reason: "returns any" };
   if (t.flags & ts.TypeFlags.Unknown) return { kind: "maybe", reason: "returns unknown" };
-  if (t.flags & ts.TypeFlags.Instantiable || (t.isIntersection() && t.types.some((m) => m.flags & ts.TypeFlags.Instantiable))) {
+  if (
+    t.flags & ts.TypeFlags.Instantiable ||
+    (t.isIntersection() && t.types.some((m) => m.flags & ts.TypeFlags.Instantiable))
+  ) {
     return { kind: "maybe", reason: `returns a generic type (${show()})` };
   }
   if (t.isUnion()) {

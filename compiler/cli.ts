@@ -63,10 +63,17 @@ export async function main(argv: string[]): Promise<number> {
   const warnings = result.diagnostics.filter((d) => d.severity === "warning");
 
   if (result.ok && !args.quiet) {
-    const rows = result.routes.map((r) => [r.method, r.path, r.kind, `${relPosix(cwd, r.span.file)}:${r.span.line}:${r.span.col}`]);
+    const rows = result.routes.map((r) => [
+      r.method,
+      r.path,
+      r.kind,
+      `${relPosix(cwd, r.span.file)}:${r.span.line}:${r.span.col}`,
+    ]);
     const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length)));
     for (const row of rows) {
-      process.stdout.write(`  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2].padEnd(widths[2])}  ${row[3]}\n`);
+      process.stdout.write(
+        `  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2].padEnd(widths[2])}  ${row[3]}\n`,
+      );
     }
   }
   for (const d of [...errors, ...warnings]) process.stderr.write(formatDiagnostic(d, cwd) + "\n");
@@ -79,7 +86,9 @@ export async function main(argv: string[]): Promise<number> {
     const w = warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? "" : "s"})` : "";
     const n = result.routes.length;
     const out = relPosix(cwd, path.resolve(cwd, args.out!));
-    process.stdout.write(`compiled ${n} route${n === 1 ? "" : "s"} in ${Math.round(result.timings.total)} ms${w} → ${out}\n`);
+    process.stdout.write(
+      `compiled ${n} route${n === 1 ? "" : "s"} in ${Math.round(result.timings.total)} ms${w} → ${out}\n`,
+    );
   }
   return 0;
 }

@@ -88,10 +88,22 @@ function readCall(
   if (isRoute) {
     const text = staticString(methodArg, checker);
     if (text === null) {
-      out.push(diagAt("CZ1002", "The method of `route(method, path, handler)` must be a string literal or a const initialised with one.", methodArg));
+      out.push(
+        diagAt(
+          "CZ1002",
+          "The method of `route(method, path, handler)` must be a string literal or a const initialised with one.",
+          methodArg,
+        ),
+      );
       method = null;
     } else if (!KNOWN_METHODS.has(text.toUpperCase())) {
-      out.push(diagAt("CZ1004", `Unknown HTTP method ${JSON.stringify(text)}; llhttp accepts ${METHODS.join(", ")}.`, methodArg));
+      out.push(
+        diagAt(
+          "CZ1004",
+          `Unknown HTTP method ${JSON.stringify(text)}; llhttp accepts ${METHODS.join(", ")}.`,
+          methodArg,
+        ),
+      );
       method = null;
     } else {
       method = text.toUpperCase();
@@ -102,7 +114,13 @@ function readCall(
   let segments: Registration["segments"] = [];
   let params: string[] = [];
   if (path === null) {
-    out.push(diagAt("CZ1002", "The route path must be a string literal, a template without substitutions, or a const initialised with one.", pathArg));
+    out.push(
+      diagAt(
+        "CZ1002",
+        "The route path must be a string literal, a template without substitutions, or a const initialised with one.",
+        pathArg,
+      ),
+    );
   } else {
     const parsed = parsePath(path);
     if (parsed.ok) {

@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { analyze } from "./analyze.js";
-import { compileRoutes } from "./cc.js";
+import { compileRoutes, HASH_FILE } from "./cc.js";
 import { diag, relPosix, sortDiagnostics } from "./diagnostics.js";
 import { discover } from "./discover.js";
 import { emitApp, importSpecifier, importsServer } from "./emit/app.js";
@@ -79,9 +79,15 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   diagnostics.push(...planned.diagnostics);
   if (found.registrations.length === 0) {
     const first = app.entryFiles[0];
-    const at = first ? { span: { file: first.fileName, line: 1, col: 1, start: 0, length: 0 }, text: first.text } : undefined;
+    const at = first
+      ? { span: { file: first.fileName, line: 1, col: 1, start: 0, length: 0 }, text: first.text }
+      : undefined;
     diagnostics.push(
-      diag("CZ1007", "No routes found: no call like `app.get(path, handler)` on a Catzilla app from the 'catzilla' package in the program.", at),
+      diag(
+        "CZ1007",
+        "No routes found: no call like `app.get(path, handler)` on a Catzilla app from the 'catzilla' package in the program.",
+        at,
+      ),
     );
   }
   lap("plan");
@@ -126,7 +132,10 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   return result(diagnostics, {
     routes,
     fingerprint: plan.fingerprint,
-    files: all.map((f) => f.path),
+    files: [
+      ...all.map((f) => f.path),
+      ...(ccSkipped ? [path.join(outDir, "routes.so"), path.join(outDir, HASH_FILE)] : []),
+    ],
     filesWritten,
     ccSkipped,
   });

@@ -72,15 +72,24 @@ export function loadProgram(
 
   const program = project.getProgram().compilerObject;
   const checker = program.getTypeChecker();
-  const probe = program.getSourceFile(path.join(outDir, PROBE_NAME).split(path.sep).join("/"))
-    ?? program.getSourceFiles().find((f) => f.fileName.endsWith("/" + PROBE_NAME));
+  const probe =
+    program.getSourceFile(path.join(outDir, PROBE_NAME).split(path.sep).join("/")) ??
+    program.getSourceFiles().find((f) => f.fileName.endsWith("/" + PROBE_NAME));
   const decl = probe?.statements[0] as ts.VariableStatement | undefined;
   const promiseType = checker.getTypeAtLocation(decl!.declarationList.declarations[0].name);
   const appFiles = program.getSourceFiles().filter(isAppFile);
   const entryPaths = new Set(entrySfs.map((s) => s.getFilePath() as string));
   const entryFiles = appFiles.filter((f) => entryPaths.has(f.fileName));
   return {
-    app: { project, program, checker, appFiles, entryFiles, serverDts: serverDts.split(path.sep).join("/"), promiseType },
+    app: {
+      project,
+      program,
+      checker,
+      appFiles,
+      entryFiles,
+      serverDts: serverDts.split(path.sep).join("/"),
+      promiseType,
+    },
     diagnostics,
   };
 }
@@ -114,7 +123,13 @@ export function typeErrors(app: AppProgram): Diagnostic[] {
       const msg = `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
       if (d.file && d.start !== undefined) {
         const lc = d.file.getLineAndCharacterOfPosition(d.start);
-        const span = { file: d.file.fileName, line: lc.line + 1, col: lc.character + 1, start: d.start, length: d.length ?? 1 };
+        const span = {
+          file: d.file.fileName,
+          line: lc.line + 1,
+          col: lc.character + 1,
+          start: d.start,
+          length: d.length ?? 1,
+        };
         out.push(diag("CZ1006", msg, { span, text: d.file.text }));
       } else {
         out.push(diag("CZ1006", msg));

@@ -11,8 +11,7 @@ const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const STATIC_TEXT = /^[A-Za-z0-9\-._~!$&'()+,;=@%][A-Za-z0-9\-._~!$&'()+,;=@%:]*$/;
 
 export type ParsedPath =
-  | { ok: true; segments: Segment[]; params: string[] }
-  | { ok: false; code: "CZ1005" | "CZ1008"; message: string };
+  { ok: true; segments: Segment[]; params: string[] } | { ok: false; code: "CZ1005" | "CZ1008"; message: string };
 
 export function parsePath(path: string): ParsedPath {
   const bad = (why: string): ParsedPath => ({
@@ -62,8 +61,5 @@ export function parsePath(path: string): ParsedPath {
 
 /** Shape of a pattern with parameter names erased: "/u/:/x" for "/u/:id/x" (static text never starts with ":"). */
 export function shapeOf(segments: Segment[]): string {
-  return (
-    "/" +
-    segments.map((s) => (s.type === "static" ? s.text : s.type === "param" ? ":" : "*")).join("/")
-  );
+  return "/" + segments.map((s) => (s.type === "static" ? s.text : s.type === "param" ? ":" : "*")).join("/");
 }

@@ -75,10 +75,7 @@ export interface AnalyzedRoute {
   handlerSpan: Span;
 }
 
-export type Segment =
-  | { type: "static"; text: string }
-  | { type: "param"; name: string }
-  | { type: "wildcard" };
+export type Segment = { type: "static"; text: string } | { type: "param"; name: string } | { type: "wildcard" };
 
 /** plan → emit: the final route, id = index in every generated table. */
 export interface PlannedRoute {

@@ -77,13 +77,18 @@ function useFlags(id: ts.Identifier): number {
   const parent = id.parent;
   let member: string | undefined;
   if (ts.isPropertyAccessExpression(parent) && parent.expression === id) member = parent.name.text;
-  else if (ts.isElementAccessExpression(parent) && parent.expression === id && ts.isStringLiteralLike(parent.argumentExpression)) {
+  else if (
+    ts.isElementAccessExpression(parent) &&
+    parent.expression === id &&
+    ts.isStringLiteralLike(parent.argumentExpression)
+  ) {
     member = parent.argumentExpression.text;
   }
   if (member === undefined || !Object.prototype.hasOwnProperty.call(MEMBER_FLAGS, member)) return FLAG_ALL;
   const access = parent.parent;
   // Writing to the request (or deleting) is not a plain read; be conservative.
-  if (ts.isBinaryExpression(access) && access.left === parent && isAssignment(access.operatorToken.kind)) return FLAG_ALL;
+  if (ts.isBinaryExpression(access) && access.left === parent && isAssignment(access.operatorToken.kind))
+    return FLAG_ALL;
   if (ts.isDeleteExpression(access)) return FLAG_ALL;
   return MEMBER_FLAGS[member];
 }
@@ -107,7 +112,8 @@ function usesArguments(fn: ts.Node): boolean {
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (ts.isIdentifier(n) && n.text === "arguments") found = true;
-    else if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return; // their own `arguments`
+    else if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n))
+      return; // their own `arguments`
     else ts.forEachChild(n, visit);
   };
   ts.forEachChild(fn, visit);

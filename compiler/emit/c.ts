@@ -67,7 +67,8 @@ export function emitRoutesC(plan: Plan): string {
     );
   }
   out.push("};", "");
-  for (const n of nodes) out.push(`static int n${n.id}(const char* p, size_t len, size_t pos, unsigned method, cz_match_t* m);`);
+  for (const n of nodes)
+    out.push(`static int n${n.id}(const char* p, size_t len, size_t pos, unsigned method, cz_match_t* m);`);
   out.push("");
   for (const n of nodes) out.push(...nodeFunction(n, plan.routes), "");
   const hasGet = plan.routes.some((r) => r.methodNum === GET);
@@ -105,7 +106,11 @@ function nodeFunction(n: TrieNode, routes: PlannedRoute[]): string[] {
     used.method = used.m = true;
     body.push("if (pos == len) {", "  switch (method) {");
     for (const t of n.terminal) {
-      body.push(`    case ${t.method}: ${routeLine(t.route)}`, `      m->nparams = ${n.nparams};`, `      return ${t.route};`);
+      body.push(
+        `    case ${t.method}: ${routeLine(t.route)}`,
+        `      m->nparams = ${n.nparams};`,
+        `      return ${t.route};`,
+      );
     }
     body.push("  }", `  m->allow |= ${maskExpr(n.terminal)};`, "  return -1;", "}");
   } else {
@@ -127,7 +132,9 @@ function nodeFunction(n: TrieNode, routes: PlannedRoute[]): string[] {
       body.push(`  case ${L}:`);
       for (const c of n.statics.filter((x) => x.text.length === L)) {
         const test = L === 0 ? "" : `memcmp(p + s, ${cString(c.text)}, ${L}) == 0 && `;
-        body.push(`    if (${test}(r = n${c.node.id}(p, len, e, method, m)) >= 0) return r; // ${commentText(c.node.label)}`);
+        body.push(
+          `    if (${test}(r = n${c.node.id}(p, len, e, method, m)) >= 0) return r; // ${commentText(c.node.label)}`,
+        );
       }
       body.push("    break;");
     }
@@ -197,7 +204,10 @@ function commentText(s: string): string {
 }
 
 function enumName(r: PlannedRoute): string {
-  const tail = r.path.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "").toUpperCase();
+  const tail = r.path
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .toUpperCase();
   return `CZ_APP_ROUTE_${r.id}_${r.method.replace(/-/g, "_")}${tail ? "_" + tail : ""}`;
 }
 

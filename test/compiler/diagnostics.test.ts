@@ -30,7 +30,10 @@ function expectNothingWritten(entry: string, files: string[] = [entry]): void {
 
 /** Headers of every diagnostic printed, in order. */
 function headers(run: CliRun): string[] {
-  return run.stderr.split("\n").filter((l) => / - (error|warning) CZ\d{4}:/.test(l)).map((l) => l.replace(/: .*$/, ":"));
+  return run.stderr
+    .split("\n")
+    .filter((l) => / - (error|warning) CZ\d{4}:/.test(l))
+    .map((l) => l.replace(/: .*$/, ":"));
 }
 
 beforeAll(() => {
@@ -98,7 +101,9 @@ describe("compile errors", () => {
     const run = compileCase("duplicate.ts");
     const lines = run.stderr.split("\n");
     const i = lines.findIndex((l) => l.startsWith("duplicate.ts:6:9 - error CZ1001: Duplicate route GET /a"));
-    expect(lines[i]).toBe("duplicate.ts:6:9 - error CZ1001: Duplicate route GET /a: it is already registered at duplicate.ts:4:9.");
+    expect(lines[i]).toBe(
+      "duplicate.ts:6:9 - error CZ1001: Duplicate route GET /a: it is already registered at duplicate.ts:4:9.",
+    );
     expect(lines[i + 1]).toBe("");
     expect(lines[i + 2]).toBe('6 app.get("/a", () => 3);');
     expect(lines[i + 3]).toBe("          ^~~~");

@@ -72,7 +72,15 @@ export function readTree(dir: string): Map<string, Buffer> {
 export interface RoutesJson {
   version: number;
   fingerprint: string;
-  routes: { id: number; method: string; path: string; kind: string; params: string[]; flags: number; handler: string }[];
+  routes: {
+    id: number;
+    method: string;
+    path: string;
+    kind: string;
+    params: string[];
+    flags: number;
+    handler: string;
+  }[];
 }
 
 export function readRoutesJson(outDir: string): RoutesJson {

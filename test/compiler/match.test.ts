@@ -26,9 +26,16 @@ function buildHarness(): string {
   const dir = tmpDir("harness");
   const exe = path.join(dir, "match_harness");
   execFileSync("cc", [
-    "-Wall", "-Wextra", "-Werror", "-O2",
-    "-I", path.join(ROOT, "native", "include"),
-    "-o", exe, path.join(ROOT, "test", "compiler", "match_harness.c"), "-ldl",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-O2",
+    "-I",
+    path.join(ROOT, "native", "include"),
+    "-o",
+    exe,
+    path.join(ROOT, "test", "compiler", "match_harness.c"),
+    "-ldl",
   ]);
   return exe;
 }
@@ -131,7 +138,12 @@ const ROUTING: Case[] = [
   ["HEAD", "/only-put", na("PUT")],
   ["PROPFIND", "/dav/file.txt", "PROPFIND /dav/:res", { res: "file.txt" }],
   ["GET", "/dav/file.txt", na("PROPFIND")],
-  ["GET", `/deep/${deep.join("/")}/rest/of`, "GET /deep/:a/:b/:c/:d/:e/:f/:g/:h/:i/:j/:k/:l/:m/:n/:o/*", { ...deepParams, "*": "rest/of" }],
+  [
+    "GET",
+    `/deep/${deep.join("/")}/rest/of`,
+    "GET /deep/:a/:b/:c/:d/:e/:f/:g/:h/:i/:j/:k/:l/:m/:n/:o/*",
+    { ...deepParams, "*": "rest/of" },
+  ],
   ["GET", `/deep/${deep.slice(0, 14).join("/")}`, NF],
   ["GET", "/same/len/abc", "GET /same/len/abc"],
   ["GET", "/same/len/abd", "GET /same/len/abd"],
@@ -169,11 +181,19 @@ describe("generated match()", () => {
     harness = buildHarness();
     const a = await compileFixture("routing");
     json = a.json;
-    const ra = matchAll(a.out, a.json, ROUTING.map(([m, p]) => [m, p]));
+    const ra = matchAll(
+      a.out,
+      a.json,
+      ROUTING.map(([m, p]) => [m, p]),
+    );
     routing = ra.answers;
     header = ra.header;
     const b = await compileFixture("routing-root");
-    rooted = matchAll(b.out, b.json, ROOTED.map(([m, p]) => [m, p])).answers;
+    rooted = matchAll(
+      b.out,
+      b.json,
+      ROOTED.map(([m, p]) => [m, p]),
+    ).answers;
   }, 120_000);
 
   it("exports a table matching routes.json (ABI version, fingerprint, methods, kinds, patterns)", () => {

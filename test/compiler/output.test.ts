@@ -174,9 +174,21 @@ describe("generated files (multi-entry app)", () => {
     for (const cc of ["gcc", "clang"]) {
       if (spawnSync(cc, ["--version"]).status !== 0) continue;
       execFileSync(cc, [
-        "-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Wconversion", "-Wshadow", "-Werror", "-O2", "-shared", "-fPIC",
-        "-I", path.join(ROOT, "native", "include"),
-        "-o", path.join(dir, `check-${cc}.so`), path.join(out, "routes.c"),
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Wpedantic",
+        "-Wconversion",
+        "-Wshadow",
+        "-Werror",
+        "-O2",
+        "-shared",
+        "-fPIC",
+        "-I",
+        path.join(ROOT, "native", "include"),
+        "-o",
+        path.join(dir, `check-${cc}.so`),
+        path.join(out, "routes.c"),
       ]);
     }
   });
@@ -244,7 +256,10 @@ describe("CLI", () => {
 
   it("--tsconfig: the project's options apply (outDir) and server.js imports the emitted JS", () => {
     const dir = copyFixture("multi");
-    const run = runCli(["app.ts", "extra.ts", "main.ts", "--out", ".catzilla", "--tsconfig", "tsconfig.build.json", "-q"], dir);
+    const run = runCli(
+      ["app.ts", "extra.ts", "main.ts", "--out", ".catzilla", "--tsconfig", "tsconfig.build.json", "-q"],
+      dir,
+    );
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(fs.existsSync(path.join(dir, "build", "app.js"))).toBe(true);
@@ -261,7 +276,9 @@ describe("CLI", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(fs.readFileSync(path.join(dir, "cjs", ".catzilla", "package.json"), "utf8")).toBe('{ "type": "module" }\n');
-    expect(fs.readFileSync(path.join(dir, "cjs", ".catzilla", "server.js"), "utf8")).toContain('import "../../app.js";');
+    expect(fs.readFileSync(path.join(dir, "cjs", ".catzilla", "server.js"), "utf8")).toContain(
+      'import "../../app.js";',
+    );
     expect(readRoutesJson(path.join(dir, "cjs", ".catzilla")).routes[0].handler).toBe("../app.ts:5:14");
   });
 });
