@@ -41,6 +41,7 @@
         "native/src/cz_http.c",
         "native/src/cz_table.c",
         "native/src/cz_conn.c",
+        "native/src/cz_parse.c",
         "native/src/cz_server.c",
         "native/src/binding.cc",
       ],

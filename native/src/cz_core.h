@@ -1,5 +1,6 @@
 /*
- * cz_core.h: the structs cz_server.c and cz_conn.c share. Not part of the embedder API.
+ * cz_core.h: the server struct, shared by cz_server.c, cz_conn.c and cz_parse.c (the
+ * connection's own structs are in cz_conn.h). Not part of the embedder API.
  *
  * Lifetimes:
  *   cz_server_t  cz_server_new() .. cz_server_free() (after hooks.closed).
@@ -16,6 +17,7 @@
 #include <uv.h>
 
 #include "catzilla_routes.h"
+#include "cz_conn.h"
 #include "cz_ctx.h"
 #include "cz_http.h"
 #include "cz_list.h"
@@ -23,118 +25,8 @@
 #include "cz_table.h"
 #include "llhttp.h"
 
-/* Bytes in flight or queued per connection before reading stops (backpressure). */
-#define CZ_WRITE_HIGH (1u << 20)
-/* Buffers that grew past this are given back once empty. */
-#define CZ_BUF_KEEP (64u * 1024u)
 /* Shared read buffer: every read callback parses its bytes before the next read. */
 #define CZ_READ_SIZE (64u * 1024u)
-
-enum cz_slot_state {
-  CZ_SLOT_RECV = 0, /* headers done, body still arriving */
-  CZ_SLOT_JS = 1,   /* waiting for JS (holds a context) */
-  CZ_SLOT_READY = 2 /* response rendered into slot->data */
-};
-
-enum cz_slot_flags {
-  CZ_SF_HEAD = 1 << 0,          /* HEAD: no body bytes */
-  CZ_SF_CLOSE = 1 << 1,         /* close the connection once this response is out */
-  CZ_SF_KA10 = 1 << 2,          /* HTTP/1.0 keep-alive: say so */
-  CZ_SF_CONTINUE = 1 << 3,      /* owes "100 Continue" when it reaches the head */
-  CZ_SF_CONTINUE_SENT = 1 << 4
-};
-
-typedef struct cz_slot_s {
-  struct cz_slot_s* next;
-  uint32_t ctx; /* CZ_CTX_NONE unless state == CZ_SLOT_JS */
-  uint8_t state;
-  uint8_t flags;
-  cz_buf_t data; /* a rendered response waiting for the ones before it */
-} cz_slot_t;
-
-enum cz_msg_state {
-  CZ_MSG_IDLE = 0, /* between requests */
-  CZ_MSG_HEAD = 1, /* request line and headers arriving */
-  CZ_MSG_BODY = 2  /* headers complete: body (and trailers) arriving */
-};
-
-/* Why llhttp was paused from on_message_complete. */
-enum cz_pause_reason {
-  CZ_PAUSE_NONE = 0,
-  CZ_PAUSE_BATCH,    /* the batch is full: run it, then take this request */
-  CZ_PAUSE_PIPELINE, /* max_pipelined responses pending: keep the rest for later */
-  CZ_PAUSE_STOP      /* no more requests on this connection */
-};
-
-/* Reasons reading is stopped (bits). */
-enum cz_read_block {
-  CZ_RB_PIPELINE = 1 << 0,
-  CZ_RB_WRITE = 1 << 1
-};
-
-enum cz_timer_mode {
-  CZ_TIMER_NONE = 0,
-  CZ_TIMER_HEADERS = 1,
-  CZ_TIMER_IDLE = 2
-};
-
-/* The request being parsed. */
-typedef struct cz_req_s {
-  int route;            /* >= 0 matched; -1 404/405 (see allow) */
-  uint64_t allow;
-  cz_match_t m;
-  size_t url_len;       /* hbuf[0, url_len) is the request target */
-  size_t path_len;
-  size_t hdr_count;
-  size_t field_off;     /* hbuf offset of the current header name */
-  size_t value_off;     /* hbuf offset of the current header value */
-  size_t head_raw;      /* raw head bytes counted in earlier reads */
-  const char* head_mark;/* where counting resumes in the current read, or NULL */
-  char* body;           /* buffered body (routes with CZ_ROUTE_BODY) */
-  size_t body_len;
-  size_t body_cap;
-  uint64_t body_limit;
-  cz_slot_t* slot;      /* from headers complete */
-  uint8_t keep_body;    /* buffer the body for JS */
-  uint8_t has_body;     /* framing announced a body */
-  uint8_t has_host;
-  uint8_t expect;       /* 0 none, 1 100-continue, 2 something else */
-  uint8_t field_kind;   /* 1 host, 2 expect, 0 other */
-  uint8_t value_cr;     /* the last value piece ended at CR: another piece is obs-fold */
-} cz_req_t;
-
-typedef struct cz_conn_s cz_conn_t;
-
-struct cz_conn_s {
-  uv_tcp_t tcp;
-  uv_timer_t timer;
-  uv_write_t wreq;
-  cz_server_t* srv;
-  cz_list_t node;        /* srv->conns */
-  cz_list_t dirty_node;  /* srv->dirty while it has bytes to flush after a batch */
-  cz_list_t resume_node; /* srv->resume while it has parked bytes to parse */
-  llhttp_t parser;
-  cz_req_t cur;
-  cz_buf_t hbuf;         /* request target + header block of cur */
-  cz_buf_t pend;         /* bytes read but not parsed yet (parser was paused) */
-  cz_buf_t out;          /* responses waiting for the next write */
-  cz_buf_t wout;         /* bytes of the write in flight */
-  cz_slot_t* head;       /* pipeline, oldest first */
-  cz_slot_t* tail;
-  unsigned nslots;
-  unsigned read_block;   /* enum cz_read_block bits */
-  unsigned nclosing;     /* handle close callbacks still to come */
-  int reject_status;     /* set by a callback that fails the request on a limit */
-  const char* exec_end;  /* end of the bytes llhttp is executing */
-  uint8_t msg;           /* enum cz_msg_state */
-  uint8_t pause_reason;  /* enum cz_pause_reason */
-  uint8_t timer_mode;    /* enum cz_timer_mode */
-  uint8_t reading;
-  uint8_t writing;
-  uint8_t stop_parse;    /* never parse another byte (close, error, draining) */
-  uint8_t draining;      /* close once everything queued is written */
-  uint8_t closing;
-};
 
 typedef struct cz_batch_item_s {
   uint32_t ctx;
@@ -184,15 +76,5 @@ void cz__server_run_batch(cz_server_t* srv);
 void cz__server_flush(cz_server_t* srv);
 void cz__server_conn_freed(cz_server_t* srv);
 void cz__server_want_resume(cz_server_t* srv, cz_conn_t* c);
-
-/* cz_conn.c */
-int cz_conn_start(cz_server_t* srv, cz_conn_t* c);
-void cz_conn_settings(llhttp_settings_t* s);
-void cz__conn_close(cz_conn_t* c);
-void cz__conn_drain(cz_conn_t* c);
-void cz__conn_flush(cz_conn_t* c);
-void cz__conn_resume(cz_conn_t* c);
-/* Renders a JS response (or a 500 when resp is NULL) into its slot. */
-void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* slot, const cz_resp_t* resp, int close);
 
 #endif /* CZ_CORE_H */

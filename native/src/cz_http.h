@@ -45,6 +45,9 @@ typedef struct cz_date_s {
 
 void cz_date_update(cz_date_t* d);
 
+/* The interim response to Expect: 100-continue. */
+#define CZ_HTTP_CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
+
 /* Reason phrase for a status ("Unknown" for codes without one). */
 const char* cz_http_reason(int status);
 

@@ -68,7 +68,7 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
     batch_max = a->res_meta_len / CZ_RES_STRIDE;
   srv->batch_max = (unsigned)batch_max;
   cz_ctx_slab_init(&srv->ctxs);
-  cz_conn_settings(&srv->settings);
+  cz_parse_settings(&srv->settings);
   cz_list_init(&srv->conns);
   cz_list_init(&srv->dirty);
   cz_list_init(&srv->resume);

@@ -1,0 +1,517 @@
+/*
+ * cz_parse.c: llhttp callbacks for one connection's requests, the limits checked while
+ * parsing, the match at headers-complete, and the hand-off of a completed request to the
+ * batch (or to C's own answers: 404/405, const routes, rejections).
+ *
+ * While a request's head arrives, its target and header block accumulate in c->hbuf
+ * (they may span reads); at message-complete they are copied into reqData in one go.
+ * Pausing: on_message_complete returns HPE_PAUSED when the batch must run first, when the
+ * connection must not parse further, or when max_pipelined responses are pending; the
+ * feed loop handles each reason outside llhttp.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cz_core.h"
+
+/* ---- the request being parsed ------------------------------------------------------ */
+
+static void cz__req_reset(cz_conn_t* c) {
+  free(c->cur.body);
+  memset(&c->cur, 0, sizeof(c->cur));
+  c->cur.route = -1;
+  c->hbuf.len = 0;
+}
+
+/* Raw bytes of the request head so far, up to `end` in the current read. */
+static int cz__head_check(cz_conn_t* c, const char* end) {
+  size_t n = c->cur.head_raw;
+  if (c->cur.head_mark != NULL)
+    n += (size_t)(end - c->cur.head_mark);
+  if (n > c->srv->limits.max_header_bytes) {
+    c->reject_status = 431;
+    return -1;
+  }
+  return 0;
+}
+
+static int cz__hbuf_append(cz_conn_t* c, const char* at, size_t len) {
+  if (cz_buf_append(&c->hbuf, at, len) != 0) {
+    c->reject_status = 503;
+    return -1;
+  }
+  return 0;
+}
+
+static int cz__on_message_begin(llhttp_t* p) {
+  cz_conn_t* c = p->data;
+  cz__req_reset(c);
+  c->msg = CZ_MSG_HEAD;
+  return 0;
+}
+
+static int cz__on_method(llhttp_t* p, const char* at, size_t len) {
+  cz_conn_t* c = p->data;
+  (void)len;
+  if (c->cur.head_mark == NULL)
+    c->cur.head_mark = at;
+  return 0;
+}
+
+static int cz__on_url(llhttp_t* p, const char* at, size_t len) {
+  cz_conn_t* c = p->data;
+  if (c->cur.url_len + len > c->srv->limits.max_url_bytes) {
+    c->reject_status = 414;
+    return -1;
+  }
+  if (cz__head_check(c, at + len) != 0 || cz__hbuf_append(c, at, len) != 0)
+    return -1;
+  c->cur.url_len += len;
+  return 0;
+}
+
+static int cz__on_url_complete(llhttp_t* p) {
+  cz_conn_t* c = p->data;
+  const char* q = c->cur.url_len ? memchr(c->hbuf.base, '?', c->cur.url_len) : NULL;
+  c->cur.path_len = q ? (size_t)(q - c->hbuf.base) : c->cur.url_len;
+  c->cur.field_off = c->hbuf.len;
+  return 0;
+}
+
+static int cz__on_header_field(llhttp_t* p, const char* at, size_t len) {
+  cz_conn_t* c = p->data;
+  size_t i;
+  char* dst;
+
+  if (c->msg != CZ_MSG_HEAD) {
+    /* Trailers: not kept, but they count against the head limit. */
+    c->cur.head_raw += len;
+    if (c->cur.head_raw > c->srv->limits.max_header_bytes) {
+      c->reject_status = 431;
+      return -1;
+    }
+    return 0;
+  }
+  if (cz__head_check(c, at + len) != 0 || cz__hbuf_append(c, at, len) != 0)
+    return -1;
+  dst = c->hbuf.base + c->hbuf.len - len;
+  for (i = 0; i < len; i++)
+    dst[i] = (char)cz_http_lower[(unsigned char)dst[i]];
+  return 0;
+}
+
+static int cz__on_header_field_complete(llhttp_t* p) {
+  cz_conn_t* c = p->data;
+  const char* name;
+  size_t n;
+
+  if (c->msg != CZ_MSG_HEAD)
+    return 0;
+  if (++c->cur.hdr_count > c->srv->limits.max_header_count) {
+    c->reject_status = 431;
+    return -1;
+  }
+  name = c->hbuf.base + c->cur.field_off;
+  n = c->hbuf.len - c->cur.field_off;
+  c->cur.field_kind = 0;
+  if (n == 4 && memcmp(name, "host", 4) == 0)
+    c->cur.field_kind = 1;
+  else if (n == 6 && memcmp(name, "expect", 6) == 0)
+    c->cur.field_kind = 2;
+  if (cz__hbuf_append(c, "", 1) != 0)
+    return -1;
+  c->cur.value_off = c->hbuf.len;
+  return 0;
+}
+
+static int cz__on_header_value(llhttp_t* p, const char* at, size_t len) {
+  cz_conn_t* c = p->data;
+  if (c->msg != CZ_MSG_HEAD) {
+    c->cur.head_raw += len;
+    if (c->cur.head_raw > c->srv->limits.max_header_bytes) {
+      c->reject_status = 431;
+      return -1;
+    }
+    return 0;
+  }
+  /* obs-fold (RFC 9112 5.2): llhttp joins a continuation line to the value. A piece of
+   * value that follows one which ended at CR (not at the end of a read) is such a line:
+   * reject it rather than let a proxy and us disagree on the headers. */
+  if (c->cur.value_cr) {
+    c->reject_status = 400;
+    return -1;
+  }
+  if (cz__head_check(c, at + len) != 0 || cz__hbuf_append(c, at, len) != 0)
+    return -1;
+  {
+    const char* e = at + len;
+    while (e < c->exec_end && (*e == ' ' || *e == '\t'))
+      e++;
+    c->cur.value_cr = e < c->exec_end && *e == '\r';
+  }
+  return 0;
+}
+
+static int cz__on_header_value_complete(llhttp_t* p) {
+  cz_conn_t* c = p->data;
+  const char* v;
+  size_t n;
+
+  if (c->msg != CZ_MSG_HEAD)
+    return 0;
+  c->cur.value_cr = 0;
+  /* llhttp skips leading whitespace; trailing whitespace is ours to trim. */
+  while (c->hbuf.len > c->cur.value_off &&
+         (c->hbuf.base[c->hbuf.len - 1] == ' ' || c->hbuf.base[c->hbuf.len - 1] == '\t'))
+    c->hbuf.len--;
+  v = c->hbuf.base + c->cur.value_off;
+  n = c->hbuf.len - c->cur.value_off;
+  if (c->cur.field_kind == 1) {
+    c->cur.has_host = 1;
+  } else if (c->cur.field_kind == 2) {
+    static const char want[] = "100-continue";
+    size_t i;
+    int ok = n == sizeof(want) - 1;
+    for (i = 0; ok && i < n; i++)
+      ok = cz_http_lower[(unsigned char)v[i]] == (unsigned char)want[i];
+    /* Any other expectation, or a second Expect line, is one we cannot meet. */
+    c->cur.expect = (ok && c->cur.expect == 0) ? 1 : 2;
+  }
+  if (cz__hbuf_append(c, "", 1) != 0)
+    return -1;
+  c->cur.field_off = c->hbuf.len;
+  return 0;
+}
+
+static int cz__on_headers_complete(llhttp_t* p) {
+  cz_conn_t* c = p->data;
+  cz_server_t* srv = c->srv;
+  const cz_route_table_t* t = srv->table.t;
+  cz_req_t* r = &c->cur;
+  cz_slot_t* s;
+  uint64_t limit;
+  int chunked = (p->flags & F_CHUNKED) != 0;
+  int has_cl = (p->flags & F_CONTENT_LENGTH) != 0;
+
+  c->msg = CZ_MSG_BODY;
+  cz__conn_timer_update(c);
+
+  /* RFC 9112 3.2: a server MUST respond 400 to an HTTP/1.1 request without Host. */
+  if (p->http_major == 1 && p->http_minor >= 1 && !r->has_host) {
+    c->reject_status = 400;
+    return -1;
+  }
+  /* RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means the framing cannot be trusted. */
+  if (p->http_major == 1 && p->http_minor == 0 && (p->flags & (F_TRANSFER_ENCODING | F_CHUNKED))) {
+    c->reject_status = 400;
+    return -1;
+  }
+  if (r->expect == 2) {
+    c->reject_status = 417;
+    return -1;
+  }
+
+  r->m.allow = 0;
+  r->m.nparams = 0;
+  r->route = t->match(c->hbuf.base ? c->hbuf.base : "", r->path_len, p->method, &r->m);
+  if (r->route >= (int)t->nroutes)
+    r->route = -1; /* a broken match(): treat as unknown rather than index past the end */
+  r->allow = r->route < 0 ? r->m.allow : 0;
+  if (r->m.nparams > CZ_MAX_PARAMS)
+    r->m.nparams = CZ_MAX_PARAMS;
+
+  limit = srv->limits.max_body_bytes;
+  if (r->route >= 0 && t->routes[r->route].body_limit != 0)
+    limit = t->routes[r->route].body_limit;
+  r->body_limit = limit;
+  r->has_body = chunked || (has_cl && p->content_length > 0);
+  if (has_cl && p->content_length > limit) {
+    c->reject_status = 413;
+    return -1;
+  }
+
+  s = cz__slot_new(c);
+  if (s == NULL) {
+    c->reject_status = 503;
+    return -1;
+  }
+  r->slot = s;
+  if (p->method == HTTP_HEAD)
+    s->flags |= CZ_SF_HEAD;
+  /* An upgrade (or CONNECT) is answered like any request, then the connection ends. */
+  if (!llhttp_should_keep_alive(p) || p->upgrade)
+    s->flags |= CZ_SF_CLOSE;
+  else if (p->http_major == 1 && p->http_minor == 0)
+    s->flags |= CZ_SF_KA10;
+
+  if (r->route >= 0 && (t->routes[r->route].flags & CZ_ROUTE_BODY) &&
+      t->routes[r->route].kind != CZ_KIND_CONST && r->has_body) {
+    r->keep_body = 1;
+    if (has_cl) {
+      r->body = malloc((size_t)p->content_length);
+      if (r->body == NULL) {
+        c->reject_status = 503;
+        return -1;
+      }
+      r->body_cap = (size_t)p->content_length;
+    }
+  }
+
+  if (r->expect == 1 && r->has_body) {
+    s->flags |= CZ_SF_CONTINUE;
+    if (s == c->head) {
+      if (cz_buf_append(&c->out, CZ_HTTP_CONTINUE, sizeof(CZ_HTTP_CONTINUE) - 1) != 0) {
+        c->reject_status = 503;
+        return -1;
+      }
+      s->flags |= CZ_SF_CONTINUE_SENT;
+      cz__conn_mark_dirty(c);
+    }
+  }
+  return 0;
+}
+
+static int cz__on_body(llhttp_t* p, const char* at, size_t len) {
+  cz_conn_t* c = p->data;
+  cz_req_t* r = &c->cur;
+
+  if (len > r->body_limit - r->body_len) {
+    c->reject_status = 413;
+    return -1;
+  }
+  if (r->keep_body) {
+    if (r->body_len + len > r->body_cap) {
+      /* Chunked: grow geometrically, never past the limit. */
+      size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
+      char* nb;
+      if (cap < r->body_len + len)
+        cap = r->body_len + len;
+      if (cap > r->body_limit)
+        cap = (size_t)r->body_limit;
+      nb = realloc(r->body, cap);
+      if (nb == NULL) {
+        c->reject_status = 503;
+        return -1;
+      }
+      r->body = nb;
+      r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, at, len);
+  }
+  r->body_len += len;
+  return 0;
+}
+
+/* Does the request fit the current batch (slots and reqData)? */
+static int cz__batch_fits(cz_conn_t* c, size_t need) {
+  cz_server_t* srv = c->srv;
+  return srv->batch.n < srv->batch_max && need <= srv->arenas.req_data_len - srv->batch.data_used;
+}
+
+static size_t cz__req_bytes(cz_conn_t* c) {
+  const cz_route_t* route = &c->srv->table.t->routes[c->cur.route];
+  if (route->flags & CZ_ROUTE_HEADERS)
+    return c->hbuf.len;
+  return c->cur.url_len;
+}
+
+/* Appends the completed request to the batch (it fits: checked by the caller). */
+static int cz__conn_enqueue(cz_conn_t* c, cz_slot_t* s) {
+  cz_server_t* srv = c->srv;
+  cz_req_t* r = &c->cur;
+  unsigned i = srv->batch.n;
+  size_t need = cz__req_bytes(c);
+  size_t off = srv->batch.data_used;
+  int with_hdrs = need > r->url_len;
+  int32_t* m = srv->arenas.req_meta + (size_t)i * CZ_REQ_STRIDE;
+  cz_batch_item_t* it = &srv->batch.items[i];
+  uint32_t idx;
+  unsigned k;
+  int flags = 0;
+
+  if (cz_ctx_acquire(&srv->ctxs, c, s, &idx) != 0)
+    return UV_ENOMEM;
+  s->state = CZ_SLOT_JS;
+  s->ctx = idx;
+  /* The URL and the header block are contiguous in hbuf: one copy. */
+  memcpy(srv->arenas.req_data + off, c->hbuf.base, need);
+
+  if (!(s->flags & CZ_SF_CLOSE))
+    flags |= CZ_REQF_KEEP_ALIVE;
+  if (c->parser.http_major == 1 && c->parser.http_minor == 0)
+    flags |= CZ_REQF_HTTP10;
+  if (r->keep_body)
+    flags |= CZ_REQF_BODY;
+
+  m[CZ_REQ_ROUTE] = r->route;
+  m[CZ_REQ_CTX] = (int32_t)idx;
+  m[CZ_REQ_GEN] = (int32_t)srv->ctxs.items[idx].gen;
+  m[CZ_REQ_METHOD] = c->parser.method;
+  m[CZ_REQ_URL_OFF] = (int32_t)off;
+  m[CZ_REQ_URL_LEN] = (int32_t)r->url_len;
+  m[CZ_REQ_PATH_LEN] = (int32_t)r->path_len;
+  m[CZ_REQ_HDR_OFF] = with_hdrs ? (int32_t)(off + r->url_len) : -1;
+  m[CZ_REQ_HDR_LEN] = with_hdrs ? (int32_t)(need - r->url_len) : 0;
+  m[CZ_REQ_HDR_COUNT] = (int32_t)r->hdr_count;
+  m[CZ_REQ_FLAGS] = flags;
+  m[CZ_REQ_NPARAMS] = r->m.nparams;
+  for (k = 0; k < r->m.nparams; k++) {
+    m[CZ_REQ_PARAMS + 2 * k] = r->m.params[k][0];
+    m[CZ_REQ_PARAMS + 2 * k + 1] = r->m.params[k][1];
+  }
+
+  it->ctx = idx;
+  it->gen = srv->ctxs.items[idx].gen;
+  it->body = NULL;
+  it->body_len = 0;
+  if (r->keep_body) {
+    it->body = r->body;
+    it->body_len = r->body_len;
+    r->body = NULL;
+    srv->batch.has_bodies = 1;
+  }
+  srv->batch.n++;
+  srv->batch.data_used += need;
+  return 0;
+}
+
+/* Finishes the request parsed last: answers it in C or hands it to the batch. Returns 0
+ * to keep parsing, or HPE_PAUSED with c->pause_reason set. */
+static int cz__conn_complete(cz_conn_t* c) {
+  cz_server_t* srv = c->srv;
+  cz_slot_t* s = c->cur.slot;
+  int close;
+
+  if (s == NULL || c->closing) {
+    c->pause_reason = CZ_PAUSE_STOP;
+    return HPE_PAUSED;
+  }
+  c->cur.slot = NULL;
+  close = (s->flags & CZ_SF_CLOSE) != 0;
+  if (close)
+    c->stop_parse = 1; /* bytes after a closing request are never parsed */
+
+  if (c->cur.route < 0) {
+    cz__conn_settle_error(c, s, c->cur.allow ? 405 : 404, c->cur.allow);
+  } else if (srv->table.t->routes[c->cur.route].kind == CZ_KIND_CONST) {
+    cz__conn_settle_const(c, s, &srv->table.t->routes[c->cur.route]);
+  } else if (!cz__batch_fits(c, cz__req_bytes(c))) {
+    /* Cannot fit even an empty batch: reqData is smaller than this head. */
+    s->flags |= CZ_SF_CLOSE;
+    c->stop_parse = 1;
+    close = 1;
+    cz__conn_settle_error(c, s, 431, 0);
+  } else if (cz__conn_enqueue(c, s) != 0) {
+    cz__server_log(srv, "out of request contexts; answering 503");
+    cz__conn_settle_error(c, s, 503, 0);
+  }
+  free(c->cur.body);
+  c->cur.body = NULL;
+
+  if (close || c->stop_parse || c->closing) {
+    c->pause_reason = CZ_PAUSE_STOP;
+    return HPE_PAUSED;
+  }
+  if (c->nslots >= srv->limits.max_pipelined) {
+    c->read_block |= CZ_RB_PIPELINE;
+    c->pause_reason = CZ_PAUSE_PIPELINE;
+    return HPE_PAUSED;
+  }
+  return 0;
+}
+
+static int cz__on_message_complete(llhttp_t* p) {
+  cz_conn_t* c = p->data;
+  cz_server_t* srv = c->srv;
+
+  c->msg = CZ_MSG_IDLE;
+  if (c->cur.slot != NULL && c->cur.route >= 0 &&
+      srv->table.t->routes[c->cur.route].kind != CZ_KIND_CONST && srv->batch.n > 0 &&
+      !cz__batch_fits(c, cz__req_bytes(c))) {
+    /* Run the batch first (outside llhttp), then come back for this request. */
+    c->pause_reason = CZ_PAUSE_BATCH;
+    return HPE_PAUSED;
+  }
+  return cz__conn_complete(c);
+}
+
+void cz_parse_settings(llhttp_settings_t* s) {
+  llhttp_settings_init(s);
+  s->on_message_begin = cz__on_message_begin;
+  s->on_method = cz__on_method;
+  s->on_url = cz__on_url;
+  s->on_url_complete = cz__on_url_complete;
+  s->on_header_field = cz__on_header_field;
+  s->on_header_field_complete = cz__on_header_field_complete;
+  s->on_header_value = cz__on_header_value;
+  s->on_header_value_complete = cz__on_header_value_complete;
+  s->on_headers_complete = cz__on_headers_complete;
+  s->on_body = cz__on_body;
+  s->on_message_complete = cz__on_message_complete;
+}
+
+/* ---- parsing loop ----------------------------------------------------------------- */
+
+/* Keeps unparsed bytes for later (the parser paused on backpressure). */
+static void cz__conn_park(cz_conn_t* c, const char* data, size_t len) {
+  c->pend.len = 0;
+  if (cz_buf_append(&c->pend, data, len) != 0) {
+    cz__server_log(c->srv, "out of memory parking input; closing the connection");
+    cz__conn_close(c);
+  }
+}
+
+void cz__parse_feed(cz_conn_t* c, const char* data, size_t len) {
+  while (len > 0 && !c->stop_parse && !c->closing) {
+    llhttp_errno_t err;
+    const char* pos;
+    int reason;
+
+    if (c->msg == CZ_MSG_HEAD && c->cur.head_mark != NULL)
+      c->cur.head_mark = data;
+    c->exec_end = data + len;
+    err = llhttp_execute(&c->parser, data, len);
+    if (err == HPE_OK) {
+      if (c->msg == CZ_MSG_HEAD) {
+        /* Count this read's share of the head now: the next read restarts the mark. */
+        if (cz__head_check(c, data + len) != 0) {
+          cz__conn_reject(c, 431);
+          return;
+        }
+        if (c->cur.head_mark != NULL)
+          c->cur.head_raw += (size_t)(data + len - c->cur.head_mark);
+      }
+      return;
+    }
+    if (err == HPE_PAUSED) {
+      pos = llhttp_get_error_pos(&c->parser);
+      llhttp_resume(&c->parser);
+      len -= (size_t)(pos - data);
+      data = pos;
+      reason = c->pause_reason;
+      c->pause_reason = CZ_PAUSE_NONE;
+      if (reason == CZ_PAUSE_BATCH) {
+        cz__server_run_batch(c->srv);
+        if (c->closing)
+          return;
+        if (cz__conn_complete(c) == 0)
+          continue;
+        reason = c->pause_reason;
+        c->pause_reason = CZ_PAUSE_NONE;
+      }
+      if (reason == CZ_PAUSE_PIPELINE && !c->stop_parse) {
+        if (len > 0)
+          cz__conn_park(c, data, len);
+        return;
+      }
+      return; /* CZ_PAUSE_STOP: the rest of the input is ignored */
+    }
+    if (err == HPE_PAUSED_UPGRADE) {
+      /* The request was answered/queued with Connection: close; nothing more to parse. */
+      c->stop_parse = 1;
+      return;
+    }
+    cz__conn_reject(c, c->reject_status ? c->reject_status : 400);
+    return;
+  }
+}
