@@ -271,6 +271,8 @@ static void cz__read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
       cz__conn_close(c);
     return;
   }
+  if (c->timer_mode == CZ_TIMER_BODY)
+    c->timer_mode = CZ_TIMER_NONE; /* progress: the update below restarts it */
   srv->defer++;
   cz__parse_feed(c, buf->base, (size_t)nread);
   cz__server_run_batch(srv);
@@ -329,7 +331,8 @@ static void cz__timer_cb(uv_timer_t* t) {
   int mode = c->timer_mode;
 
   c->timer_mode = CZ_TIMER_NONE;
-  if (mode == CZ_TIMER_HEADERS && c->msg == CZ_MSG_HEAD && !c->stop_parse)
+  if ((mode == CZ_TIMER_HEADERS && c->msg == CZ_MSG_HEAD && !c->stop_parse) ||
+      (mode == CZ_TIMER_BODY && c->msg == CZ_MSG_BODY && !c->stop_parse))
     cz__conn_reject(c, 408);
   else if (mode == CZ_TIMER_IDLE)
     cz__conn_close(c);
@@ -344,6 +347,13 @@ void cz__conn_timer_update(cz_conn_t* c) {
     return;
   if (c->msg == CZ_MSG_HEAD && !c->stop_parse) {
     mode = CZ_TIMER_HEADERS;
+    ms = l->headers_timeout_ms;
+  } else if (c->msg == CZ_MSG_BODY && !c->stop_parse && c->read_block == 0 &&
+             !(c->cur.slot != NULL &&
+               (c->cur.slot->flags & (CZ_SF_CONTINUE | CZ_SF_CONTINUE_SENT)) == CZ_SF_CONTINUE)) {
+    /* A body that stops arriving while we are reading (and not holding back a
+     * 100 Continue) would pin the connection forever; restarted on every read. */
+    mode = CZ_TIMER_BODY;
     ms = l->headers_timeout_ms;
   } else if (c->msg == CZ_MSG_IDLE && !c->stop_parse && c->nslots == 0 && !c->writing &&
              c->out.len == 0 && c->pend.len == 0) {

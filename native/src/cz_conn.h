@@ -65,7 +65,8 @@ enum cz_read_block {
 enum cz_timer_mode {
   CZ_TIMER_NONE = 0,
   CZ_TIMER_HEADERS = 1,
-  CZ_TIMER_IDLE = 2
+  CZ_TIMER_IDLE = 2,
+  CZ_TIMER_BODY = 3 /* no body bytes for headers_timeout_ms while we are reading -> 408 */
 };
 
 /* The request being parsed. */

@@ -411,6 +411,14 @@ describe("bad input and limits", () => {
     expect(Date.now() - t0).toBeLessThan(1500);
   });
 
+  it("a body that stops arriving for headersTimeoutMs → 408; a slow but steady one is fine", async () => {
+    const s = start({ limits: { headersTimeoutMs: 200 } });
+    const head = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n";
+    await rejects(s, [head + "abc"], 408);
+    const steady = await exchange(s.port, [head, "ab", "cd", "ef", "gh", "ij"], { gapMs: 120, responses: 1 });
+    expect(parseResponses(steady.data).responses[0].body).toBe("abcdefghij");
+  });
+
   it("an idle keep-alive connection is closed quietly", async () => {
     const s = start({ limits: { keepAliveTimeoutMs: 200 } });
     const t0 = Date.now();
