@@ -57,6 +57,7 @@ const EXPECTED: Record<string, [string, number]> = {
   "GET /empty-literal": ["sync", 0],
   "GET /empty-annotated": ["maybe", 0],
   "GET /record": ["sync", 0],
+  "GET /type-param": ["maybe", 7],
 };
 
 let dir: string;
