@@ -5,7 +5,9 @@
 #include "cz_table.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
@@ -22,13 +24,21 @@ int cz_table_load(cz_table_t* tab, const char* path, const char* fingerprint, ch
                   size_t errlen) {
   const cz_route_table_t* (*get)(void);
   const cz_route_table_t* t;
+  char* resolved;
   char num[64];
   uint32_t i;
 
   tab->dl = NULL;
   tab->t = NULL;
+  /* dlopen() searches the library path for a name without '/': resolve it ourselves so
+   * "routes.so" means the file in the current directory, as it would for fs calls. */
+  resolved = realpath(path, NULL);
+  if (resolved == NULL)
+    return cz__table_fail(tab, err, errlen, UV_ENOENT, "catzilla: cannot load route table %s: %s",
+                          path, strerror(errno));
   /* RTLD_LOCAL: two apps' tables in one process must not see each other's symbols. */
-  tab->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  tab->dl = dlopen(resolved, RTLD_NOW | RTLD_LOCAL);
+  free(resolved);
   if (tab->dl == NULL)
     return cz__table_fail(tab, err, errlen, UV_ENOENT, "catzilla: cannot load route table %s: %s",
                           path, dlerror());

@@ -614,6 +614,18 @@ describe("createServer refuses a bad route table", () => {
     expect(create("/nonexistent/routes.so")).toThrow(/cannot load route table/);
   });
 
+  it("a relative path is relative to the working directory, not the library path", async () => {
+    const { relative } = await import("node:path");
+    const h = addon.createServer({
+      table: relative(process.cwd(), buildFixture()),
+      fingerprint: FINGERPRINT,
+      dispatch: () => undefined,
+      ...arenas(),
+    });
+    await new Promise<void>((resolve) => addon.close(h, 0, resolve));
+    expect(create("routes.fixture.so")).toThrow(/cannot load route table routes.fixture.so/);
+  });
+
   it("missing symbol", () => {
     const so = buildSo("nosymbol", "int not_a_table = 1;\n");
     expect(create(so)).toThrow(/no catzilla_route_table symbol/);
