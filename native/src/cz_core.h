@@ -56,6 +56,7 @@ struct cz_server_s {
   unsigned nlisteners;    /* listeners open or closing */
   unsigned batch_max;
   unsigned defer;         /* > 0: writes wait for cz__server_flush() */
+  uint64_t accept_log_ms; /* last accept error logged (loop time) */
   struct {
     unsigned n;
     size_t data_used;

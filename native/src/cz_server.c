@@ -110,7 +110,12 @@ static void cz__on_connection(uv_stream_t* l, int status) {
   cz_conn_t* c;
 
   if (status < 0) {
-    cz__server_log(srv, "accept: %s", uv_strerror(status));
+    /* EMFILE and friends repeat for every pending connection: one line a second. */
+    uint64_t now = uv_now(srv->loop);
+    if (srv->accept_log_ms == 0 || now - srv->accept_log_ms >= 1000) {
+      srv->accept_log_ms = now ? now : 1;
+      cz__server_log(srv, "accept: %s", uv_strerror(status));
+    }
     return;
   }
   c = calloc(1, sizeof(*c));
