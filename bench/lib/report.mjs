@@ -281,7 +281,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p();
   p(
     `- ${meta.cfg.reps} round(s); in each round every (server, route) runs once non-pipelined then once pipelined, servers in round-robin order rotated every round; ` +
-      `all servers stay up for the whole matrix. Before the first round each (server, route) gets a ${meta.cfg.warmS} s unrecorded warm-up.`,
+      `all servers stay up for the whole matrix. Before the first round each ${meta.cfg.quick ? "server (on its first route)" : "(server, route)"} gets a ${meta.cfg.warmS} s unrecorded warm-up.`,
   );
   p(`- Each run lasts ${meta.cfg.durationS} s. Figures are medians over the rounds, with min – max.`);
   p(
