@@ -139,6 +139,30 @@ static void cz__on_connection(uv_stream_t* l, int status) {
   cz_conn_start(srv, c);
 }
 
+int cz_server_adopt(cz_server_t* srv, uv_os_sock_t sock) {
+  cz_conn_t* c;
+  int r;
+
+  if (srv->closing)
+    return UV_EINVAL;
+  c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return UV_ENOMEM;
+  c->srv = srv;
+  c->tcp.data = c;
+  uv_tcp_init(srv->loop, &c->tcp);
+  srv->nconns++;
+  r = uv_tcp_open(&c->tcp, sock);
+  if (r != 0) {
+    uv_close((uv_handle_t*)&c->tcp, cz__refused_close_cb);
+    return r;
+  }
+  cz_list_push(&srv->conns, &c->node);
+  srv->nactive++;
+  cz_conn_start(srv, c);
+  return 0;
+}
+
 /* ---- listen ------------------------------------------------------------------------- */
 
 static void cz__listener_close_cb(uv_handle_t* h) {

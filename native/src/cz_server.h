@@ -104,6 +104,11 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
 int cz_server_listen(cz_server_t* srv, const char* host, int port, int backlog,
                      int* bound_port);
 
+/* Serves an already-connected stream socket as if it had been accepted (tests and the
+ * fuzzer feed the server through a socketpair). 0, or a UV_E* error (sock is still the
+ * caller's then). */
+int cz_server_adopt(cz_server_t* srv, uv_os_sock_t sock);
+
 /* Hands C the response for a pending request. head: extra header lines; body: the body.
  * 1 when queued, 0 when (ctx, gen) is stale (client gone, already answered). */
 int cz_server_respond(cz_server_t* srv, uint32_t ctx, uint32_t gen, int status, int flags,
