@@ -211,8 +211,7 @@ static int cz__on_headers_complete(llhttp_t* p) {
     return -1;
   }
 
-  r->m.allow = 0;
-  r->m.nparams = 0;
+  memset(&r->m, 0, sizeof(r->m)); /* the ABI: the caller zeroes *m */
   r->route = t->match(c->hbuf.base ? c->hbuf.base : "", r->path_len, p->method, &r->m);
   if (r->route >= (int)t->nroutes)
     r->route = -1; /* a broken match(): treat as unknown rather than index past the end */

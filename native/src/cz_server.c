@@ -59,6 +59,9 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
   srv->limits = opts->limits;
   if (srv->limits.max_pipelined == 0)
     srv->limits.max_pipelined = 1;
+  /* match() reports parameter offsets as uint16 (catzilla_routes.h). */
+  if (srv->limits.max_url_bytes > 65535)
+    srv->limits.max_url_bytes = 65535;
   srv->arenas = *a;
   srv->hooks = opts->hooks;
   batch_max = CZ_BATCH_MAX;
