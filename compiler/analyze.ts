@@ -3,8 +3,11 @@
  * members it reads (flags). Kinds a later pass may refine (const, blocking) start from
  * the verdict here: a const or blocking handler is first of all a sync one.
  */
-import { diagAt } from "./diagnostics.js";
+import { ts } from "ts-morph";
 import { classify } from "./classify.js";
+import { constResponse } from "./constroute.js";
+import { diagAt } from "./diagnostics.js";
+import { skipOuter } from "./discover.js";
 import type { AppProgram } from "./project.js";
 import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { requestFlags } from "./usage.js";
@@ -14,9 +17,18 @@ export interface Analysis {
   diagnostics: Diagnostic[];
 }
 
-export function analyze(app: AppProgram, registrations: Registration[]): Analysis {
+export function analyze(
+  app: AppProgram,
+  registrations: Registration[],
+  options: { constRoutes: boolean } = { constRoutes: true },
+): Analysis {
   const routes: AnalyzedRoute[] = [];
   const diagnostics: Diagnostic[] = [];
+  const inlineHandlers = new Set<ts.Node>();
+  for (const reg of registrations) {
+    const fn = skipOuter(reg.handler);
+    if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) inlineHandlers.add(fn);
+  }
   for (const reg of registrations) {
     const c = classify(reg.handler, app.checker, app.promiseType);
     if (!c.ok) {
@@ -35,15 +47,26 @@ export function analyze(app: AppProgram, registrations: Registration[]): Analysi
         ),
       );
     }
+    let { kind, reason } = c;
+    let response: Buffer | null = null;
+    if (kind === "sync" && options.constRoutes) {
+      const k = constResponse(reg.handler, app.checker, app.appFiles, inlineHandlers);
+      if (k.ok) {
+        kind = "const";
+        reason = `ignores the request and returns a value known at compile time (${k.status})`;
+        response = k.bytes;
+      }
+    }
     routes.push({
       method: reg.method,
       path: reg.path,
       segments: reg.segments,
       params: reg.params,
-      kind: c.kind,
-      reason: c.reason,
+      kind,
+      reason,
       type: c.type,
-      flags: requestFlags(reg.handler, app.checker),
+      flags: kind === "const" ? 0 : requestFlags(reg.handler, app.checker),
+      response,
       call: reg.call,
       pathSpan: reg.pathSpan,
       handlerSpan: reg.handlerSpan,

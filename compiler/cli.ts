@@ -1,5 +1,5 @@
 /**
- * catzilla-compile <entry.ts...> --out <dir> [--tsconfig file] [--quiet]
+ * catzilla-compile <entry.ts...> --out <dir> [--tsconfig file] [--no-const] [--quiet]
  *
  * Prints each route (method, path, kind, file:line:col), every warning and error
  * (tsc-like, with a code frame) and the time taken. Exit 0 on success (warnings allowed),
@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { formatDiagnostic, relPosix } from "./diagnostics.js";
 import { compile } from "./index.js";
 
-const USAGE = "usage: catzilla-compile <entry.ts...> --out <dir> [--tsconfig <file>] [--quiet]";
+const USAGE = "usage: catzilla-compile <entry.ts...> --out <dir> [--tsconfig <file>] [--no-const] [--quiet]";
 
 interface Args {
   entries: string[];
@@ -17,6 +17,7 @@ interface Args {
   tsconfig?: string;
   quiet: boolean;
   help: boolean;
+  noConst?: boolean;
 }
 
 export function parseArgs(argv: string[]): Args | string {
@@ -34,6 +35,7 @@ export function parseArgs(argv: string[]): Args | string {
       else if (a === "--tsconfig" || a === "-p") args.tsconfig = value();
       else if (a.startsWith("--tsconfig=")) args.tsconfig = a.slice(11);
       else if (a === "--quiet" || a === "-q") args.quiet = true;
+      else if (a === "--no-const") args.noConst = true;
       else if (a === "--help" || a === "-h") args.help = true;
       else if (a.startsWith("-")) return `unknown option ${a}`;
       else args.entries.push(a);
@@ -58,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
-  const result = await compile({ entries: args.entries, outDir: args.out!, tsconfig: args.tsconfig, cwd });
+  const result = await compile({ entries: args.entries, outDir: args.out!, tsconfig: args.tsconfig, cwd, constRoutes: !args.noConst });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   const warnings = result.diagnostics.filter((d) => d.severity === "warning");
 

@@ -71,7 +71,7 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   lap("discover");
   diagnostics.push(...typeErrors(app));
   lap("typecheck");
-  const analysis = analyze(app, found.registrations);
+  const analysis = analyze(app, found.registrations, { constRoutes: options.constRoutes !== false });
   diagnostics.push(...analysis.diagnostics);
   lap("analyze");
   const textOf = (file: string) => app.program.getSourceFile(file)?.text ?? "";

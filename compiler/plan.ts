@@ -77,6 +77,7 @@ export function plan(
     params: r.params,
     kind: r.kind,
     flags: r.flags,
+    response: r.response,
     source: location(r.handlerSpan, base),
     span: r.handlerSpan,
     reason: r.reason,

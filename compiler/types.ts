@@ -70,6 +70,8 @@ export interface AnalyzedRoute {
   /** The handler's type as the checker prints it. */
   type: string;
   flags: number;
+  /** Kind "const" only: the complete response bytes (see constroute.ts), else null. */
+  response: Buffer | null;
   call: Span;
   pathSpan: Span;
   handlerSpan: Span;
@@ -88,6 +90,8 @@ export interface PlannedRoute {
   params: string[];
   kind: Kind;
   flags: number;
+  /** Kind "const" only: the complete response bytes, else null. */
+  response: Buffer | null;
   /** "app.ts:4:21": handler location relative to the out dir's parent, POSIX separators. */
   source: string;
   /** Absolute location of the handler expression. */
@@ -134,6 +138,8 @@ export interface CompileOptions {
   write?: boolean;
   /** Compile routes.c with cc (default true). */
   cc?: boolean;
+  /** Turn handlers that return a compile-time value into const routes (default true). */
+  constRoutes?: boolean;
 }
 
 export interface RouteSummary {

@@ -57,13 +57,17 @@ export function emitRoutesC(plan: Plan): string {
     "",
     '#include "routes.h"',
     "",
-    "static const cz_route_t routes[CZ_APP_NROUTES] = {",
   ];
   for (const r of plan.routes) {
+    if (r.response) out.push(`// ${r.id}: ${comment(r)}`, `static const char const_${r.id}[] =`, ...bytesLiteral(r.response), "");
+  }
+  out.push("static const cz_route_t routes[CZ_APP_NROUTES] = {");
+  for (const r of plan.routes) {
+    const resp = r.response ? `.const_response = const_${r.id}, .const_len = ${r.response.length}` : ".const_response = NULL, .const_len = 0";
     out.push(`  // ${r.id}: ${comment(r)}`);
     out.push(
       `  { .method = ${r.methodNum}, .kind = ${KIND_ENUM[r.kind]}, .flags = ${flagsExpr(r.flags)}, .body_limit = 0, ` +
-        `.pattern = ${cString(r.path)}, .const_response = NULL, .const_len = 0 },`,
+        `.pattern = ${cString(r.path)}, ${resp} },`,
     );
   }
   out.push("};", "");
@@ -211,12 +215,35 @@ function enumName(r: PlannedRoute): string {
   return `CZ_APP_ROUTE_${r.id}_${r.method.replace(/-/g, "_")}${tail ? "_" + tail : ""}`;
 }
 
+/** Bytes as C string literals, one per line (split after each CRLF and every 64 bytes). */
+function bytesLiteral(bytes: Buffer): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const crlf = bytes[i] === 10 && i > 0 && bytes[i - 1] === 13;
+    if (crlf || i + 1 - start >= 64) {
+      lines.push("  " + cBytes(bytes.subarray(start, i + 1)));
+      start = i + 1;
+    }
+  }
+  if (start < bytes.length || lines.length === 0) lines.push("  " + cBytes(bytes.subarray(start)));
+  lines[lines.length - 1] += ";";
+  return lines;
+}
+
 /** A C string literal: printable ASCII as is (escaping \ " ?), everything else as octal. */
 export function cString(s: string): string {
+  return cBytes(Buffer.from(s, "utf8"));
+}
+
+function cBytes(bytes: Uint8Array): string {
   let out = '"';
-  for (const byte of Buffer.from(s, "utf8")) {
+  for (const byte of bytes) {
     const ch = String.fromCharCode(byte);
     if (ch === "\\" || ch === '"' || ch === "?") out += "\\" + ch;
+    else if (byte === 13) out += "\\r";
+    else if (byte === 10) out += "\\n";
+    else if (byte === 9) out += "\\t";
     else if (byte >= 0x20 && byte < 0x7f) out += ch;
     else out += "\\" + byte.toString(8).padStart(3, "0");
   }

@@ -11,8 +11,8 @@ const CALLS: Record<Kind, (h: string) => string> = {
   sync: (h) => `return rt.sync(i, req, ${h}(req));`,
   async: (h) => `return rt.async(i, req, ${h}(req));`,
   maybe: (h) => `return rt.maybe(i, req, ${h}(req));`,
-  // A const route is answered in C; if JS is ever asked, the handler is a sync one.
-  const: (h) => `return rt.sync(i, req, ${h}(req));`,
+  // A const route is answered in C and never reaches dispatch: it has no case.
+  const: () => "",
   blocking: (h) => `return rt.blocking(i, req, ${h});`,
 };
 
@@ -22,11 +22,16 @@ export function emitDispatch(plan: Plan): string {
       `  { id: ${r.id}, method: ${str(r.method)}, path: ${str(r.path)}, kind: ${str(r.kind)}, ` +
       `params: [${r.params.map(str).join(", ")}], flags: ${r.flags}, source: ${str(r.source)} },`,
   );
-  const locals = plan.routes.map((r) => `  const h${r.id} = handlers[${r.id}]; // ${line(r)}`);
-  const cases = plan.routes.flatMap((r) => [
-    `      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`,
-    `        ${CALLS[r.kind](`h${r.id}`)}`,
-  ]);
+  const locals = plan.routes.map((r) =>
+    r.kind === "const"
+      ? `  // ${r.id}: ${line(r)}: answered in C from bytes built at compile time`
+      : `  const h${r.id} = handlers[${r.id}]; // ${line(r)}`,
+  );
+  const cases = plan.routes.flatMap((r) =>
+    r.kind === "const"
+      ? []
+      : [`      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`, `        ${CALLS[r.kind](`h${r.id}`)}`],
+  );
   return [
     `// ${HEADER}`,
     `export const fingerprint = ${str(plan.fingerprint)};`,

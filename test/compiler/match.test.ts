@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
+import { KINDS, type Kind } from "../../compiler/types.js";
 import { METHODS } from "../../runtime/app.js";
 import { copyFixture, readRoutesJson, ROOT, tmpDir, type RoutesJson } from "./helpers.js";
 
@@ -201,7 +202,8 @@ describe("generated match()", () => {
     json.routes.forEach((r, i) => {
       const method = METHODS.indexOf(r.method as (typeof METHODS)[number]);
       expect(header[i + 1]).toBe(
-        `route ${i} method=${method} kind=${["sync", "async", "maybe"].indexOf(r.kind)} flags=${r.flags} body_limit=0 pattern=${r.path} const=null`,
+        `route ${i} method=${method} kind=${KINDS.indexOf(r.kind as Kind)} flags=${r.flags} body_limit=0 pattern=${r.path} ` +
+          `const=${r.kind === "const" ? "set" : "null"}`,
       );
     });
   });

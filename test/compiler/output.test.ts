@@ -33,10 +33,10 @@ describe("generated files (multi-entry app)", () => {
     expect(result.diagnostics).toEqual([]);
     expect(result.ok).toBe(true);
     expect(result.routes.map((r) => `${r.method} ${r.path} ${r.kind}`)).toEqual([
-      "GET / sync",
+      "GET / const",
       "GET /users/:id sync",
       "POST /users async",
-      "GET /admin sync",
+      "GET /admin const",
     ]);
     expect(result.timings.total).toBeGreaterThan(0);
     for (const pass of ["program", "discover", "typecheck", "analyze", "plan", "emit", "cc", "write"]) {
@@ -147,12 +147,16 @@ describe("generated files (multi-entry app)", () => {
     const dispatch = mod.createDispatch(rt, handlers);
     json.routes.forEach((r, i) => dispatch(r.id, `req${i}`, i + 10));
     dispatch(99, "reqX", 7);
+    // A const route has no case: C answers it, and were JS ever asked it would be an unknown id.
     expect(calls).toEqual([
-      ...json.routes.map((r, i) => [r.kind, i + 10, `req${i}`, `${r.path}:req${i}`]),
+      ...json.routes.map((r, i) =>
+        r.kind === "const" ? ["unknown", i + 10, `req${i}`, r.id] : [r.kind, i + 10, `req${i}`, `${r.path}:req${i}`],
+      ),
       ["unknown", 7, "reqX", 99],
     ]);
     const source = fs.readFileSync(path.join(out, "dispatch.js"), "utf8");
-    expect(source).toContain("  const h0 = handlers[0]; // GET / — sync — app.ts:5:14\n");
+    expect(source).toContain("  // 0: GET / — const — app.ts:5:14: answered in C from bytes built at compile time\n");
+    expect(source).toContain("  const h1 = handlers[1]; // GET /users/:id — sync — app.ts:6:23\n");
     expect(source).toContain("      case 2: // POST /users (async)\n        return rt.async(i, req, h2(req));\n");
   });
 
@@ -239,11 +243,19 @@ describe("CLI", () => {
     expect(run.status).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines.slice(0, 3)).toEqual([
-      "  GET   /           sync   app.ts:5:14",
+      "  GET   /           const  app.ts:5:14",
       "  GET   /users/:id  sync   app.ts:6:23",
       "  POST  /users      async  app.ts:7:20",
     ]);
     expect(lines[3]).toMatch(/^compiled 3 routes in \d+ ms → \.catzilla$/);
+  });
+
+  it("--no-const keeps every handler in JS (sync instead of const)", () => {
+    const dir = copyFixture("multi");
+    const run = runCli(["app.ts", "main.ts", "--out", ".catzilla", "--no-const"], dir);
+    expect(run.status).toBe(0);
+    expect(run.stdout.split("\n")[0]).toBe("  GET   /           sync   app.ts:5:14");
+    expect(readRoutesJson(path.join(dir, ".catzilla")).routes.map((r) => r.kind)).toEqual(["sync", "sync", "async"]);
   });
 
   it("--quiet prints nothing on success", () => {
