@@ -19,7 +19,7 @@ import { body as bodyHelper, html, json, redirect, text } from "../runtime/respo
 import { encodeResult, type Encoded } from "../runtime/writer.js";
 import { packageNameOf } from "./discover.js";
 import { reasonPhrase } from "./emit/reasons.js";
-import { constObjectIsFrozen, evalStatic, type EvalContext, type StaticValue } from "./staticval.js";
+import { constObjectIsFrozen, evalStatic, explain, type EvalContext, type StaticValue } from "./staticval.js";
 import { resolveFunction } from "./usage.js";
 
 /** Bodies larger than this stay sync (the table is not the place for big blobs). */
@@ -66,7 +66,7 @@ export function constResponse(
       for (const a of helper.call.arguments) {
         if (ts.isSpreadElement(a)) return { ok: false, why: "a spread argument" };
         const v = evalStatic(a, ctx);
-        if (!v.ok) return { ok: false, why: v.why };
+        if (!v.ok) return { ok: false, why: explain(v) };
         args.push(v.value);
       }
       try {
@@ -76,7 +76,7 @@ export function constResponse(
       }
     } else {
       const v = evalStatic(returned, ctx);
-      if (!v.ok) return { ok: false, why: v.why };
+      if (!v.ok) return { ok: false, why: explain(v) };
       value = v.value;
     }
   }

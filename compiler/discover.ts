@@ -11,6 +11,7 @@ import { METHODS } from "../runtime/app.js";
 import { diagAt, spanOf } from "./diagnostics.js";
 import type { AppProgram } from "./project.js";
 import { parsePath } from "./routepath.js";
+import { evalStatic, explain } from "./staticval.js";
 import type { Diagnostic, Registration } from "./types.js";
 
 const VERBS: Record<string, string> = {
@@ -86,43 +87,46 @@ function readCall(
 
   let method: string | null = VERBS[name] ?? null;
   if (isRoute) {
-    const text = staticString(methodArg, checker);
-    if (text === null) {
+    const m = staticText(methodArg, checker);
+    if (!m.ok) {
       out.push(
         diagAt(
           "CZ1002",
-          "The method of `route(method, path, handler)` must be a string literal or a const initialised with one.",
+          `The method of \`route(method, path, handler)\` must be known at compile time, but ${m.why}. ` +
+            "Write a string literal or a const initialised with one.",
           methodArg,
         ),
       );
       method = null;
-    } else if (!KNOWN_METHODS.has(text.toUpperCase())) {
+    } else if (!KNOWN_METHODS.has(m.value.toUpperCase())) {
       out.push(
         diagAt(
           "CZ1004",
-          `Unknown HTTP method ${JSON.stringify(text)}; llhttp accepts ${METHODS.join(", ")}.`,
+          `Unknown HTTP method ${JSON.stringify(m.value)}; llhttp accepts ${METHODS.join(", ")}.`,
           methodArg,
         ),
       );
       method = null;
     } else {
-      method = text.toUpperCase();
+      method = m.value.toUpperCase();
     }
   }
 
-  let path: string | null = staticString(pathArg, checker);
+  const p = staticText(pathArg, checker);
+  let path: string | null = p.ok ? p.value : null;
   let segments: Registration["segments"] = [];
   let params: string[] = [];
-  if (path === null) {
+  if (!p.ok) {
     out.push(
       diagAt(
         "CZ1002",
-        "The route path must be a string literal, a template without substitutions, or a const initialised with one.",
+        `The route path must be known at compile time, but ${p.why}. Build it from string literals, ` +
+          "consts, templates and `+` of those, or properties of a const object (`ROUTES.users`).",
         pathArg,
       ),
     );
   } else {
-    const parsed = parsePath(path);
+    const parsed = parsePath(p.value);
     if (parsed.ok) {
       segments = parsed.segments;
       params = parsed.params;
@@ -144,17 +148,15 @@ function readCall(
   };
 }
 
-/** The value of a string literal, a no-substitution template, or a const (through imports) initialised with one. */
-export function staticString(expr: ts.Expression, checker: ts.TypeChecker, depth = 0): string | null {
-  const e = skipOuter(expr);
-  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
-  if (!ts.isIdentifier(e) || depth > 8) return null;
-  let sym = checker.getSymbolAtLocation(e);
-  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
-  const decl = sym?.valueDeclaration;
-  if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !ts.isIdentifier(decl.name)) return null;
-  if (!(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return null;
-  return staticString(decl.initializer, checker, depth + 1);
+/** A string known at compile time (see staticval.ts), or why it is not one. */
+export function staticText(
+  expr: ts.Expression,
+  checker: ts.TypeChecker,
+): { ok: true; value: string } | { ok: false; why: string } {
+  const v = evalStatic(expr, { checker });
+  if (!v.ok) return { ok: false, why: explain(v) };
+  if (typeof v.value !== "string") return { ok: false, why: `its value is a ${typeof v.value}, not a string` };
+  return { ok: true, value: v.value };
 }
 
 export function skipOuter(e: ts.Expression): ts.Expression {

@@ -31,7 +31,7 @@ const MAX_DEPTH = 32;
 
 export function evalStatic(expr: ts.Expression, ctx: EvalContext, depth = 0): Evaluated {
   const fail = (why: string, node: ts.Node = expr): Evaluated => ({ ok: false, why, node });
-  if (depth > MAX_DEPTH) return fail("it is nested too deeply");
+  if (depth > MAX_DEPTH) return fail("is nested too deeply");
   const ev = (e: ts.Expression) => evalStatic(e, ctx, depth + 1);
   const e = expr;
   if (
@@ -53,7 +53,7 @@ export function evalStatic(expr: ts.Expression, ctx: EvalContext, depth = 0): Ev
     for (const span of e.templateSpans) {
       const v = ev(span.expression);
       if (!v.ok) return v;
-      if (typeof v.value === "object" && v.value !== null) return fail("an object inside a template", span.expression);
+      if (typeof v.value === "object" && v.value !== null) return fail("is an object inside a template", span.expression);
       s += String(v.value) + span.literal.text;
     }
     return { ok: true, value: s };
@@ -62,10 +62,10 @@ export function evalStatic(expr: ts.Expression, ctx: EvalContext, depth = 0): Ev
     const v = ev(e.operand);
     if (!v.ok) return v;
     if (e.operator === ts.SyntaxKind.ExclamationToken) return { ok: true, value: !v.value };
-    if (typeof v.value !== "number") return fail("a unary operator on a non-number");
+    if (typeof v.value !== "number") return fail("applies a unary operator to a non-number");
     if (e.operator === ts.SyntaxKind.MinusToken) return { ok: true, value: -v.value };
     if (e.operator === ts.SyntaxKind.PlusToken) return { ok: true, value: v.value };
-    return fail("an operator the compiler does not evaluate");
+    return fail("uses an operator the compiler does not evaluate");
   }
   if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
     const l = ev(e.left);
@@ -73,21 +73,21 @@ export function evalStatic(expr: ts.Expression, ctx: EvalContext, depth = 0): Ev
     const r = ev(e.right);
     if (!r.ok) return r;
     const isPrim = (x: StaticValue) => x === null || typeof x !== "object";
-    if (!isPrim(l.value) || !isPrim(r.value)) return fail("'+' on an object");
+    if (!isPrim(l.value) || !isPrim(r.value)) return fail("applies '+' to an object");
     if (typeof l.value === "string" || typeof r.value === "string") {
       return { ok: true, value: String(l.value) + String(r.value) };
     }
     if (typeof l.value === "number" && typeof r.value === "number") return { ok: true, value: l.value + r.value };
-    return fail("'+' on values other than strings and numbers");
+    return fail("applies '+' to values other than strings and numbers");
   }
   if (ts.isArrayLiteralExpression(e)) {
     const out: StaticValue[] = [];
     for (const el of e.elements) {
-      if (ts.isOmittedExpression(el)) return fail("an array with holes", el);
+      if (ts.isOmittedExpression(el)) return fail("is an array with holes", el);
       if (ts.isSpreadElement(el)) {
         const v = ev(el.expression);
         if (!v.ok) return v;
-        if (!Array.isArray(v.value)) return fail("a spread of something other than a static array", el);
+        if (!Array.isArray(v.value)) return fail("spreads something other than a static array", el);
         out.push(...v.value);
       } else {
         const v = ev(el);
@@ -104,16 +104,16 @@ export function evalStatic(expr: ts.Expression, ctx: EvalContext, depth = 0): Ev
         const v = ev(p.expression);
         if (!v.ok) return v;
         if (v.value === null || v.value === undefined) continue;
-        if (typeof v.value !== "object") return fail("a spread of a non-object", p);
+        if (typeof v.value !== "object") return fail("spreads a non-object", p);
         Object.assign(out, v.value);
         continue;
       }
       if (!ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p)) {
-        return fail("a method or accessor in an object literal", p);
+        return fail("is a method or accessor", p);
       }
       const key = propertyKey(p.name, ctx, depth);
-      if (key === null) return fail("a computed key that is not static", p.name);
-      if (key === "__proto__") return fail("a '__proto__' key", p.name);
+      if (key === null) return fail("is a computed key that is not static", p.name);
+      if (key === "__proto__") return fail("is a '__proto__' key", p.name);
       const v = ts.isPropertyAssignment(p) ? ev(p.initializer) : identifierValue(p.name, ctx, depth, p);
       if (!v.ok) return v;
       out[key] = v.value;
@@ -121,30 +121,30 @@ export function evalStatic(expr: ts.Expression, ctx: EvalContext, depth = 0): Ev
     return { ok: true, value: out };
   }
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-    if (e.questionDotToken) return fail("optional chaining");
+    if (e.questionDotToken) return fail("uses optional chaining");
     const obj = ev(e.expression);
     if (!obj.ok) return obj;
     let key: string | null;
     if (ts.isPropertyAccessExpression(e)) {
-      if (ts.isPrivateIdentifier(e.name)) return fail("a private name");
+      if (ts.isPrivateIdentifier(e.name)) return fail("uses a private name");
       key = e.name.text;
     } else {
       const k = ev(e.argumentExpression);
       key = k.ok && (typeof k.value === "string" || typeof k.value === "number") ? String(k.value) : null;
     }
-    if (key === null) return fail("a property key that is not static");
+    if (key === null) return fail("has a property key that is not static");
     const o = obj.value;
     if (typeof o === "string") {
       if (key === "length") return { ok: true, value: o.length };
-      return fail(`the property '${key}' of a string`);
+      return fail(`reads the property '${key}' of a string`);
     }
-    if (o === null || typeof o !== "object") return fail(`the property '${key}' of a non-object`);
+    if (o === null || typeof o !== "object") return fail(`reads the property '${key}' of a non-object`);
     if (Array.isArray(o) && key === "length") return { ok: true, value: o.length };
-    if (!Object.prototype.hasOwnProperty.call(o, key)) return fail(`'${key}' is not a property of the static value`);
+    if (!Object.prototype.hasOwnProperty.call(o, key)) return fail(`has no property '${key}'`);
     return { ok: true, value: (o as StaticObject)[key] };
   }
   if (ts.isIdentifier(e)) return identifierValue(e, ctx, depth, e);
-  return fail(`${describe(e)} is not known at compile time`);
+  return fail(`is ${describe(e)}, evaluated at run time`);
 }
 
 function identifierValue(id: ts.Identifier, ctx: EvalContext, depth: number, at: ts.Node): Evaluated {
@@ -155,20 +155,26 @@ function identifierValue(id: ts.Identifier, ctx: EvalContext, depth: number, at:
     : checker.getSymbolAtLocation(id);
   let sym = sym0;
   if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
-  if (!sym) return fail(`'${id.text}' cannot be resolved`);
+  if (!sym) return fail("cannot be resolved");
   // The global `undefined` has no declaration; a local named undefined does.
   if (id.text === "undefined" && !sym.declarations?.length) return { ok: true, value: undefined };
   const decl = sym.valueDeclaration;
   if (!decl || !ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name)) {
-    return fail(`'${id.text}' is not a const`);
+    return fail("is not a const");
   }
-  if (!(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return fail(`'${id.text}' is not a const`);
-  if (!decl.initializer) return fail(`'${id.text}' has no initializer`);
-  if (decl.getSourceFile().isDeclarationFile) return fail(`'${id.text}' is declared without a value`);
+  if (!(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return fail("is not a const");
+  if (!decl.initializer) return fail("has no initializer");
+  if (decl.getSourceFile().isDeclarationFile) return fail("is declared without a value");
   const v = evalStatic(decl.initializer, ctx, depth + 1);
-  if (!v.ok) return { ok: false, why: `'${id.text}' is not static: ${v.why}`, node: v.node };
+  if (!v.ok) return { ok: false, why: `is a const whose value is not static: ${explain(v)}`, node: at };
   if (v.value !== null && typeof v.value === "object") ctx.objectConsts?.add(decl);
   return v;
+}
+
+/** "`Math.random()` is a call, evaluated at run time": the failing node's source and why. */
+export function explain(v: { why: string; node: ts.Node }): string {
+  const text = v.node.getText().replace(/\s+/g, " ");
+  return `\`${text.length > 48 ? text.slice(0, 45) + "..." : text}\` ${v.why}`;
 }
 
 function propertyKey(name: ts.PropertyName, ctx: EvalContext, depth: number): string | null {

@@ -34,6 +34,8 @@ async function raw(app: RunningApp, method: string, target: string): Promise<str
   const ex = await exchange(app.port, [`${method} ${target} HTTP/1.1\r\nHost: x\r\n\r\n`], {
     responses: 1,
     noBody: method === "HEAD" ? [0] : [],
+    idleMs: 3000,
+    timeoutMs: 10_000,
   });
   return ex.data.replace(/\r\nDate: [^\r]*/, "\r\nDate: -");
 }

@@ -46,10 +46,12 @@ const CASES: { name: string; entry: string; expect: Loc[]; files?: string[] }[] 
     name: "CZ1002 non-static path and method",
     entry: "nonstatic.ts",
     expect: [
-      ["CZ1002", "nonstatic.ts", 'prefix + "/x"'],
-      ["CZ1002", "nonstatic.ts", "`${prefix}/y`"],
+      ["CZ1002", "nonstatic.ts", '"/u/" + Math'],
+      ["CZ1002", "nonstatic.ts", "`/v/${process"],
       ["CZ1002", "nonstatic.ts", "mutable, ()"],
       ["CZ1002", "nonstatic.ts", 'method, "/z"'],
+      ["CZ1002", "nonstatic.ts", "ROUTES[key]"],
+      ["CZ1002", "nonstatic.ts", 'String("/w")'],
     ],
   },
   { name: "CZ1003 handler not a function", entry: "notfunction.ts", expect: [["CZ1003", "notfunction.ts", "42"]] },
@@ -115,6 +117,18 @@ describe("compile errors", () => {
       "            ^~~~",
       "    GET /a is first registered here.",
     ]);
+  });
+
+  it("CZ1002 says which part of the path is not known and why", () => {
+    const run = compileCase("nonstatic.ts");
+    expect(run.stderr).toContain(
+      "error CZ1002: The route path must be known at compile time, but `Math.random()` is a call, evaluated at run time.",
+    );
+    expect(run.stderr).toContain("but `mutable` is not a const.");
+    expect(run.stderr).toContain("but `ROUTES[key]` has a property key that is not static.");
+    expect(run.stderr).toContain(
+      'but `method` is a const whose value is not static: `Math.random() > 0.5 ? "GET" : "POST"` is a conditional expression',
+    );
   });
 
   it("CZ1006 carries TypeScript's code and message", () => {
