@@ -14,6 +14,18 @@ export function spawnTracked(cmd, args, options = {}) {
   return child;
 }
 
+/**
+ * How benchmark processes are launched: pinned to a CPU with taskset and, when `nice` is
+ * set (the suite sets -10 when it runs as root), with a higher scheduling priority than the
+ * other processes sharing the machine. Both exec, so the pid is the program's own.
+ */
+export const launch = { nice: 0 };
+
+export function pinned(cpu, cmd, args) {
+  const inner = ["-c", String(cpu), cmd, ...args];
+  return launch.nice ? ["nice", ["-n", String(launch.nice), "taskset", ...inner]] : ["taskset", inner];
+}
+
 export const isAlive = (child) => child.exitCode === null && child.signalCode === null;
 
 /** SIGTERM, then SIGKILL after graceMs; resolves when the child has exited. */

@@ -266,7 +266,10 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p();
   p("## Method and exact commands");
   p();
-  p("Servers, each started by the suite and pinned to CPU 0 (the pid measured is the server's own: taskset execs it):");
+  p(
+    "Servers, each started by the suite and pinned to CPU 0 (the pid measured is the server's own: nice and taskset exec it)" +
+      (meta.cfg.nice ? `; servers and wrk run at nice ${meta.cfg.nice}, so that other work sharing the machine disturbs them less:` : ":"),
+  );
   p();
   p("```sh");
   for (const s of servers) p(`${meta.serverCmds[s.name]}${s.name === "catzilla" ? "   # after: " + (meta.compiles.app?.cmd ?? "node bin/catzilla-compile.js bench/app/app.ts bench/app/main.ts --out bench/app/.catzilla") : ""}`);

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import http from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isAlive, spawnTracked, stopChild } from "./procs.mjs";
+import { isAlive, pinned, spawnTracked, stopChild } from "./procs.mjs";
 import { freePort, sleep } from "./util.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -203,8 +203,8 @@ export function checkAnswer(route, res) {
  */
 export async function startServer(def, { cpu = "0", env = {}, readyTimeoutMs = 20_000, port } = {}) {
   port ??= await freePort();
-  const args = cpu === null ? [def.cmd, ...def.args] : ["-c", String(cpu), def.cmd, ...def.args];
-  const child = spawnTracked(cpu === null ? args[0] : "taskset", cpu === null ? args.slice(1) : args, {
+  const [cmd, args] = cpu === null ? [def.cmd, def.args] : pinned(cpu, def.cmd, def.args);
+  const child = spawnTracked(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, ...def.env, ...env, PORT: String(port) },
   });

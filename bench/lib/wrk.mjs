@@ -1,6 +1,6 @@
 // Runs wrk pinned to the load-generator core and parses the BENCHJSON line bench/wrk.lua prints.
 import { join } from "node:path";
-import { spawnTracked } from "./procs.mjs";
+import { launch, pinned, spawnTracked } from "./procs.mjs";
 import { BENCH } from "./servers.mjs";
 
 export const WRK_LUA = join(BENCH, "wrk.lua");
@@ -18,8 +18,7 @@ export function wrkArgs({ url, connections = 64, threads = 1, durationS = 3, dep
  */
 export function runWrk(opts) {
   const cpu = opts.cpu ?? "1";
-  const args = ["-c", String(cpu), "wrk", ...wrkArgs(opts)];
-  const child = spawnTracked("taskset", args);
+  const child = spawnTracked(...pinned(cpu, "wrk", wrkArgs(opts)));
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (d) => (out += d));
@@ -48,5 +47,5 @@ export function runWrk(opts) {
 }
 
 export function cmdline(opts) {
-  return ["taskset", "-c", String(opts.cpu ?? "1"), "wrk", ...wrkArgs(opts).map((a) => (a === WRK_LUA ? "bench/wrk.lua" : a))].join(" ");
+  return [...(launch.nice ? ["nice", "-n", String(launch.nice)] : []), "taskset", "-c", String(opts.cpu ?? "1"), "wrk", ...wrkArgs(opts).map((a) => (a === WRK_LUA ? "bench/wrk.lua" : a))].join(" ");
 }
