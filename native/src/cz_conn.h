@@ -17,8 +17,9 @@
 
 /* Bytes in flight or queued per connection before reading stops (backpressure). */
 #define CZ_WRITE_HIGH (1u << 20)
-/* Buffers that grew past this are given back once empty. */
-#define CZ_BUF_KEEP (64u * 1024u)
+/* Buffers that grew past this are given back once empty, so an idle keep-alive
+ * connection costs little whatever it once carried. */
+#define CZ_BUF_KEEP (16u * 1024u)
 
 enum cz_slot_state {
   CZ_SLOT_RECV = 0, /* headers done, body still arriving */

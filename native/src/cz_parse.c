@@ -20,7 +20,7 @@ static void cz__req_reset(cz_conn_t* c) {
   free(c->cur.body);
   memset(&c->cur, 0, sizeof(c->cur));
   c->cur.route = -1;
-  c->hbuf.len = 0;
+  cz_buf_reset(&c->hbuf, CZ_BUF_KEEP);
 }
 
 /* Raw bytes of the request head so far, up to `end` in the current read. */
