@@ -49,6 +49,13 @@ export interface DispatchModule {
   createDispatch(rt: RuntimeHooks, handlers: readonly Function[]): DispatchFn;
 }
 
+/** The answer for an async handler that did not settle within `handlerTimeoutMs`. */
+const TIMEOUT: Encoded = {
+  status: 503,
+  head: "Content-Type: application/json\r\n",
+  body: '{"error":"Service Unavailable"}',
+};
+
 const REQ_DATA_MIN = 256 * 1024;
 const RES_DATA_SIZE = 1024 * 1024;
 const ASYNC_DATA_SIZE = 64 * 1024;
@@ -159,9 +166,24 @@ class NativeServer implements Server {
       logHandlerError(req, err);
       respond(req, encodeError(err));
     };
+    const timeoutMs = options.handlerTimeoutMs ?? 0;
+    const timedOut = (req: Request): void => {
+      if (req.done) return;
+      req.done = true;
+      console.error(`catzilla: handler for ${req.method} ${req.path} did not settle within ${timeoutMs} ms`);
+      respond(req, TIMEOUT);
+    };
     const goAsync = (i: number, req: Request, p: PromiseLike<unknown>): void => {
       batch.pending(resMeta, i);
       req.detach();
+      if (timeoutMs > 0) {
+        const timer = setTimeout(timedOut, timeoutMs, req);
+        p.then(
+          (v) => (clearTimeout(timer), settle(req, v)),
+          (err) => (clearTimeout(timer), fail(req, err)),
+        );
+        return;
+      }
       p.then(
         (v) => settle(req, v),
         (err) => fail(req, err),

@@ -24,6 +24,11 @@ export interface ListenOptions {
   maxConnections?: number;
   /** Responses pending per connection before the server stops reading from it (default 64). */
   maxPipelined?: number;
+  /**
+   * How long an async handler may take before its request is answered 503, ms
+   * (default 0 = no limit). The handler keeps running; its late result is dropped.
+   */
+  handlerTimeoutMs?: number;
   /** How long close() lets in-flight requests finish, ms (default 10 000). */
   closeGraceMs?: number;
 }
