@@ -3,20 +3,23 @@ import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ListenOptions } from "./server.js";
 
 /** Opaque handle of a native server. */
 export type NativeHandle = { readonly __catzillaServer: unique symbol };
 
-export interface NativeLimits {
-  maxHeaderBytes?: number;
-  maxUrlBytes?: number;
-  maxHeaderCount?: number;
-  maxBodyBytes?: number;
-  headersTimeoutMs?: number;
-  keepAliveTimeoutMs?: number;
-  maxConnections?: number;
-  maxPipelined?: number;
-}
+/** The listen options the native server enforces itself (defaults in native/src/cz_server.h). */
+export type NativeLimits = Pick<
+  ListenOptions,
+  | "maxHeaderBytes"
+  | "maxUrlBytes"
+  | "maxHeaderCount"
+  | "maxBodyBytes"
+  | "headersTimeoutMs"
+  | "keepAliveTimeoutMs"
+  | "maxConnections"
+  | "maxPipelined"
+>;
 
 export interface NativeBinding {
   createServer(opts: {
