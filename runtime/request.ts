@@ -37,6 +37,7 @@ export class Request implements CzRequest {
   private readonly names: readonly string[];
   private cachedParams: Record<string, string> | undefined;
   private cachedQuery: URLSearchParams | undefined;
+  private cachedQueryObject: Record<string, string> | undefined;
   private cachedHeaders: Headers | undefined;
   /** Set once a response has been produced (guards against a thenable settling twice). */
   done = false;
@@ -93,7 +94,7 @@ export class Request implements CzRequest {
   }
 
   get query(): Record<string, string> {
-    return Object.fromEntries(this.searchParams);
+    return (this.cachedQueryObject ??= Object.fromEntries(this.searchParams));
   }
 
   get headers(): RequestHeaders {

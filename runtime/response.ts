@@ -20,7 +20,8 @@ const CT_BYTES = "application/octet-stream";
 /** Headers the server writes itself; a handler's copies are ignored. */
 const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "date", "keep-alive", "upgrade"]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\r\n\0]/;
+/** Field values are HTAB, SP, VCHAR and obs-text (RFC 9110 5.5): no other controls, nothing past U+00FF. */
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
 
 export class CzResponse {
   /** Extra header lines, already formatted as `Name: value\r\n` (validated). */
@@ -31,7 +32,8 @@ export class CzResponse {
     contentType: string | null,
     headers: HeadersInit | undefined,
   ) {
-    if (!Number.isInteger(status) || status < 100 || status > 999) {
+    // 1xx are interim answers the server sends itself (100 Continue); a handler's is final.
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`catzilla: invalid status ${status}`);
     }
     this.head = formatHead(contentType, headers);

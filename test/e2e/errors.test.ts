@@ -47,4 +47,18 @@ describe("handler failures", () => {
     expect(responses[3].body).toBe("hello, world");
     expect(r.closed).toBe(false);
   });
+
+  it("a header value carrying CR LF is refused (500), never written as a header", async () => {
+    const r = await exchange(app.port, [get("/inject/a%0D%0ASet-Cookie:%20pwned=1")], { responses: 1 });
+    const [res] = parseResponses(r.data).responses;
+    expect(res.status).toBe(500);
+    expect(r.data).not.toMatch(/set-cookie/i);
+    const ok = await fetch(app.url + "/inject/fine");
+    expect(ok.headers.get("x-echo")).toBe("fine");
+  });
+
+  it("a status outside 200..599 from a handler is a 500", async () => {
+    expect((await fetch(app.url + "/status/404")).status).toBe(404);
+    for (const code of ["101", "1000", "42"]) expect((await fetch(app.url + "/status/" + code)).status).toBe(500);
+  });
 });
