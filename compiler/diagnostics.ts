@@ -24,8 +24,10 @@ export const CODES = {
   CZ1009: { severity: "error", title: "C compiler failed" },
   CZ1010: { severity: "error", title: "route shadowed by another with other parameter names" },
   CZ1011: { severity: "error", title: "cannot read input" },
+  CZ1012: { severity: "error", title: "cannot follow a Router to where it is mounted" },
   CZ2001: { severity: "warning", title: "handler may or may not return a promise" },
   CZ2002: { severity: "warning", title: "Catzilla method used in a way the compiler cannot follow" },
+  CZ2004: { severity: "warning", title: "route on a Router that is never mounted" },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type Code = keyof typeof CODES;

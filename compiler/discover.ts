@@ -8,9 +8,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ts } from "ts-morph";
 import { METHODS } from "../runtime/app.js";
-import { diagAt, spanOf } from "./diagnostics.js";
+import { diagAt, relatedAt, spanOf } from "./diagnostics.js";
 import type { AppProgram } from "./project.js";
 import { parsePath } from "./routepath.js";
+import { joinPath } from "../runtime/router.js";
+import { prefixesOf, type Owner, type PrefixContext, type Prefixes } from "./prefixes.js";
 import { evalStatic, explain } from "./staticval.js";
 import type { Diagnostic, Registration } from "./types.js";
 
@@ -35,15 +37,43 @@ export function discover(app: AppProgram): Discovery {
   const { checker } = app;
   const registrations: Registration[] = [];
   const diagnostics: Diagnostic[] = [];
-  const isCatzilla = catzillaMethodTest(checker, catzillaClasses(app));
+  const classes = catzillaClasses(app);
+  const ownerOf = methodOwner(checker, classes);
+  const isCatzilla = (name: ts.Node) => ownerOf(name) !== null;
+  const ctx: PrefixContext = {
+    checker,
+    files: app.appFiles,
+    ownerOf,
+    classOf: classOwner(checker, classes),
+  };
 
   for (const sf of app.appFiles) {
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
         const callee = node.expression;
-        if (METHOD_NAMES.has(callee.name.text) && isCatzilla(callee.name) && !insideCatzilla(callee)) {
-          const reg = readCall(node, callee.name.text, checker, diagnostics);
-          if (reg) registrations.push(reg);
+        const owner = METHOD_NAMES.has(callee.name.text) ? ownerOf(callee.name) : null;
+        if (owner && !insideCatzilla(callee)) {
+          const p: Prefixes = owner === "Catzilla" ? { ok: true, prefixes: [""] } : prefixesOf(callee.expression, ctx);
+          if (!p.ok) {
+            diagnostics.push(
+              diagAt(
+                "CZ1012",
+                `Cannot tell where routes registered on this Router are served: ${p.why}.`,
+                callee.expression,
+                [relatedAt(p.node, "The compiler stopped following the router here.")],
+              ),
+            );
+          } else if (p.prefixes.length === 0) {
+            diagnostics.push(
+              diagAt(
+                "CZ2004",
+                "This route is registered on a Router that is never mounted (`app.mount(prefix, router)`), so it is not served.",
+                node,
+              ),
+            );
+          } else {
+            registrations.push(...readCall(node, callee.name.text, checker, diagnostics, p.prefixes));
+          }
         }
       } else if (ts.isPropertyAccessExpression(node) && METHOD_NAMES.has(node.name.text)) {
         const called = ts.isCallExpression(node.parent) && node.parent.expression === node;
@@ -74,15 +104,16 @@ function readCall(
   name: string,
   checker: ts.TypeChecker,
   out: Diagnostic[],
-): Registration | null {
+  prefixes: string[],
+): Registration[] {
   const args = call.arguments;
   const isRoute = name === "route";
   const want = isRoute ? 3 : 2;
   if (args.some(ts.isSpreadElement)) {
     out.push(diagAt("CZ1002", "Route arguments must be written out, not spread.", call));
-    return null;
+    return [];
   }
-  if (args.length < want) return null; // TypeScript reports the missing argument (CZ1006)
+  if (args.length < want) return []; // TypeScript reports the missing argument (CZ1006)
   const [methodArg, pathArg, handler] = isRoute ? args : [call.expression, args[0], args[1]];
 
   let method: string | null = VERBS[name] ?? null;
@@ -112,10 +143,8 @@ function readCall(
     }
   }
 
+  const blocking = readOptions(args[want], out);
   const p = staticText(pathArg, checker);
-  let path: string | null = p.ok ? p.value : null;
-  let segments: Registration["segments"] = [];
-  let params: string[] = [];
   if (!p.ok) {
     out.push(
       diagAt(
@@ -125,27 +154,41 @@ function readCall(
         pathArg,
       ),
     );
-  } else {
-    const parsed = parsePath(p.value);
-    if (parsed.ok) {
-      segments = parsed.segments;
-      params = parsed.params;
-    } else {
-      out.push(diagAt(parsed.code, parsed.message, pathArg));
-      path = null;
-    }
   }
-  return {
+  const base = {
     method,
-    path,
-    segments,
-    params,
     call: spanOf(call),
     methodSpan: spanOf(methodArg),
     pathSpan: spanOf(pathArg),
     handlerSpan: spanOf(handler),
     handler,
+    blocking,
   };
+  if (!p.ok) return [{ ...base, path: null, segments: [], params: [] }];
+  return prefixes.map((prefix) => {
+    const full = joinPath(prefix, p.value);
+    const parsed = parsePath(full);
+    if (parsed.ok)
+      return {
+        ...base,
+        path: full,
+        segments: parsed.segments,
+        params: parsed.params,
+      };
+    out.push(diagAt(parsed.code, parsed.message, pathArg));
+    return { ...base, path: null, segments: [], params: [] };
+  });
+
+  function readOptions(arg: ts.Expression | undefined, diags: Diagnostic[]): boolean {
+    if (!arg) return false;
+    const v = evalStatic(arg, { checker });
+    if (!v.ok) {
+      diags.push(diagAt("CZ1002", `Route options must be known at compile time, but ${explain(v)}.`, arg));
+      return false;
+    }
+    const o = v.value;
+    return o !== null && typeof o === "object" && !Array.isArray(o) && o.blocking === true;
+  }
 }
 
 /** A string known at compile time (see staticval.ts), or why it is not one. */
@@ -186,9 +229,9 @@ function insideCatzilla(callee: ts.PropertyAccessExpression): boolean {
  * (every import or re-export of it in the app's files), kept only when the declaring file
  * belongs to a package named "catzilla". A class merely named Catzilla is not one.
  */
-function catzillaClasses(app: AppProgram): Set<ts.ClassDeclaration> {
+function catzillaClasses(app: AppProgram): Map<ts.ClassDeclaration, Owner> {
   const { checker } = app;
-  const found = new Set<ts.ClassDeclaration>();
+  const found = new Map<ts.ClassDeclaration, Owner>();
   const seenModules = new Set<ts.Symbol>();
   for (const sf of app.appFiles) {
     for (const st of sf.statements) {
@@ -197,31 +240,60 @@ function catzillaClasses(app: AppProgram): Set<ts.ClassDeclaration> {
       const mod = checker.getSymbolAtLocation(spec);
       if (!mod || seenModules.has(mod)) continue;
       seenModules.add(mod);
-      let sym = checker.getExportsOfModule(mod).find((e) => e.name === "Catzilla");
-      if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
-      for (const d of sym?.declarations ?? []) {
-        if (ts.isClassDeclaration(d) && packageNameOf(d.getSourceFile().fileName) === "catzilla") found.add(d);
+      for (const owner of ["Catzilla", "Router"] as const) {
+        let sym = checker.getExportsOfModule(mod).find((e) => e.name === owner);
+        if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+        for (const d of sym?.declarations ?? []) {
+          if (ts.isClassDeclaration(d) && packageNameOf(d.getSourceFile().fileName) === "catzilla") found.set(d, owner);
+        }
       }
     }
   }
   return found;
 }
 
-function catzillaMethodTest(checker: ts.TypeChecker, classes: Set<ts.ClassDeclaration>): (name: ts.Node) => boolean {
-  const cache = new Map<ts.Symbol, boolean>();
+/** The catzilla class (Catzilla or Router) that declares the method `name` refers to, or null. */
+function methodOwner(
+  checker: ts.TypeChecker,
+  classes: Map<ts.ClassDeclaration, Owner>,
+): (name: ts.Node) => Owner | null {
+  const cache = new Map<ts.Symbol, Owner | null>();
   return (name) => {
     const sym = checker.getSymbolAtLocation(name);
-    if (!sym) return false;
+    if (!sym) return null;
     let hit = cache.get(sym);
     if (hit === undefined) {
       const decls = sym.declarations ?? [];
-      hit =
-        decls.length > 0 &&
-        decls.every((d) => ts.isMethodDeclaration(d) && ts.isClassDeclaration(d.parent) && classes.has(d.parent));
+      const owners = decls.map((d) =>
+        ts.isMethodDeclaration(d) && ts.isClassDeclaration(d.parent) ? (classes.get(d.parent) ?? null) : null,
+      );
+      hit = owners.length > 0 && owners.every((o) => o !== null && o === owners[0]) ? owners[0] : null;
       cache.set(sym, hit);
     }
     return hit;
   };
+}
+
+/** The catzilla class an expression's type is, or derives from. */
+function classOwner(
+  checker: ts.TypeChecker,
+  classes: Map<ts.ClassDeclaration, Owner>,
+): (e: ts.Expression) => Owner | null {
+  const visit = (t: ts.Type, depth: number): Owner | null => {
+    for (const d of t.getSymbol()?.declarations ?? []) {
+      const o = ts.isClassDeclaration(d) ? classes.get(d) : undefined;
+      if (o) return o;
+    }
+    if (depth > 8) return null;
+    const target = (t as ts.TypeReference).target ?? t;
+    if (!target.isClassOrInterface()) return null;
+    for (const b of checker.getBaseTypes(target)) {
+      const o = visit(b, depth + 1);
+      if (o) return o;
+    }
+    return null;
+  };
+  return (e) => visit(checker.getTypeAtLocation(e), 0);
 }
 
 const pkgNameCache = new Map<string, string | null>();

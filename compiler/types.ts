@@ -56,6 +56,8 @@ export interface Registration {
   pathSpan: Span;
   handlerSpan: Span;
   handler: ts.Expression;
+  /** The route options say `{ blocking: true }`. */
+  blocking: boolean;
 }
 
 /** analyze → plan (method/path null: not static or invalid, already reported). */

@@ -4,13 +4,15 @@
  * decides each handler's kind, and the generated server binds the recorded
  * handlers to the compiled route table when it starts listening.
  */
-import type { Handler } from "./types.js";
+import { Router } from "./router.js";
+import type { Handler, RouteOptions } from "./types.js";
 
 export interface RouteRecord {
   readonly method: string;
   readonly path: string;
   readonly handler: Handler;
   readonly app: Catzilla;
+  readonly options?: RouteOptions;
 }
 
 /** Every route registered in this process, in registration order. */
@@ -30,33 +32,51 @@ export const METHODS = [
 ] as const;
 
 export class Catzilla {
-  get<P extends string>(path: P, handler: Handler<P>): this {
-    return this.route("GET", path, handler);
+  get<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+    return this.route("GET", path, handler, options);
   }
-  post<P extends string>(path: P, handler: Handler<P>): this {
-    return this.route("POST", path, handler);
+  post<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+    return this.route("POST", path, handler, options);
   }
-  put<P extends string>(path: P, handler: Handler<P>): this {
-    return this.route("PUT", path, handler);
+  put<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+    return this.route("PUT", path, handler, options);
   }
-  patch<P extends string>(path: P, handler: Handler<P>): this {
-    return this.route("PATCH", path, handler);
+  patch<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+    return this.route("PATCH", path, handler, options);
   }
-  delete<P extends string>(path: P, handler: Handler<P>): this {
-    return this.route("DELETE", path, handler);
+  delete<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+    return this.route("DELETE", path, handler, options);
   }
-  head<P extends string>(path: P, handler: Handler<P>): this {
-    return this.route("HEAD", path, handler);
+  head<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+    return this.route("HEAD", path, handler, options);
   }
-  options<P extends string>(path: P, handler: Handler<P>): this {
-    return this.route("OPTIONS", path, handler);
+  options<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+    return this.route("OPTIONS", path, handler, options);
   }
   /** Registers a handler for any method llhttp knows (upper case, e.g. "PROPFIND"). */
-  route<P extends string>(method: string, path: P, handler: Handler<P>): this {
+  route<P extends string>(method: string, path: P, handler: Handler<P>, options?: RouteOptions): this {
     if (typeof handler !== "function") {
       throw new TypeError(`catzilla: handler for ${method} ${path} is not a function`);
     }
-    registry.push({ method: method.toUpperCase(), path, handler: handler as Handler, app: this });
+    registry.push({
+      method: method.toUpperCase(),
+      path,
+      handler: handler as Handler,
+      app: this,
+      options,
+    });
+    return this;
+  }
+  /** Routes registered inside `fn` get `prefix` in front of their path: `app.group("/api", (r) => r.get("/x", h))`. */
+  group<G extends string>(prefix: G, fn: (r: Router<G>) => void): this {
+    const r = new Router<G>();
+    r.attach(this, prefix);
+    fn(r);
+    return this;
+  }
+  /** Registers every route of `router` (also those added later) at `prefix` + its path. */
+  mount(prefix: string, router: Router<string>): this {
+    router.attach(this, prefix);
     return this;
   }
 }

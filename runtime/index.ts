@@ -1,6 +1,15 @@
 /** What apps import: `import { Catzilla, json } from "catzilla"`. */
 export { Catzilla } from "./app.js";
+export { Router } from "./router.js";
 export { json, text, html, body, redirect, HttpError, CzResponse } from "./response.js";
 export type { ResponseInit, HeadersInit } from "./response.js";
-export type { CzRequest, CzRequest as Request, Handler, HandlerResult, PathParams, RequestHeaders } from "./types.js";
+export type {
+  CzRequest,
+  CzRequest as Request,
+  Handler,
+  HandlerResult,
+  PathParams,
+  RequestHeaders,
+  RouteOptions,
+} from "./types.js";
 export type { Server, ListenOptions } from "./server.js";

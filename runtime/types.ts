@@ -57,6 +57,15 @@ export type HandlerResult =
   | boolean
   | object;
 
+/** Per-route options: the third argument of `get`/`post`/… (fourth of `route`). */
+export interface RouteOptions {
+  /**
+   * The handler blocks (sync file, process or crypto calls, long CPU work): run it on the
+   * worker-thread pool so it cannot stall the event loop every connection shares.
+   */
+  blocking?: boolean;
+}
+
 export type Handler<P extends string = string> = (
   req: CzRequest<P>,
 ) => HandlerResult | PromiseLike<HandlerResult>;

@@ -1,0 +1,207 @@
+/**
+ * Where routes registered on a `Router` end up: the static prefixes of every place it is
+ * mounted. A router is followed through
+ *
+ *   app.group("/api", (r) => r.get(…))            the callback's parameter, nested groups too
+ *   app.group("/api", registerApi)                 a named callback
+ *   const r = new Router(); app.mount("/api", r)   every mount of that const (also across modules)
+ *   app.mount("/api", new Router().get(…))         an inline router
+ *   function users(r: Router) {…}  users(router)   a helper's parameter, at each call site
+ *
+ * and chained calls (`r.get(…).post(…)`). A receiver typed `Catzilla` has the prefix "".
+ * Anything else cannot be followed: an error that says why (CZ1012).
+ */
+import { ts } from "ts-morph";
+import { joinPath } from "../runtime/router.js";
+import { evalStatic, explain } from "./staticval.js";
+
+export type Owner = "Catzilla" | "Router";
+
+export interface PrefixContext {
+  checker: ts.TypeChecker;
+  files: readonly ts.SourceFile[];
+  /** Which catzilla class declares the method this name refers to (null: not one of ours). */
+  ownerOf(name: ts.Node): Owner | null;
+  /** Which catzilla class an expression's type is (or derives from). */
+  classOf(e: ts.Expression): Owner | null;
+}
+
+export type Prefixes = { ok: true; prefixes: string[] } | { ok: false; why: string; node: ts.Node };
+
+const CHAINABLE = new Set(["get", "post", "put", "patch", "delete", "head", "options", "route", "group", "mount"]);
+
+export function prefixesOf(expr: ts.Expression, ctx: PrefixContext, seen: Set<ts.Node> = new Set()): Prefixes {
+  const fail = (why: string, node: ts.Node = expr): Prefixes => ({
+    ok: false,
+    why,
+    node,
+  });
+  let e = expr;
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  if (seen.has(e) || seen.size > 64) return fail("its registrations are recursive");
+  seen = new Set(seen).add(e);
+  const owner = ctx.classOf(e);
+  if (owner === "Catzilla") return { ok: true, prefixes: [""] };
+  if (owner !== "Router") return fail("it is not a Catzilla app or a Router");
+
+  // r.get(…).post(…): every route method returns its receiver.
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
+    const name = e.expression.name;
+    if (CHAINABLE.has(name.text) && ctx.ownerOf(name)) return prefixesOf(e.expression.expression, ctx, seen);
+  }
+  if (ts.isNewExpression(e)) return inlineRouter(e, ctx, seen);
+  if (!ts.isIdentifier(e)) return fail("the compiler cannot tell which router this is");
+  let sym = ctx.checker.getSymbolAtLocation(e);
+  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = ctx.checker.getAliasedSymbol(sym);
+  const decl = sym?.valueDeclaration;
+  if (!sym || !decl) return fail(`\`${e.text}\` cannot be resolved`);
+  if (ts.isParameter(decl)) return parameterPrefixes(decl, ctx, seen);
+  if (ts.isVariableDeclaration(decl) && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const && decl.initializer) {
+    return mountsOf(sym, ctx, seen);
+  }
+  return fail(`\`${e.text}\` is not a const, a group callback's parameter or a function parameter`);
+}
+
+/** Product of the receiver's prefixes with one static prefix argument. */
+function under(receiver: ts.Expression, prefixArg: ts.Expression | undefined, ctx: PrefixContext, seen: Set<ts.Node>) {
+  if (!prefixArg)
+    return {
+      ok: false as const,
+      why: "the prefix argument is missing",
+      node: receiver,
+    };
+  const v = evalStatic(prefixArg, { checker: ctx.checker });
+  if (!v.ok)
+    return {
+      ok: false as const,
+      why: `its prefix is not known at compile time: ${explain(v)}`,
+      node: prefixArg,
+    };
+  if (typeof v.value !== "string")
+    return {
+      ok: false as const,
+      why: "its prefix is not a string",
+      node: prefixArg,
+    };
+  const outer = prefixesOf(receiver, ctx, seen);
+  if (!outer.ok) return outer;
+  const prefix = v.value;
+  return {
+    ok: true as const,
+    prefixes: outer.prefixes.map((p) => joinPath(p, prefix)),
+  };
+}
+
+/** `x.group(prefix, fn)` / `x.mount(prefix, router)` calls: the call when `node` is that argument. */
+function hostCall(node: ts.Node, method: "group" | "mount", ctx: PrefixContext): ts.CallExpression | null {
+  const call = node.parent;
+  if (!ts.isCallExpression(call) || call.arguments[1] !== node) return null;
+  if (!ts.isPropertyAccessExpression(call.expression) || call.expression.name.text !== method) return null;
+  return ctx.ownerOf(call.expression.name) ? call : null;
+}
+
+function parameterPrefixes(param: ts.ParameterDeclaration, ctx: PrefixContext, seen: Set<ts.Node>): Prefixes {
+  const fn = param.parent;
+  const index = fn.parameters.indexOf(param);
+  let outer: ts.Node = fn;
+  while (ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
+  const group = hostCall(outer, "group", ctx);
+  if (group && index === 0)
+    return under((group.expression as ts.PropertyAccessExpression).expression, group.arguments[0], ctx, seen);
+  // A named function: every place it is called (or passed to group) decides its prefixes.
+  const name =
+    ts.isFunctionDeclaration(fn) && fn.name
+      ? fn.name
+      : (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(outer.parent)
+        ? outer.parent.name
+        : undefined;
+  if (!name || !ts.isIdentifier(name)) {
+    return {
+      ok: false,
+      why: "it is a parameter of a function the compiler cannot follow to its callers",
+      node: param,
+    };
+  }
+  const fnSym = ctx.checker.getSymbolAtLocation(name);
+  if (!fnSym) return { ok: false, why: "its function cannot be resolved", node: param };
+  const out: string[] = [];
+  for (const ref of references(fnSym, name.text, ctx)) {
+    if (ref === name) continue;
+    const call = ref.parent;
+    if (ts.isCallExpression(call) && call.expression === ref) {
+      const arg = call.arguments[index];
+      if (!arg) continue; // a missing argument is TypeScript's error
+      const p = prefixesOf(arg, ctx, seen);
+      if (!p.ok) return p;
+      out.push(...p.prefixes);
+      continue;
+    }
+    const g = hostCall(ref, "group", ctx);
+    if (g && index === 0) {
+      const p = under((g.expression as ts.PropertyAccessExpression).expression, g.arguments[0], ctx, seen);
+      if (!p.ok) return p;
+      out.push(...p.prefixes);
+      continue;
+    }
+    if (ts.isImportSpecifier(ref.parent) || ts.isExportSpecifier(ref.parent)) continue;
+    return {
+      ok: false,
+      why: `\`${name.text}\` is used here other than by a call or as a group callback`,
+      node: ref,
+    };
+  }
+  return { ok: true, prefixes: out };
+}
+
+/** Every `x.mount(prefix, r)` of the const router `sym`. */
+function mountsOf(sym: ts.Symbol, ctx: PrefixContext, seen: Set<ts.Node>): Prefixes {
+  const out: string[] = [];
+  for (const ref of references(sym, sym.name, ctx)) {
+    const m = hostCall(ref, "mount", ctx);
+    if (!m) continue;
+    const p = under((m.expression as ts.PropertyAccessExpression).expression, m.arguments[0], ctx, seen);
+    if (!p.ok) return p;
+    out.push(...p.prefixes);
+  }
+  return { ok: true, prefixes: out };
+}
+
+/** `app.mount("/x", new Router().get(…))`: climb the chain to the mount call. */
+function inlineRouter(e: ts.NewExpression, ctx: PrefixContext, seen: Set<ts.Node>): Prefixes {
+  let top: ts.Node = e;
+  while (
+    ts.isPropertyAccessExpression(top.parent) &&
+    ts.isCallExpression(top.parent.parent) &&
+    top.parent.parent.expression === top.parent &&
+    CHAINABLE.has(top.parent.name.text)
+  ) {
+    top = top.parent.parent;
+  }
+  const m = hostCall(top, "mount", ctx);
+  if (!m)
+    return {
+      ok: false,
+      why: "this router is never mounted where the compiler can see it",
+      node: e,
+    };
+  return under((m.expression as ts.PropertyAccessExpression).expression, m.arguments[0], ctx, seen);
+}
+
+/** Identifiers in the app's files that refer to `sym` (imports resolved). */
+function references(sym: ts.Symbol, name: string, ctx: PrefixContext): ts.Identifier[] {
+  const out: ts.Identifier[] = [];
+  for (const sf of ctx.files) {
+    if (!sf.text.includes(name)) continue;
+    const visit = (n: ts.Node): void => {
+      if (ts.isIdentifier(n) && n.text === name) {
+        let s = ctx.checker.getSymbolAtLocation(n);
+        if (s && s.flags & ts.SymbolFlags.Alias) s = ctx.checker.getAliasedSymbol(s);
+        if (s === sym) out.push(n);
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  }
+  return out;
+}
