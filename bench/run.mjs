@@ -82,7 +82,7 @@ const cfg = {
   // long, and retries of disturbed runs stop when they would overrun.
   budgetS: quick ? 105 : 570,
   scenarioEstimateS: quick ? 40 : 110,
-  suiteDeadlineS: quick ? 100 : 545,
+  compileEstimateS: quick ? 20 : 35,
   scenarioDurationS: Number(opt.duration ?? (quick ? 1 : 2)),
   depth: MODES.pl.depth,
   scenarioReps: quick ? 1 : 3,
@@ -237,12 +237,13 @@ const total = cfg.reps * 2 * running.reduce((n, s) => n + s.def.routes.length, 0
 {
   const left = cfg.budgetS - (Date.now() - t0) / 1000 - (opt["no-scenarios"] ? 0 : cfg.scenarioEstimateS);
   if (!opt.duration) {
-    while (cfg.durationS > 1 && total * (cfg.durationS + 0.3) > left) cfg.durationS--;
+    while (cfg.durationS > 1 && total * (cfg.durationS + 0.12) > left) cfg.durationS--;
     if (cfg.durationS < (quick ? 1 : 3)) note(`runs shortened to ${cfg.durationS} s to keep the suite within ${cfg.budgetS} s`);
   }
   cfg.matrixDeadlineS = cfg.budgetS - (opt["no-scenarios"] ? 0 : cfg.scenarioEstimateS);
 }
 log(`matrix: ${total} runs of ${cfg.durationS} s`);
+const matrixStart = Date.now();
 let k = 0;
 for (let rep = 0; rep < cfg.reps; rep++) {
   // Rotate the server order every round so no server always runs first or last.
@@ -251,7 +252,13 @@ for (let rep = 0; rep < cfg.reps; rep++) {
     for (const route of routeOrder) {
       for (const s of order) {
         if (!s.def.routes.includes(route)) continue;
-        const roomForRetry = () => Date.now() - t0 + (total - k + 1) * (cfg.durationS + 0.4) * 1000 < cfg.matrixDeadlineS * 1000;
+        // A retry costs ~1 s + one run; allow it only if the rest of the matrix, at the pace
+        // measured so far, still ends before the matrix's deadline.
+        const roomForRetry = () => {
+          const now = Date.now();
+          const pace = k > 1 ? (now - matrixStart) / (k - 1) : (cfg.durationS + 0.12) * 1000;
+          return now + (total - k + 1) * pace + (cfg.durationS + 1.2) * 1000 < t0 + cfg.matrixDeadlineS * 1000;
+        };
         const r = await measureStable(s, route, mode, { durationS: cfg.durationS, connections: cfg.connections }, roomForRetry);
         r.rep = rep;
         runs.push(r);
@@ -281,7 +288,7 @@ if (!opt["no-scenarios"]) {
   if (catzilla) {
     log("scenario 2: /json alone vs with 200 in-flight /sleep100 requests");
     const rows = [];
-    for (let rep = 0; rep < cfg.scenarioReps; rep++) {
+    for (let rep = 0; rep < cfg.scenarioReps && (rep === 0 || inTime(cfg.compileEstimateS + 12)); rep++) {
       for (const mode of ["np", "pl"]) {
         const alone = await measureStable(catzilla, "json", mode, { durationS: cfg.scenarioDurationS, connections: cfg.connections });
         const bg = runWrk({ url: `http://127.0.0.1:${catzilla.port}/sleep100`, connections: 200, durationS: cfg.scenarioDurationS + 30, timeoutS: 5 });
@@ -308,7 +315,7 @@ if (!opt["no-scenarios"]) {
     const off = syncOff;
     for (const s of [on, off]) await measure(s, "json", "np", { durationS: cfg.warmS });
     const rows = [];
-    for (let rep = 0; rep < cfg.scenario1Reps; rep++) {
+    for (let rep = 0; rep < cfg.scenario1Reps && (rep === 0 || inTime(cfg.compileEstimateS + 10)); rep++) {
       for (const mode of ["np", "pl"]) {
         const pair = rep % 2 ? [off, on] : [on, off];
         for (const s of pair) {
@@ -338,6 +345,9 @@ if (!opt["no-scenarios"]) {
       let out = "";
       let ok = true;
       for (let rep = 0; rep < (dir === app1000 ? cfg.compileReps1000 : cfg.compileReps); rep++) {
+        // Past the first compile, another one only if it (at the last one's pace) and what
+        // follows still fit in the budget.
+        if (rep > 0 && !inTime(times.at(-1) / 1000 + (dir === app1000 ? 12 : 0))) break;
         if (dir === mixed) {
           rmSync(mixed, { recursive: true, force: true });
           cpSync(join(ROOT, "examples", "mixed"), mixed, { recursive: true, filter: (src) => !/\.catzilla|\.js$/.test(src) });
@@ -414,7 +424,12 @@ process.exit(0);
  * maxForeignPct% of CPU 0 during the run and `room()` says there is time; colleagues'
  * builds and tests share the machine. Keeps the least disturbed attempt.
  */
-async function measureStable(server, route, mode, opts, room = () => Date.now() - t0 < cfg.suiteDeadlineS * 1000) {
+/** Is there still `needS` seconds of room before the suite's budget runs out? */
+function inTime(needS = 0) {
+  return (Date.now() - t0) / 1000 + needS < cfg.budgetS;
+}
+
+async function measureStable(server, route, mode, opts, room = () => inTime(opts.durationS + 1.2 + 45)) {
   let r = await measure(server, route, mode, opts);
   let tries = 1;
   while (r.cpu0OtherPct > cfg.maxForeignPct && tries < 3 && room()) {

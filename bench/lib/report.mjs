@@ -204,7 +204,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p();
   const ea = scenarios.enableAsync?.rows;
   if (ea) {
-    p(`\`bench/app-sync\` (only sync routes) served twice by \`bench/app-sync/main.js\`, \`BENCH_ENABLE_ASYNC=1\` and \`=0\`, both pinned to CPU 0, measured alternately on \`/json\` (${meta.cfg.scenario1Reps ?? "?"} rounds of ${meta.cfg.scenarioDurationS ?? meta.cfg.durationS} s runs; medians, min – max).`);
+    p(`\`bench/app-sync\` (only sync routes) served twice by \`bench/app-sync/main.js\`, \`BENCH_ENABLE_ASYNC=1\` and \`=0\`, both pinned to CPU 0, measured alternately on \`/json\` (${new Set(ea.map((x) => x.rep)).size} rounds of ${meta.cfg.scenarioDurationS ?? meta.cfg.durationS} s runs; medians, min – max).`);
     p();
     p("| mode | enableAsync true | enableAsync false | false / true |");
     p("| --- | ---: | ---: | ---: |");
@@ -221,7 +221,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p();
   const inf = scenarios.inflight?.rows;
   if (inf) {
-    p(`A second wrk keeps 200 connections on \`/sleep100\` (\`${scenarios.inflight.cmd}\`), started 0.7 s before the \`/json\` run; \`/json\` alone and loaded are measured alternately (${meta.cfg.scenarioReps} rounds of ${meta.cfg.scenarioDurationS ?? meta.cfg.durationS} s runs).`);
+    p(`A second wrk keeps 200 connections on \`/sleep100\` (\`${scenarios.inflight.cmd}\`), started 0.7 s before the \`/json\` run; \`/json\` alone and loaded are measured alternately (${new Set(inf.map((x) => x.rep)).size} rounds of ${meta.cfg.scenarioDurationS ?? meta.cfg.durationS} s runs).`);
     p();
     p("| mode | `/json` alone | `/json` with 200 in flight | loaded / alone | `/sleep100` req/s | `/sleep100` p50 |");
     p("| --- | ---: | ---: | ---: | ---: | ---: |");
