@@ -1,6 +1,6 @@
 // Runs wrk pinned to the load-generator core and parses the BENCHJSON line bench/wrk.lua prints.
 import { join } from "node:path";
-import { launch, pinned, spawnTracked } from "./procs.mjs";
+import { cpuMicros, launch, pinned, spawnTracked } from "./procs.mjs";
 import { BENCH } from "./servers.mjs";
 
 export const WRK_LUA = join(BENCH, "wrk.lua");
@@ -19,6 +19,13 @@ export function wrkArgs({ url, connections = 64, threads = 1, durationS = 3, dep
 export function runWrk(opts) {
   const cpu = opts.cpu ?? "1";
   const child = spawnTracked(...pinned(cpu, "wrk", wrkArgs(opts)));
+  // wrk's own CPU time (the last sample before it exits, ≤ 50 ms stale): the harness
+  // subtracts it from CPU 1's busy time to see whether anything else ran there.
+  let cpuUs = NaN;
+  const poll = setInterval(() => {
+    const v = cpuMicros(child.pid);
+    if (Number.isFinite(v)) cpuUs = v;
+  }, 50);
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (d) => (out += d));
@@ -26,6 +33,7 @@ export function runWrk(opts) {
   const done = new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code, sig) => {
+      clearInterval(poll);
       const line = out.split("\n").find((l) => l.startsWith("BENCHJSON "));
       if (!line) return reject(new Error(`wrk exited ${code ?? sig} without results:\n${out}\n${err}`));
       const j = JSON.parse(line.slice("BENCHJSON ".length));
@@ -39,6 +47,7 @@ export function runWrk(opts) {
         socketErrors: e.connect + e.read + e.write + e.timeout,
         non2xx: e.status,
         latencyUs: j.latency_us,
+        wrkCpuUs: cpuUs,
         raw: out,
       });
     });
