@@ -1,0 +1,43 @@
+// The soak app (bench/soak.mjs, scripts/valgrind-native.sh): every path a long-running
+// server takes — sync, const, async (microtask and timer), request bodies, 404/405 from C,
+// thrown, rejected and unserialisable results — so a leak on any of them shows in RSS.
+import { Catzilla, HttpError, json } from "catzilla";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// Called per request so the compiler cannot turn these routes into const routes.
+const kind = (k: string): string => k;
+
+export const app = new Catzilla();
+
+// sync
+app.get("/sync", () => ({ ok: true, kind: kind("sync") }));
+app.get("/user/:id", (req) => ({ id: req.params.id }));
+app.get("/text", () => kind("hello, soak"));
+app.get("/query", (req) => ({ a: req.query.a ?? null, b: req.searchParams.get("b") }));
+app.get("/headers", (req) => ({ ua: req.headers.get("x-soak") }));
+app.get("/const", () => ({ message: "Hello, World!" }));
+
+// async
+app.get("/async", async () => {
+  const v = await Promise.resolve(1);
+  return { ok: true, kind: "async", v };
+});
+app.get("/async-timer", async () => {
+  await sleep(0);
+  return json({ ok: true, kind: "timer" }, { status: 201, headers: { "X-Soak": "1" } });
+});
+app.post("/echo", async (req) => ({ got: await req.json() }));
+app.get("/async-user/:id", async (req) => ({ id: req.params.id, kind: "async" }));
+
+// failures: 500 (logged), 418 (an answer, not logged)
+app.get("/throw", () => {
+  throw new Error("soak: sync throw");
+});
+app.get("/reject", async () => {
+  await Promise.resolve();
+  throw new Error("soak: async reject");
+});
+app.get("/teapot", () => {
+  throw new HttpError(418, "I'm a teapot");
+});
+app.get("/bigint", () => ({ n: 1n }));
