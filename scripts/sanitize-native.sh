@@ -46,7 +46,7 @@ printf '%s\n' '#include <stdlib.h>' \
   '__attribute__((constructor)) static void probe(void) { char *p = malloc(8); volatile int i = 8; p[i] = 1; free(p); }' \
   > "$probe.c"
 gcc -shared -fPIC -fsanitize=address -o "$probe.so" "$probe.c"
-if (LD_PRELOAD="$libasan" node -e 'process.dlopen({ exports: {} }, process.argv[1])' "$probe.so") 2>/dev/null ||
+if (LD_PRELOAD="$libasan" node -e 'process.dlopen({ exports: {} }, process.argv[1])' "$probe.so" || exit $?) 2>/dev/null ||
   [ -z "$(ls -A "$reports")" ]; then
   echo "sanitize: pre-flight failed: an ASan report does not reach $reports" >&2
   exit 1
