@@ -21,6 +21,8 @@ export const REQ_HDR_COUNT = 9;
 export const REQ_FLAGS = 10;
 export const REQ_NPARAMS = 11;
 export const REQ_PARAMS = 12;
+/** Generation of the route table ROUTE indexes (0 until the dev server swaps tables). */
+export const REQ_TABLE = 44;
 
 export const REQ_FLAG_KEEP_ALIVE = 1;
 export const REQ_FLAG_HTTP10 = 2;

@@ -46,6 +46,8 @@ export interface NativeBinding {
   ): boolean;
   close(handle: NativeHandle, graceMs: number, callback: () => void): void;
   stats(handle: NativeHandle): { connections: number; inflight: number };
+  /** Loads another routes.so (a path never loaded before); returns the table's generation. */
+  swapTable(handle: NativeHandle, table: string, fingerprint: string): number;
 }
 
 let binding: NativeBinding | undefined;

@@ -8,13 +8,14 @@ import {
   BATCH_MAX,
   REQ_ROUTE,
   REQ_STRIDE,
+  REQ_TABLE,
   RES_BODY_LEN,
   RES_FLAGS,
   RES_HEAD_LEN,
   RES_STATUS,
   RES_STRIDE,
 } from "./abi.js";
-import { registeredRoutes } from "./app.js";
+import { registeredRoutes, type RouteRecord } from "./app.js";
 import { loadNative, type NativeHandle } from "./native.js";
 import { Request } from "./request.js";
 import { HttpError } from "./response.js";
@@ -60,10 +61,17 @@ const REQ_DATA_MIN = 256 * 1024;
 const RES_DATA_SIZE = 1024 * 1024;
 const ASYNC_DATA_SIZE = 64 * 1024;
 
-/** Matches the handlers registered at run time to the routes compiled into the table. */
-export function bindHandlers(routes: readonly RouteInfo[]): Function[] {
+/**
+ * Matches the handlers registered at run time to the routes compiled into the table.
+ * `records`: the registrations to match (default: every one in this process; the dev
+ * server passes only those its latest import of the app made).
+ */
+export function bindHandlers(
+  routes: readonly RouteInfo[],
+  records: readonly Pick<RouteRecord, "method" | "path" | "handler">[] = registeredRoutes(),
+): Function[] {
   const byKey = new Map<string, Function>();
-  for (const r of registeredRoutes()) byKey.set(`${r.method} ${r.path}`, r.handler);
+  for (const r of records) byKey.set(`${r.method} ${r.path}`, r.handler);
   const missing: string[] = [];
   const handlers = routes.map((r) => {
     const key = `${r.method} ${r.path}`;
@@ -89,16 +97,66 @@ export function createServer(dispatchModule: DispatchModule, table: URL): Server
   return new NativeServer(dispatchModule, fileURLToPath(table));
 }
 
-class NativeServer implements Server {
+/** Registrations a reload binds (the dev server's slice of the registry). */
+export type HandlerRecords = readonly Pick<RouteRecord, "method" | "path" | "handler">[];
+
+/** The server createServer returns, with the dev server's reload path (not a public API). */
+export interface ReloadableServer extends Server {
+  /**
+   * Swaps the running server to another version of the app, between batches: requests
+   * parsed from now on are matched against `table` (a routes.so path never loaded
+   * before, or null to keep the current table: then `mod.fingerprint` must equal the
+   * current one) and dispatched to `mod` with handlers bound from `records`. Requests
+   * already dispatched, or matched against the old table, finish on the old code.
+   * Before listen it only replaces what listen will load. Throws, changing nothing, when
+   * the handlers do not match the routes or the table cannot be loaded.
+   */
+  reload(mod: DispatchModule, table: URL | string | null, records?: HandlerRecords): void;
+}
+
+interface Version {
+  dispatch: DispatchFn;
+  names: (readonly string[])[];
+}
+
+class NativeServer implements ReloadableServer {
   private handle: NativeHandle | undefined;
   private closing: Promise<void> | undefined;
+  private records: HandlerRecords | undefined;
+  /** After listen: builds a version's dispatch from the server's runtime hooks. */
+  private makeVersion: ((mod: DispatchModule, records: HandlerRecords | undefined) => Version) | undefined;
+  /** Table generation → version; the current generation's entry is `current`. */
+  private readonly versions = new Map<number, Version>();
+  private currentGen = 0;
   port = 0;
   host = "";
 
   constructor(
-    private readonly mod: DispatchModule,
-    private readonly tablePath: string,
+    private mod: DispatchModule,
+    private tablePath: string,
   ) {}
+
+  reload(mod: DispatchModule, table: URL | string | null, records?: HandlerRecords): void {
+    const tablePath = table === null ? null : table instanceof URL ? fileURLToPath(table) : table;
+    if (tablePath === null && mod.fingerprint !== this.mod.fingerprint) {
+      throw new Error("catzilla: reload: the route table changed (fingerprint differs) but no new table was given");
+    }
+    if (this.makeVersion === undefined || this.handle === undefined) {
+      this.mod = mod;
+      if (tablePath !== null) this.tablePath = tablePath;
+      this.records = records;
+      return;
+    }
+    const version = this.makeVersion(mod, records); // throws before anything changes
+    if (tablePath !== null) {
+      const gen = loadNative().swapTable(this.handle, tablePath, mod.fingerprint);
+      this.currentGen = gen;
+      this.tablePath = tablePath;
+    }
+    this.versions.set(this.currentGen, version);
+    this.mod = mod;
+    this.records = records;
+  }
 
   get listening(): boolean {
     return this.handle !== undefined && this.closing === undefined;
@@ -200,16 +258,38 @@ class NativeServer implements Server {
         throw new Error(`catzilla: route id ${route} is not in the dispatch module`);
       },
     };
-    const dispatch = this.mod.createDispatch(hooks, bindHandlers(routes));
+    const enableAsync = options.enableAsync;
+    const makeVersion = (mod: DispatchModule, records: HandlerRecords | undefined): Version => {
+      if (enableAsync === false) {
+        const bad = mod.routes.filter((r) => r.kind === "async" || r.kind === "maybe");
+        if (bad.length > 0) throw new Error(`catzilla: enableAsync is false but ${bad[0].method} ${bad[0].path} is ${bad[0].kind}`);
+      }
+      return {
+        dispatch: mod.createDispatch(hooks, bindHandlers(mod.routes, records)),
+        names: mod.routes.map((r) => r.params),
+      };
+    };
+    let current = { dispatch: this.mod.createDispatch(hooks, bindHandlers(routes, this.records)), names };
+    const versions = this.versions;
+    versions.clear();
+    versions.set(0, current);
+    let currentGen = 0;
 
     const onBatch = (n: number, bodies: (Buffer | undefined)[] | undefined) => {
       batch.reset();
+      // The dev server may have swapped versions since the last batch.
+      if (this.currentGen !== currentGen || versions.get(currentGen) !== current) {
+        currentGen = this.currentGen;
+        current = versions.get(currentGen)!;
+      }
       for (let i = 0; i < n; i++) {
         const base = i * REQ_STRIDE;
         const route = reqMeta[base + REQ_ROUTE];
-        const req = new Request(reqData, reqMeta, base, bodies === undefined ? undefined : bodies[i], names[route]);
+        const gen = reqMeta[base + REQ_TABLE];
+        const v = gen === currentGen ? current : (versions.get(gen) ?? current);
+        const req = new Request(reqData, reqMeta, base, bodies === undefined ? undefined : bodies[i], v.names[route]);
         try {
-          dispatch(route, req, i);
+          v.dispatch(route, req, i);
         } catch (err) {
           logHandlerError(req, err);
           // A thenable may have settled before throwing; its answer is already on its way.
@@ -251,6 +331,7 @@ class NativeServer implements Server {
       throw err;
     }
     this.handle = handle;
+    this.makeVersion = makeVersion;
     this.closeGraceMs = options.closeGraceMs ?? 10_000;
     return this;
   }
@@ -263,6 +344,8 @@ class NativeServer implements Server {
     this.closing ??= new Promise<void>((resolve) => {
       loadNative().close(handle, this.closeGraceMs, () => {
         this.handle = undefined;
+        this.makeVersion = undefined;
+        this.currentGen = 0;
         this.closing = undefined;
         resolve();
       });

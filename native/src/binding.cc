@@ -24,6 +24,10 @@
  *   close(handle, graceMs: number, callback: () => void) -> boolean
  *     false (and callback never called) when already closing or closed.
  *   stats(handle) -> { connections: number, inflight: number }
+ *   swapTable(handle, table: string, fingerprint: string) -> generation (number)
+ *     Requests whose headers complete from now on are matched against the new routes.so
+ *     (a path not loaded before); reqMeta[REQ_TABLE] names the table a request was
+ *     matched against. Throws Error like createServer (the current table is kept).
  *   constants -> { BATCH_MAX, REQ_STRIDE, RES_STRIDE, ROUTES_ABI_VERSION }
  */
 #include <napi.h>
@@ -472,16 +476,42 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Value SwapTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "swapTable: not a server handle");
+  if (!info[1].IsString() || !info[2].IsString())
+    return ThrowType(env, "swapTable(handle, table: string, fingerprint: string)");
+  if (s->dead || s->closing || s->srv == nullptr) {
+    Napi::Error::New(env, "catzilla: swapTable: the server is closed").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string table_path = info[1].As<Napi::String>().Utf8Value();
+  std::string fp = info[2].As<Napi::String>().Utf8Value();
+  char err[1024];
+  err[0] = '\0';
+  uint32_t gen = 0;
+  int r = cz_server_swap_table(s->srv, table_path.c_str(), fp.c_str(), &gen, err, sizeof(err));
+  if (r != 0) {
+    Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, gen);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createServer", Napi::Function::New(env, CreateServer, "createServer"));
   exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
   exports.Set("respond", Napi::Function::New(env, Respond, "respond"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+  exports.Set("swapTable", Napi::Function::New(env, SwapTable, "swapTable"));
   Napi::Object c = Napi::Object::New(env);
   c.Set("BATCH_MAX", Napi::Number::New(env, CZ_BATCH_MAX));
   c.Set("REQ_STRIDE", Napi::Number::New(env, CZ_REQ_STRIDE));
   c.Set("RES_STRIDE", Napi::Number::New(env, CZ_RES_STRIDE));
+  c.Set("REQ_TABLE", Napi::Number::New(env, CZ_REQ_TABLE));
   c.Set("ROUTES_ABI_VERSION", Napi::Number::New(env, CZ_ROUTES_ABI_VERSION));
   exports.Set("constants", c);
   return exports;

@@ -87,6 +87,8 @@ typedef struct cz_req_s {
   size_t body_cap;
   uint64_t body_limit;
   cz_slot_t* slot;      /* from headers complete */
+  const cz_route_table_t* table; /* the table `route` indexes (swapTable: may not be the current one) */
+  uint32_t table_gen;   /* its generation, reported to JS as REQ_TABLE */
   uint8_t keep_body;    /* buffer the body for JS */
   uint8_t has_body;     /* framing announced a body */
   uint8_t has_host;

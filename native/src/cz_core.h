@@ -41,6 +41,9 @@ struct cz_server_s {
   uv_timer_t grace;
   uv_idle_t resumer;
   cz_table_t table;
+  uint32_t table_gen;     /* bumped by each cz_server_swap_table() */
+  cz_table_t* old_tables; /* swapped-out tables: kept loaded until cz_server_free() */
+  unsigned nold;
   cz_limits_t limits;
   cz_arenas_t arenas;
   cz_hooks_t hooks;

@@ -212,6 +212,10 @@ static int cz__on_headers_complete(llhttp_t* p) {
   }
 
   memset(&r->m, 0, sizeof(r->m)); /* the ABI: the caller zeroes *m */
+  /* The request keeps the table it was matched against: a swapTable() before its body
+   * completes must not reinterpret its route id. */
+  r->table = t;
+  r->table_gen = srv->table_gen;
   r->route = t->match(c->hbuf.base ? c->hbuf.base : "", r->path_len, p->method, &r->m);
   if (r->route >= (int)t->nroutes)
     r->route = -1; /* a broken match(): treat as unknown rather than index past the end */
@@ -308,7 +312,7 @@ static int cz__batch_fits(cz_conn_t* c, size_t need) {
 }
 
 static size_t cz__req_bytes(cz_conn_t* c) {
-  const cz_route_t* route = &c->srv->table.t->routes[c->cur.route];
+  const cz_route_t* route = &c->cur.table->routes[c->cur.route];
   if (route->flags & CZ_ROUTE_HEADERS)
     return c->hbuf.len;
   return c->cur.url_len;
@@ -354,6 +358,7 @@ static int cz__conn_enqueue(cz_conn_t* c, cz_slot_t* s) {
   m[CZ_REQ_HDR_COUNT] = (int32_t)r->hdr_count;
   m[CZ_REQ_FLAGS] = flags;
   m[CZ_REQ_NPARAMS] = r->m.nparams;
+  m[CZ_REQ_TABLE] = (int32_t)r->table_gen;
   for (k = 0; k < r->m.nparams; k++) {
     m[CZ_REQ_PARAMS + 2 * k] = r->m.params[k][0];
     m[CZ_REQ_PARAMS + 2 * k + 1] = r->m.params[k][1];
@@ -392,8 +397,8 @@ static int cz__conn_complete(cz_conn_t* c) {
 
   if (c->cur.route < 0) {
     cz__conn_settle_error(c, s, c->cur.allow ? 405 : 404, c->cur.allow);
-  } else if (srv->table.t->routes[c->cur.route].kind == CZ_KIND_CONST) {
-    cz__conn_settle_const(c, s, &srv->table.t->routes[c->cur.route]);
+  } else if (c->cur.table->routes[c->cur.route].kind == CZ_KIND_CONST) {
+    cz__conn_settle_const(c, s, &c->cur.table->routes[c->cur.route]);
   } else if (!cz__batch_fits(c, cz__req_bytes(c))) {
     /* Cannot fit even an empty batch: reqData is smaller than this head. */
     s->flags |= CZ_SF_CLOSE;
@@ -425,7 +430,7 @@ static int cz__on_message_complete(llhttp_t* p) {
 
   c->msg = CZ_MSG_IDLE;
   if (c->cur.slot != NULL && c->cur.route >= 0 &&
-      srv->table.t->routes[c->cur.route].kind != CZ_KIND_CONST && srv->batch.n > 0 &&
+      c->cur.table->routes[c->cur.route].kind != CZ_KIND_CONST && srv->batch.n > 0 &&
       !cz__batch_fits(c, cz__req_bytes(c))) {
     /* Run the batch first (outside llhttp), then come back for this request. */
     c->pause_reason = CZ_PAUSE_BATCH;

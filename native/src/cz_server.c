@@ -84,10 +84,43 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
   return 0;
 }
 
+int cz_server_swap_table(cz_server_t* srv, const char* table_path, const char* fingerprint,
+                         uint32_t* gen, char* err, size_t errlen) {
+  cz_table_t next;
+  cz_table_t* old;
+  int r;
+
+  if (srv->closing) {
+    snprintf(err, errlen, "catzilla: swapTable: the server is closing");
+    return UV_EINVAL;
+  }
+  r = cz_table_load(&next, table_path, fingerprint, err, errlen);
+  if (r != 0)
+    return r;
+  old = realloc(srv->old_tables, (srv->nold + 1) * sizeof(*old));
+  if (old == NULL) {
+    cz_table_unload(&next);
+    snprintf(err, errlen, "catzilla: out of memory");
+    return UV_ENOMEM;
+  }
+  /* Never dlclose here: a request matched earlier may still index the old table (and a
+   * const response may still be queued from it). */
+  srv->old_tables = old;
+  srv->old_tables[srv->nold++] = srv->table;
+  srv->table = next;
+  srv->table_gen++;
+  *gen = srv->table_gen;
+  return 0;
+}
+
 void cz_server_free(cz_server_t* srv) {
+  unsigned i;
   if (srv == NULL)
     return;
   cz_table_unload(&srv->table);
+  for (i = 0; i < srv->nold; i++)
+    cz_table_unload(&srv->old_tables[i]);
+  free(srv->old_tables);
   cz_ctx_slab_free(&srv->ctxs);
   free(srv);
 }

@@ -34,7 +34,8 @@ enum cz_req_slot {
   CZ_REQ_HDR_COUNT = 9,
   CZ_REQ_FLAGS = 10,
   CZ_REQ_NPARAMS = 11,
-  CZ_REQ_PARAMS = 12
+  CZ_REQ_PARAMS = 12,     /* CZ_MAX_PARAMS pairs: slots 12..43 */
+  CZ_REQ_TABLE = 44       /* generation of the route table ROUTE indexes (0 until a swap) */
 };
 
 enum cz_req_flags {
@@ -117,6 +118,14 @@ int cz_server_respond(cz_server_t* srv, uint32_t ctx, uint32_t gen, int status, 
 /* Stops accepting, closes idle connections, lets pending responses finish for up to
  * grace_ms, then force-closes; hooks.closed runs when all is closed. 0, or UV_EALREADY. */
 int cz_server_close(cz_server_t* srv, uint64_t grace_ms);
+
+/* Loads another route table (a path never loaded before: dlopen caches by name) and
+ * matches every request whose headers complete from now on against it; requests matched
+ * earlier keep their table (and report its generation in CZ_REQ_TABLE). The old table
+ * stays loaded until cz_server_free(). 0 with *gen set to the new generation, or a
+ * negative error with a sentence in err (the current table is kept). */
+int cz_server_swap_table(cz_server_t* srv, const char* table_path, const char* fingerprint,
+                         uint32_t* gen, char* err, size_t errlen);
 
 /* Frees a server whose closed hook has run. */
 void cz_server_free(cz_server_t* srv);
