@@ -1,5 +1,5 @@
 /**
- * catzilla-compile <entry.ts...> --out <dir> [--tsconfig file] [--no-const] [--quiet]
+ * catzilla-compile <entry.ts...> --out <dir> [--tsconfig file] [--no-const] [--quiet] [--watch]
  *
  * Prints each route (method, path, kind, file:line:col), every warning and error
  * (tsc-like, with a code frame) and the time taken. Exit 0 on success (warnings allowed),
@@ -8,8 +8,9 @@
 import * as path from "node:path";
 import { formatDiagnostic, relPosix } from "./diagnostics.js";
 import { compile } from "./index.js";
+import { watchLoop } from "./watch.js";
 
-const USAGE = "usage: catzilla-compile <entry.ts...> --out <dir> [--tsconfig <file>] [--no-const] [--quiet]";
+const USAGE = "usage: catzilla-compile <entry.ts...> --out <dir> [--tsconfig <file>] [--no-const] [--quiet] [--watch]";
 
 interface Args {
   entries: string[];
@@ -18,6 +19,7 @@ interface Args {
   quiet: boolean;
   help: boolean;
   noConst?: boolean;
+  watch?: boolean;
 }
 
 export function parseArgs(argv: string[]): Args | string {
@@ -36,6 +38,7 @@ export function parseArgs(argv: string[]): Args | string {
       else if (a.startsWith("--tsconfig=")) args.tsconfig = a.slice(11);
       else if (a === "--quiet" || a === "-q") args.quiet = true;
       else if (a === "--no-const") args.noConst = true;
+      else if (a === "--watch" || a === "-w") args.watch = true;
       else if (a === "--help" || a === "-h") args.help = true;
       else if (a.startsWith("-")) return `unknown option ${a}`;
       else args.entries.push(a);
@@ -60,6 +63,24 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
+  if (args.watch) {
+    // Rebuilds on every change until SIGINT/SIGTERM (compiler/watch.ts).
+    const loop = watchLoop({
+      compile: { entries: args.entries, outDir: args.out!, tsconfig: args.tsconfig, cwd, constRoutes: !args.noConst },
+      cwd,
+      label: "catzilla-compile",
+      quiet: args.quiet,
+    });
+    await loop.ready;
+    return new Promise<number>((resolve) => {
+      for (const sig of ["SIGINT", "SIGTERM"] as const) {
+        process.once(sig, () => {
+          loop.close();
+          resolve(0);
+        });
+      }
+    });
+  }
   const result = await compile({ entries: args.entries, outDir: args.out!, tsconfig: args.tsconfig, cwd, constRoutes: !args.noConst });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   const warnings = result.diagnostics.filter((d) => d.severity === "warning");

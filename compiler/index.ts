@@ -25,7 +25,21 @@ import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSum
 export type * from "./types.js";
 export { formatDiagnostic, CODES } from "./diagnostics.js";
 
-export async function compile(options: CompileOptions): Promise<CompileResult> {
+/**
+ * Internal seams for watch mode (compiler/watch.ts): a warm program, per-file caches and
+ * the generated files before they are written. Each defaults to the pass itself.
+ */
+export interface CompileHooks {
+  loadProgram?: typeof loadProgram;
+  typeErrors?: typeof typeErrors;
+  analyze?: typeof analyze;
+  emitApp?: typeof emitApp;
+  formatJs?: typeof formatJs;
+  /** Every file compile() would write (app JS, generated files, routes.so when cc ran). */
+  output?: (files: OutFile[], info: { entryJs: string[]; plan: Plan }) => void;
+}
+
+export async function compile(options: CompileOptions, hooks: CompileHooks = {}): Promise<CompileResult> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const outDir = path.resolve(cwd, options.outDir);
   const base = path.dirname(outDir);
@@ -60,7 +74,7 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   if (entries.length === 0) return result([diag("CZ1011", "No entry files given.")]);
   const missing = missingInputs([...entries, ...(tsconfig ? [tsconfig] : [])], (f) => relPosix(cwd, f));
   if (missing.length) return result(missing);
-  const loaded = loadProgram(entries, outDir, tsconfig);
+  const loaded = (hooks.loadProgram ?? loadProgram)(entries, outDir, tsconfig);
   diagnostics.push(...loaded.diagnostics);
   const app = loaded.app;
   lap("program");
@@ -69,9 +83,9 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   const found = discover(app);
   diagnostics.push(...found.diagnostics);
   lap("discover");
-  diagnostics.push(...typeErrors(app));
+  diagnostics.push(...(hooks.typeErrors ?? typeErrors)(app));
   lap("typecheck");
-  const analysis = analyze(app, found.registrations, { constRoutes: options.constRoutes !== false });
+  const analysis = (hooks.analyze ?? analyze)(app, found.registrations, { constRoutes: options.constRoutes !== false });
   diagnostics.push(...analysis.diagnostics);
   lap("analyze");
   const textOf = (file: string) => app.program.getSourceFile(file)?.text ?? "";
@@ -95,19 +109,19 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   if (hasErrors(diagnostics)) return result(diagnostics, { routes });
 
   const plan = planned.plan;
-  const appOut = emitApp(app);
+  const appOut = (hooks.emitApp ?? emitApp)(app);
   diagnostics.push(...appOut.diagnostics);
-  const entryImports = app.entryFiles
+  const entryJs = app.entryFiles
     .filter((sf) => !importsServer(sf, app))
     .map((sf) => appOut.jsOf.get(sf.fileName))
-    .filter((js): js is string => js !== undefined)
-    .map((js) => importSpecifier(outDir, js));
+    .filter((js): js is string => js !== undefined);
+  const entryImports = entryJs.map((js) => importSpecifier(outDir, js));
   const routesC = emitRoutesC(plan);
   const routesH = emitRoutesH(plan);
   const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
   const generated: OutFile[] = [
-    out("dispatch.js", await formatJs(emitDispatch(plan))),
-    out("server.js", await formatJs(emitServerJs(entryImports))),
+    out("dispatch.js", await (hooks.formatJs ?? formatJs)(emitDispatch(plan))),
+    out("server.js", await (hooks.formatJs ?? formatJs)(emitServerJs(entryImports))),
     out("server.d.ts", SERVER_DTS),
     out("routes.c", routesC),
     out("routes.h", routesH),
@@ -127,6 +141,7 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   if (hasErrors(diagnostics)) return result(diagnostics, { routes });
 
   const all = [...appOut.files, ...generated];
+  hooks.output?.(all, { entryJs, plan });
   const filesWritten = options.write === false ? [] : writeFiles(all);
   lap("write");
   return result(diagnostics, {

@@ -45,10 +45,13 @@ export function loadProgram(
   entries: string[],
   outDir: string,
   tsconfig: string | undefined,
+  /** Watch mode: a project from an earlier call, its changed files already refreshed. */
+  warm?: Project,
 ): { app?: AppProgram; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   let project: Project;
-  try {
+  if (warm) project = warm;
+  else try {
     project = tsconfig
       ? new Project({ tsConfigFilePath: tsconfig, compilerOptions: { noEmit: false, emitDeclarationOnly: false } })
       : new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, types: visibleTypes(entries) } });
@@ -56,17 +59,19 @@ export function loadProgram(
     const what = tsconfig ? path.basename(tsconfig) : "the compiler options";
     return { diagnostics: [diag("CZ1011", `Cannot load ${what}: ${(err as Error).message}`)] };
   }
-  if (tsconfig) {
+  if (tsconfig && !warm) {
     for (const d of project.getConfigFileParsingDiagnostics()) {
       const msg = ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, "\n");
       diagnostics.push(diag("CZ1011", `${path.basename(tsconfig)}: TS${d.getCode()}: ${msg}`));
     }
   }
   const serverDts = path.join(outDir, "server.d.ts");
-  project.createSourceFile(serverDts, SERVER_DTS, { overwrite: true });
-  project.createSourceFile(path.join(outDir, PROBE_NAME), "export declare const promise: Promise<unknown>;\n", {
-    overwrite: true,
-  });
+  if (!warm) {
+    project.createSourceFile(serverDts, SERVER_DTS, { overwrite: true });
+    project.createSourceFile(path.join(outDir, PROBE_NAME), "export declare const promise: Promise<unknown>;\n", {
+      overwrite: true,
+    });
+  }
   const entrySfs = entries.map((e) => project.addSourceFileAtPath(e));
   // No resolveSourceFileDependencies(): the ts.Program resolves imports itself and we only use it.
 
