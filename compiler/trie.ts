@@ -4,7 +4,19 @@
  * ending at it, and routes `<prefix>/*` ending at it. Node ids are preorder, children in
  * a fixed order, so the generated C is deterministic.
  */
-import type { PlannedRoute, TrieNode } from "./types.js";
+import type { ParamType, PlannedRoute, TrieNode } from "./types.js";
+
+/** Order in which a node tries its typed `:param` children: the most specific first. */
+const RANK: Record<ParamType["type"], number> = { enum: 0, int: 1, number: 2, string: 3 };
+
+/** "int", "number", "string", or the enum's values "a|b" (as written in the pattern). */
+export function ptypeKey(t: ParamType): string {
+  return t.type === "enum" ? t.values.join("|") : t.type;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 export function buildTrie(routes: PlannedRoute[]): TrieNode {
   const root = node("", 0);
@@ -25,8 +37,13 @@ export function buildTrie(routes: PlannedRoute[]): TrieNode {
         }
         n = child;
       } else {
-        n.param ??= node(`${n.label}/:${seg.name}`, n.nparams + 1);
-        n = n.param;
+        const key = ptypeKey(seg.ptype);
+        let child = n.params.find((c) => ptypeKey(c.ptype) === key)?.node;
+        if (!child) {
+          child = node(`${n.label}/:${seg.name}${key === "string" ? "" : `(${key})`}`, n.nparams + 1);
+          n.params.push({ ptype: seg.ptype, node: child });
+        }
+        n = child;
       }
     }
     if (!done) n.terminal.push({ method: r.methodNum, route: r.id });
@@ -38,14 +55,15 @@ export function buildTrie(routes: PlannedRoute[]): TrieNode {
     n.terminal.sort((a, b) => a.method - b.method);
     n.wildcard.sort((a, b) => a.method - b.method);
     for (const s of n.statics) finish(s.node);
-    if (n.param) finish(n.param);
+    n.params.sort((a, b) => RANK[a.ptype.type] - RANK[b.ptype.type] || cmp(ptypeKey(a.ptype), ptypeKey(b.ptype)));
+    for (const c of n.params) finish(c.node);
   };
   finish(root);
   return root;
 }
 
 function node(label: string, nparams: number): TrieNode {
-  return { id: -1, label, nparams, statics: [], param: null, terminal: [], wildcard: [] };
+  return { id: -1, label, nparams, statics: [], params: [], terminal: [], wildcard: [] };
 }
 
 export function allNodes(root: TrieNode): TrieNode[] {
@@ -53,7 +71,7 @@ export function allNodes(root: TrieNode): TrieNode[] {
   const walk = (n: TrieNode): void => {
     out.push(n);
     for (const s of n.statics) walk(s.node);
-    if (n.param) walk(n.param);
+    for (const c of n.params) walk(c.node);
   };
   walk(root);
   return out;

@@ -79,7 +79,20 @@ export interface AnalyzedRoute {
   handlerSpan: Span;
 }
 
-export type Segment = { type: "static"; text: string } | { type: "param"; name: string } | { type: "wildcard" };
+/**
+ * A path parameter's type, from the pattern (`:id(int)`, `:n(number)`, `:kind(a|b)`); checked
+ * by the generated match() on the raw segment, so a mismatch does not match the route.
+ */
+export type ParamType =
+  | { type: "string" }
+  | { type: "int" }
+  | { type: "number" }
+  | { type: "enum"; values: string[] };
+
+export type Segment =
+  | { type: "static"; text: string }
+  | { type: "param"; name: string; ptype: ParamType }
+  | { type: "wildcard" };
 
 /** plan → emit: the final route, id = index in every generated table. */
 export interface PlannedRoute {
@@ -110,7 +123,8 @@ export interface TrieNode {
   /** Number of params captured on the way to this node. */
   nparams: number;
   statics: { text: string; node: TrieNode }[];
-  param: TrieNode | null;
+  /** `:param` children, one per parameter type, in the order match() tries them (most specific first). */
+  params: { ptype: ParamType; node: TrieNode }[];
   /** Routes ending exactly here: method number → route id (sorted by method). */
   terminal: { method: number; route: number }[];
   /** Routes `<prefix>/*` ending here. */

@@ -1,13 +1,23 @@
 /** Public types shared by the runtime and apps. */
 import type { CzResponse } from "./response.js";
 
-/** `{ id: string }` for "/users/:id", `{ "*": string }` for a trailing wildcard. */
+/** `a | b | c` for "a|b|c". */
+type Literals<T extends string> = T extends `${infer A}|${infer B}` ? A | Literals<B> : T;
+/** The value type of a `:name(type)` parameter: int and number are numbers, literals a union. */
+type ParamValue<T extends string> = T extends "int" | "number" ? number : T extends "string" ? string : Literals<T>;
+/** `{ id: number }` for "id(int)", `{ id: string }` for "id". */
+type ParamEntry<S extends string> = S extends `${infer N}(${infer T})` ? { [K in N]: ParamValue<T> } : { [K in S]: string };
+
+/**
+ * `{ id: string }` for "/users/:id", `{ id: number }` for "/users/:id(int)" (also `number`),
+ * `{ kind: "a" | "b" }` for "/:kind(a|b)", `{ "*": string }` for a trailing wildcard.
+ */
 export type PathParams<P extends string> = string extends P
   ? Record<string, string>
   : P extends `${string}:${infer Name}/${infer Rest}`
-    ? { [K in Name]: string } & PathParams<`/${Rest}`>
+    ? ParamEntry<Name> & PathParams<`/${Rest}`>
     : P extends `${string}:${infer Name}`
-      ? { [K in Name]: string }
+      ? ParamEntry<Name>
       : P extends `${string}*`
         ? { "*": string }
         : Record<never, string>;

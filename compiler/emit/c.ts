@@ -14,6 +14,7 @@
 import { METHODS } from "../../runtime/app.js";
 import { allNodes } from "../trie.js";
 import type { Plan, PlannedRoute, TrieNode } from "../types.js";
+import { paramCheck, paramHelpers } from "./cparams.js";
 import { HEADER } from "./header.js";
 
 const HEAD = METHODS.indexOf("HEAD");
@@ -71,6 +72,7 @@ export function emitRoutesC(plan: Plan): string {
     );
   }
   out.push("};", "");
+  out.push(...paramHelpers(nodes.flatMap((n) => n.params.map((c) => c.ptype))));
   for (const n of nodes)
     out.push(`static int n${n.id}(const char* p, size_t len, size_t pos, unsigned method, cz_match_t* m);`);
   out.push("");
@@ -120,7 +122,7 @@ function nodeFunction(n: TrieNode, routes: PlannedRoute[]): string[] {
   } else {
     body.push("if (pos == len) return -1;");
   }
-  const segmented = n.statics.length > 0 || n.param !== null;
+  const segmented = n.statics.length > 0 || n.params.length > 0;
   if (segmented || n.wildcard.length) {
     body.push("// p[pos] == '/': the next segment is p[s, e)");
     body.push("size_t s = pos + 1;");
@@ -144,13 +146,14 @@ function nodeFunction(n: TrieNode, routes: PlannedRoute[]): string[] {
     }
     body.push("}");
   }
-  if (n.param) {
+  for (const c of n.params) {
     const k = n.nparams;
+    const check = paramCheck(c.ptype);
     body.push(
-      `if (e > s) { // ${commentText(n.param.label)}`,
+      `if (e > s${check ? ` && ${check}` : ""}) { // ${commentText(c.node.label)}`,
       `  m->params[${k}][0] = (uint16_t)s;`,
       `  m->params[${k}][1] = (uint16_t)(e - s);`,
-      `  if ((r = n${n.param.id}(p, len, e, method, m)) >= 0) return r;`,
+      `  if ((r = n${c.node.id}(p, len, e, method, m)) >= 0) return r;`,
       "}",
     );
   }

@@ -20,7 +20,8 @@ export function emitDispatch(plan: Plan): string {
   const routeList = plan.routes.map(
     (r) =>
       `  { id: ${r.id}, method: ${str(r.method)}, path: ${str(r.path)}, kind: ${str(r.kind)}, ` +
-      `params: [${r.params.map(str).join(", ")}], flags: ${r.flags}, source: ${str(r.source)} },`,
+      `params: [${r.params.map(str).join(", ")}], paramTypes: [${paramTypes(r).map(str).join(", ")}], ` +
+      `flags: ${r.flags}, source: ${str(r.source)} },`,
   );
   const locals = plan.routes.map((r) =>
     r.kind === "const"
@@ -30,7 +31,10 @@ export function emitDispatch(plan: Plan): string {
   const cases = plan.routes.flatMap((r) =>
     r.kind === "const"
       ? []
-      : [`      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`, `        ${CALLS[r.kind](`h${r.id}`)}`],
+      : [
+          `      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`,
+          `        ${CALLS[r.kind](`h${r.id}`)}`,
+        ],
   );
   return [
     `// ${HEADER}`,
@@ -52,6 +56,11 @@ export function emitDispatch(plan: Plan): string {
     "}",
     "",
   ].join("\n");
+}
+
+/** Per param (in `params` order): "string", "int", "number" or "enum" (a checked string); "string" for `*`. */
+export function paramTypes(r: PlannedRoute): string[] {
+  return r.segments.flatMap((s) => (s.type === "param" ? [s.ptype.type] : s.type === "wildcard" ? ["string"] : []));
 }
 
 function line(r: PlannedRoute): string {

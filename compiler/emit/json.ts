@@ -13,6 +13,13 @@ export function emitRoutesJson(plan: Plan): string {
       path: r.path,
       kind: r.kind,
       params: r.params,
+      paramTypes: r.segments.flatMap((s) =>
+        s.type === "param"
+          ? [s.ptype.type === "enum" ? { type: "enum", values: s.ptype.values } : { type: s.ptype.type }]
+          : s.type === "wildcard"
+            ? [{ type: "string" }]
+            : [],
+      ),
       flags: r.flags,
       handler: r.source,
     })),

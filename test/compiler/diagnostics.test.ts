@@ -66,12 +66,22 @@ const CASES: { name: string; entry: string; expect: Loc[]; files?: string[] }[] 
       ["CZ1005", "badpath.ts", '"/a//b"'],
       ["CZ1005", "badpath.ts", '"/:id/:id"'],
       ["CZ1005", "badpath.ts", '"/has space"'],
+      ["CZ1005", "badpath.ts", '"/t/:id(float)"'],
+      ["CZ1005", "badpath.ts", '"/t/:id(a|a)"'],
+      ["CZ1005", "badpath.ts", '"/t/:id(a b)"'],
     ],
   },
   { name: "CZ1006 TypeScript error", entry: "tserror.ts", expect: [["CZ1006", "tserror.ts", "n: number"]] },
   { name: "CZ1007 no routes", entry: "noroutes.ts", expect: [["CZ1007", "noroutes.ts", "import"]] },
   { name: "CZ1008 too many params", entry: "params.ts", expect: [["CZ1008", "params.ts", '"/:a/']] },
-  { name: "CZ1010 shadowed route", entry: "shadow.ts", expect: [["CZ1010", "shadow.ts", '"/u/:name"', 2]] },
+  {
+    name: "CZ1010 shadowed route",
+    entry: "shadow.ts",
+    expect: [
+      ["CZ1010", "shadow.ts", '"/u/:name"', 2],
+      ["CZ1010", "shadow.ts", '"/t/:c(int)"'],
+    ],
+  },
   {
     name: "all errors across files",
     entry: "many.ts",
@@ -129,6 +139,14 @@ describe("compile errors", () => {
     expect(run.stderr).toContain(
       'but `method` is a const whose value is not static: `Math.random() > 0.5 ? "GET" : "POST"` is a conditional expression',
     );
+  });
+
+  it("CZ1005 explains a bad param type", () => {
+    const run = compileCase("badpath.ts");
+    expect(run.stderr).toContain(
+      `error CZ1005: Invalid route path "/t/:id(float)": parameter ':id': unknown type "float": use int, number, string, or two or more literals a|b`,
+    );
+    expect(run.stderr).toContain(`type "a|a" repeats a literal`);
   });
 
   it("CZ1006 carries TypeScript's code and message", () => {

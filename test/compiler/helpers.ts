@@ -78,6 +78,7 @@ export interface RoutesJson {
     path: string;
     kind: string;
     params: string[];
+    paramTypes: { type: string; values?: string[] }[];
     flags: number;
     handler: string;
   }[];

@@ -172,6 +172,41 @@ const ROOTED: Case[] = [
   ["POST", "/a/b", na("GET", "HEAD")],
 ];
 
+// Typed params (test/fixtures/compiler/typed): a segment failing a type falls through to the next branch.
+const TYPED: Case[] = [
+  ["GET", "/u/42", "GET /u/:id(int)", { id: "42" }],
+  ["GET", "/u/-7", "GET /u/:id(int)", { id: "-7" }],
+  ["GET", "/u/007", "GET /u/:id(int)", { id: "007" }],
+  ["GET", "/u/9007199254740991", "GET /u/:id(int)", { id: "9007199254740991" }],
+  ["GET", "/u/-9007199254740991", "GET /u/:id(int)", { id: "-9007199254740991" }],
+  ["GET", "/u/9007199254740992", "GET /u/:name", { name: "9007199254740992" }],
+  ["GET", "/u/99999999999999999999999", "GET /u/:name", { name: "99999999999999999999999" }],
+  ["GET", "/u/me", "GET /u/:kind(me|admin)", { kind: "me" }],
+  ["GET", "/u/admin", "GET /u/:kind(me|admin)", { kind: "admin" }],
+  ["GET", "/u/meh", "GET /u/:name", { name: "meh" }],
+  ["GET", "/u/m", "GET /u/:name", { name: "m" }],
+  ["GET", "/u/4a", "GET /u/:name", { name: "4a" }],
+  ["GET", "/u/-", "GET /u/:name", { name: "-" }],
+  ["GET", "/u/1.5", "GET /u/:name", { name: "1.5" }],
+  ["GET", "/u/%31", "GET /u/:name", { name: "%31" }],
+  ["GET", "/n/1.5", "GET /n/:x(number)", { x: "1.5" }],
+  ["GET", "/n/-0.5e10", "GET /n/:x(number)", { x: "-0.5e10" }],
+  ["GET", "/n/0", "GET /n/:x(number)", { x: "0" }],
+  ["GET", "/n/1E+2", "GET /n/:x(number)", { x: "1E+2" }],
+  ["GET", "/n/01", NF],
+  ["GET", "/n/1.", NF],
+  ["GET", "/n/.5", NF],
+  ["GET", "/n/1e", NF],
+  ["GET", "/n/abc", NF],
+  ["GET", "/n/5/more", "GET /n/:x(int)/more", { x: "5" }],
+  ["GET", "/n/5.5/more", NF],
+  ["GET", "/e/red/x", "GET /e/:c(red|green)/x", { c: "red" }],
+  ["GET", "/e/green/x", "GET /e/:c(red|green)/x", { c: "green" }],
+  ["GET", "/e/blue/x", "GET /e/*", { "*": "blue/x" }],
+  ["GET", "/e/red/y", "GET /e/*", { "*": "red/y" }],
+  ["GET", "/s/anything", "GET /s/:s(string)", { s: "anything" }],
+];
+
 describe("generated match()", () => {
   let routing: Answer[] = [];
   let rooted: Answer[] = [];
@@ -210,4 +245,28 @@ describe("generated match()", () => {
 
   describe("routing fixture", () => check(ROUTING, () => routing));
   describe("catch-all next to the root", () => check(ROOTED, () => rooted));
+
+  describe("typed params", () => {
+    let typed: Answer[] = [];
+    let typedJson: RoutesJson;
+    beforeAll(async () => {
+      const t = await compileFixture("typed");
+      typedJson = t.json;
+      typed = matchAll(
+        t.out,
+        t.json,
+        TYPED.map(([m, p]) => [m, p]),
+      ).answers;
+    }, 120_000);
+    it("routes.json records each param's type", () => {
+      const types = Object.fromEntries(typedJson.routes.map((r) => [r.path, r.paramTypes]));
+      expect(types["/u/:id(int)"]).toEqual([{ type: "int" }]);
+      expect(types["/u/:kind(me|admin)"]).toEqual([{ type: "enum", values: ["me", "admin"] }]);
+      expect(types["/u/:name"]).toEqual([{ type: "string" }]);
+      expect(types["/n/:x(number)"]).toEqual([{ type: "number" }]);
+      expect(types["/e/*"]).toEqual([{ type: "string" }]);
+      expect(typedJson.routes.find((r) => r.path === "/u/:id(int)")!.params).toEqual(["id"]);
+    });
+    check(TYPED, () => typed);
+  });
 });

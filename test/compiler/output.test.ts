@@ -99,6 +99,7 @@ describe("generated files (multi-entry app)", () => {
       path: "/users/:id",
       kind: "sync",
       params: ["id"],
+      paramTypes: [{ type: "string" }],
       flags: 0,
       handler: "app.ts:6:23",
     });
@@ -132,6 +133,7 @@ describe("generated files (multi-entry app)", () => {
         path: r.path,
         kind: r.kind,
         params: r.params,
+        paramTypes: r.paramTypes.map((t) => t.type),
         flags: r.flags,
         source: r.handler,
       })),
