@@ -28,26 +28,37 @@ interface FastBuffer extends Buffer {
 
 const EMPTY = Buffer.alloc(0);
 
+/** A route's parameter names, and which of them are numeric (`:id(int)`, `:x(number)`). */
+export interface ParamSpec {
+  readonly names: readonly string[];
+  readonly numeric?: readonly boolean[];
+}
+
+export function paramSpec(names: readonly string[], types: readonly string[] | undefined): ParamSpec {
+  const numeric = types?.map((t) => t === "int" || t === "number");
+  return numeric?.includes(true) ? { names, numeric } : { names };
+}
+
 export class Request implements CzRequest {
   /** Bytes the meta offsets point into: the shared arena until detach(), then a copy. */
   private data: FastBuffer;
   private meta: Int32Array;
   private base: number;
   private readonly body: Buffer | undefined;
-  private readonly names: readonly string[];
-  private cachedParams: Record<string, string> | undefined;
+  private readonly spec: ParamSpec;
+  private cachedParams: Record<string, string | number> | undefined;
   private cachedQuery: URLSearchParams | undefined;
   private cachedQueryObject: Record<string, string> | undefined;
   private cachedHeaders: Headers | undefined;
   /** Set once a response has been produced (guards against a thenable settling twice). */
   done = false;
 
-  constructor(data: Buffer, meta: Int32Array, base: number, body: Buffer | undefined, names: readonly string[]) {
+  constructor(data: Buffer, meta: Int32Array, base: number, body: Buffer | undefined, spec: ParamSpec) {
     this.data = data as FastBuffer;
     this.meta = meta;
     this.base = base;
     this.body = body;
-    this.names = names;
+    this.spec = spec;
   }
 
   get ctx(): number {
@@ -68,19 +79,22 @@ export class Request implements CzRequest {
     return this.data.latin1Slice(off, off + this.meta[this.base + REQ_URL_LEN]);
   }
 
+  /** Typed per route by PathParams: numbers for `(int)`/`(number)` params, strings otherwise. */
   get params(): Record<string, string> {
-    if (this.cachedParams !== undefined) return this.cachedParams;
+    if (this.cachedParams !== undefined) return this.cachedParams as Record<string, string>;
     const m = this.meta;
     const b = this.base;
     const url = m[b + REQ_URL_OFF];
     const n = m[b + REQ_NPARAMS];
-    const params: Record<string, string> = {};
+    const { names, numeric } = this.spec;
+    const params: Record<string, string | number> = {};
     for (let k = 0; k < n; k++) {
       const start = url + m[b + REQ_PARAMS + 2 * k];
       const raw = this.data.latin1Slice(start, start + m[b + REQ_PARAMS + 2 * k + 1]);
-      params[this.names[k]] = raw.includes("%") ? decodeParam(raw) : raw;
+      // `:id(int)` and `:x(number)` were checked by the generated C matcher; only convert here.
+      params[names[k]] = numeric?.[k] ? Number(raw) : raw.includes("%") ? decodeParam(raw) : raw;
     }
-    return (this.cachedParams = params);
+    return (this.cachedParams = params) as Record<string, string>;
   }
 
   get searchParams(): URLSearchParams {

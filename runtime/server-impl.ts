@@ -17,7 +17,7 @@ import {
 } from "./abi.js";
 import { registeredRoutes, type RouteRecord } from "./app.js";
 import { loadNative, type NativeHandle } from "./native.js";
-import { Request } from "./request.js";
+import { paramSpec, Request, type ParamSpec } from "./request.js";
 import { HttpError } from "./response.js";
 import type { ListenOptions, Server } from "./server.js";
 import { ArenaWriter, encodeError, encodeResult, type Encoded } from "./writer.js";
@@ -30,6 +30,8 @@ export interface RouteInfo {
   path: string;
   kind: RouteKind;
   params: readonly string[];
+  /** Per param: "string" | "int" | "number" | "enum" (absent in older dispatch modules). */
+  paramTypes?: readonly string[];
   flags: number;
   source: string;
 }
@@ -116,7 +118,7 @@ export interface ReloadableServer extends Server {
 
 interface Version {
   dispatch: DispatchFn;
-  names: (readonly string[])[];
+  names: ParamSpec[];
 }
 
 class NativeServer implements ReloadableServer {
@@ -182,7 +184,7 @@ class NativeServer implements ReloadableServer {
     const batch = new ArenaWriter(resData);
     const single = new ArenaWriter(asyncData);
     const singleMeta = new Int32Array(RES_STRIDE);
-    const names = routes.map((r) => r.params);
+    const names = routes.map((r) => paramSpec(r.params, r.paramTypes));
 
     let handle: NativeHandle;
     const respond = (req: Request, e: Encoded): void => {
@@ -266,7 +268,7 @@ class NativeServer implements ReloadableServer {
       }
       return {
         dispatch: mod.createDispatch(hooks, bindHandlers(mod.routes, records)),
-        names: mod.routes.map((r) => r.params),
+        names: mod.routes.map((r) => paramSpec(r.params, r.paramTypes)),
       };
     };
     let current = { dispatch: this.mod.createDispatch(hooks, bindHandlers(routes, this.records)), names };

@@ -44,4 +44,11 @@ describe("typed params checked in C", () => {
     expect(await (await fetch(`${app.url}/u/bob`)).text()).toBe("BOB");
     expect(await (await fetch(`${app.url}/e/blue/x`)).text()).toBe("blue/x");
   });
+
+  it("int and number params reach the handler as numbers", async () => {
+    expect(await (await fetch(`${app.url}/u/42`)).text()).toBe("43");
+    expect(await (await fetch(`${app.url}/n/1.5`)).text()).toBe("3");
+    expect(await (await fetch(`${app.url}/n/-7/more`)).text()).toBe("-7");
+    expect(await (await fetch(`${app.url}/s/abc`)).text()).toBe("abc");
+  });
 });
