@@ -41,3 +41,15 @@ app.get("/teapot", () => {
   throw new HttpError(418, "I'm a teapot");
 });
 app.get("/bigint", () => ({ n: 1n }));
+
+// Used by scripts/valgrind-native.sh's load (bench/soak/load.mjs), not by the wrk mix:
+// a pending async handler to disconnect from, one that never settles (handlerTimeoutMs),
+// and a body too large for the batch arena.
+app.get("/slow/:ms", async (req) => {
+  await sleep(Number(req.params.ms));
+  return { slept: Number(req.params.ms) };
+});
+app.get("/never", async () => {
+  await new Promise<void>(() => {});
+});
+app.get("/large", () => kind("z").repeat(1536 * 1024));
