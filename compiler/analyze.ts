@@ -4,6 +4,7 @@
  * the verdict here: a const or blocking handler is first of all a sync one.
  */
 import { ts } from "ts-morph";
+import { blockingCalls } from "./blocking.js";
 import { classify } from "./classify.js";
 import { constResponse } from "./constroute.js";
 import { diagAt } from "./diagnostics.js";
@@ -25,6 +26,7 @@ export function analyze(
   const routes: AnalyzedRoute[] = [];
   const diagnostics: Diagnostic[] = [];
   const inlineHandlers = new Set<ts.Node>();
+  const warnedCalls = new Set<ts.Node>();
   for (const reg of registrations) {
     const fn = skipOuter(reg.handler);
     if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) inlineHandlers.add(fn);
@@ -49,6 +51,24 @@ export function analyze(
     }
     let { kind, reason } = c;
     let response: Buffer | null = null;
+    if (reg.blocking) {
+      kind = "blocking";
+      reason = `route option { blocking: true } (a ${c.kind} handler, run on the worker pool)`;
+    } else if (kind === "sync") {
+      for (const b of blockingCalls(reg.handler, app.checker)) {
+        if (warnedCalls.has(b.node)) continue;
+        warnedCalls.add(b.node);
+        diagnostics.push(
+          diagAt(
+            "CZ2003",
+            `The sync handler for ${reg.method ?? "?"} ${reg.path ?? "?"} calls ${b.api}, which blocks the event loop ` +
+              "and every other request with it. Pass `{ blocking: true }` as the route's options to run it on the " +
+              "worker pool, or use the asynchronous API in an async handler.",
+            b.node,
+          ),
+        );
+      }
+    }
     if (kind === "sync" && options.constRoutes) {
       const k = constResponse(reg.handler, app.checker, app.appFiles, inlineHandlers);
       if (k.ok) {

@@ -27,6 +27,7 @@ export const CODES = {
   CZ1012: { severity: "error", title: "cannot follow a Router to where it is mounted" },
   CZ2001: { severity: "warning", title: "handler may or may not return a promise" },
   CZ2002: { severity: "warning", title: "Catzilla method used in a way the compiler cannot follow" },
+  CZ2003: { severity: "warning", title: "sync handler calls a blocking API" },
   CZ2004: { severity: "warning", title: "route on a Router that is never mounted" },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 

@@ -19,7 +19,7 @@ import { emitRoutesJson } from "./emit/json.js";
 import { emitServerJs, SERVER_DTS } from "./emit/server.js";
 import { isEsmScope, writeFiles } from "./output.js";
 import { plan as planRoutes } from "./plan.js";
-import { loadProgram, missingInputs, typeErrors } from "./project.js";
+import { loadProgram, missingInputs, typeErrors, type AppProgram } from "./project.js";
 import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary } from "./types.js";
 
 export type * from "./types.js";
@@ -116,12 +116,16 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
     .map((sf) => appOut.jsOf.get(sf.fileName))
     .filter((js): js is string => js !== undefined);
   const entryImports = entryJs.map((js) => importSpecifier(outDir, js));
+  // Blocking routes run on worker threads that import the app's route modules themselves.
+  const blockingModules = blockingModuleFiles(plan, found.registrations, app, appOut.jsOf, entryJs).map((js) =>
+    importSpecifier(outDir, js),
+  );
   const routesC = emitRoutesC(plan);
   const routesH = emitRoutesH(plan);
   const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
   const generated: OutFile[] = [
     out("dispatch.js", await (hooks.formatJs ?? formatJs)(emitDispatch(plan))),
-    out("server.js", await (hooks.formatJs ?? formatJs)(emitServerJs(entryImports))),
+    out("server.js", await (hooks.formatJs ?? formatJs)(emitServerJs(entryImports, blockingModules))),
     out("server.d.ts", SERVER_DTS),
     out("routes.c", routesC),
     out("routes.h", routesH),
@@ -154,6 +158,24 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
     filesWritten,
     ccSkipped,
   });
+}
+
+/** Entry modules plus every module registering routes, when the app has blocking routes (none import the server). */
+function blockingModuleFiles(
+  plan: Plan,
+  registrations: { call: { file: string } }[],
+  app: AppProgram,
+  jsOf: Map<string, string>,
+  entryJs: string[],
+): string[] {
+  if (!plan.routes.some((r) => r.kind === "blocking")) return [];
+  const files = new Set(entryJs);
+  for (const reg of registrations) {
+    const sf = app.program.getSourceFile(reg.call.file);
+    const js = sf && !importsServer(sf, app) ? jsOf.get(sf.fileName) : undefined;
+    if (js) files.add(js);
+  }
+  return [...files].sort();
 }
 
 function summaries(plan: Plan): RouteSummary[] {

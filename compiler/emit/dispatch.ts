@@ -6,14 +6,15 @@
 import type { Kind, Plan, PlannedRoute } from "../types.js";
 import { HEADER } from "./header.js";
 
-/** The statement each kind's case runs; `h` is the handler's local name. */
-const CALLS: Record<Kind, (h: string) => string> = {
+/** The statement each kind's case runs; `h` is the handler's local name, `id` the route id. */
+const CALLS: Record<Kind, (h: string, id: number) => string> = {
   sync: (h) => `return rt.sync(i, req, ${h}(req));`,
   async: (h) => `return rt.async(i, req, ${h}(req));`,
   maybe: (h) => `return rt.maybe(i, req, ${h}(req));`,
   // A const route is answered in C and never reaches dispatch: it has no case.
   const: () => "",
-  blocking: (h) => `return rt.blocking(i, req, ${h});`,
+  // Runs on the worker pool (runtime/blocking.ts), which binds the handler by (method, path) itself.
+  blocking: (_h, id) => `return rt.blocking(i, req, ${id});`,
 };
 
 export function emitDispatch(plan: Plan): string {
@@ -26,14 +27,16 @@ export function emitDispatch(plan: Plan): string {
   const locals = plan.routes.map((r) =>
     r.kind === "const"
       ? `  // ${r.id}: ${line(r)}: answered in C from bytes built at compile time`
-      : `  const h${r.id} = handlers[${r.id}]; // ${line(r)}`,
+      : r.kind === "blocking"
+        ? `  // ${r.id}: ${line(r)}: runs on the worker pool`
+        : `  const h${r.id} = handlers[${r.id}]; // ${line(r)}`,
   );
   const cases = plan.routes.flatMap((r) =>
     r.kind === "const"
       ? []
       : [
           `      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`,
-          `        ${CALLS[r.kind](`h${r.id}`)}`,
+          `        ${CALLS[r.kind](`h${r.id}`, r.id)}`,
         ],
   );
   return [

@@ -9,15 +9,21 @@ import type { Server } from "catzilla";
 export declare const server: Server;
 `;
 
-/** `entryImports`: specifiers ("../app.js") of entry modules that do not import the server. */
-export function emitServerJs(entryImports: string[]): string {
+/**
+ * `entryImports`: specifiers ("../app.js") of entry modules that do not import the server;
+ * `blockingModules`: specifiers of the modules the blocking pool's workers import (empty: no pool).
+ */
+export function emitServerJs(entryImports: string[], blockingModules: string[] = []): string {
+  const blocking = blockingModules.length
+    ? `, { blockingModules: [${blockingModules.map((s) => `new URL(${JSON.stringify(s)}, import.meta.url).href`).join(", ")}] }`
+    : "";
   return [
     `// ${HEADER}`,
     'import { createServer } from "catzilla/internal";',
     ...entryImports.map((s) => `import ${JSON.stringify(s)};`),
     'import * as dispatch from "./dispatch.js";',
     "",
-    'export const server = createServer(dispatch, new URL("./routes.so", import.meta.url));',
+    `export const server = createServer(dispatch, new URL("./routes.so", import.meta.url)${blocking});`,
     "",
   ].join("\n");
 }

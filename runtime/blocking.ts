@@ -1,0 +1,110 @@
+/**
+ * The blocking pool: worker threads that run `{ blocking: true }` routes, so a handler that
+ * calls readFileSync, execSync, pbkdf2Sync or burns CPU cannot stall the event loop every
+ * connection shares. Each worker imports the app's route modules (the generated server.js
+ * lists them), binds the blocking routes by `${method} ${path}` exactly as bindHandlers
+ * does, and answers each job with the response encoded by the runtime's own encoder.
+ *
+ *   const pool = createBlockingPool(moduleUrls, blockingRoutes);
+ *   const { status, head, body } = await pool.run(routeId, plainRequest);
+ *   await pool.close();
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+
+/** What crosses into a worker: the request as plain data. */
+export interface PlainRequest {
+  method: string;
+  path: string;
+  /** Path and query string, as received. */
+  url: string;
+  /** Path parameters, percent-decoded strings (converted to numbers in the worker per paramTypes). */
+  params: Record<string, string>;
+  /** Header name (lower case) / value pairs in arrival order. */
+  headers: [string, string][];
+  /** The body, when the route reads it. */
+  body?: Uint8Array;
+}
+
+/** The encoded response: status, extra header lines (`Name: value\r\n`…), body bytes. */
+export interface BlockingResponse {
+  status: number;
+  head: string;
+  body: Uint8Array;
+}
+
+export interface BlockingRoute {
+  id: number;
+  method: string;
+  path: string;
+  params?: readonly string[];
+  /** Per param: "string" | "int" | "number" | "enum" (dispatch.js routes[i].paramTypes). */
+  paramTypes?: readonly string[];
+}
+
+export interface BlockingPool {
+  readonly size: number;
+  run(routeId: number, req: PlainRequest): Promise<BlockingResponse>;
+  close(): Promise<void>;
+}
+
+interface Slot {
+  worker: Worker;
+  inflight: Map<number, { resolve(r: BlockingResponse): void; reject(e: Error): void }>;
+}
+
+/** `size` defaults to availableParallelism() - 1, at least 1. */
+export function createBlockingPool(
+  moduleUrls: readonly string[],
+  routes: readonly BlockingRoute[],
+  size = Math.max(1, availableParallelism() - 1),
+): BlockingPool {
+  const workerUrl = new URL("./blocking-worker.js", import.meta.url);
+  const data = { moduleUrls: [...moduleUrls], routes: routes.map((r) => ({ ...r })) };
+  let nextJob = 1;
+  let closed = false;
+  const slots: Slot[] = [];
+
+  const spawn = (): Slot => {
+    const slot: Slot = { worker: new Worker(workerUrl, { workerData: data }), inflight: new Map() };
+    slot.worker.unref();
+    slot.worker.on("message", (m: { job: number } & BlockingResponse) => {
+      const p = slot.inflight.get(m.job);
+      slot.inflight.delete(m.job);
+      p?.resolve({ status: m.status, head: m.head, body: m.body });
+    });
+    const fail = (err: Error) => {
+      for (const p of slot.inflight.values()) p.reject(err);
+      slot.inflight.clear();
+      const i = slots.indexOf(slot);
+      if (i >= 0 && !closed) slots[i] = spawn(); // a crashed worker is replaced
+    };
+    slot.worker.on("error", fail);
+    slot.worker.on("exit", (code) => {
+      if (!closed) fail(new Error(`catzilla: blocking worker exited with code ${code}`));
+    });
+    return slot;
+  };
+  for (let i = 0; i < size; i++) slots.push(spawn());
+
+  return {
+    size,
+    run(routeId, req) {
+      if (closed) return Promise.reject(new Error("catzilla: the blocking pool is closed"));
+      let slot = slots[0];
+      for (const s of slots) if (s.inflight.size < slot.inflight.size) slot = s;
+      const job = nextJob++;
+      return new Promise<BlockingResponse>((resolve, reject) => {
+        slot.inflight.set(job, { resolve, reject });
+        slot.worker.postMessage({ job, route: routeId, req });
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const err = new Error("catzilla: the blocking pool is closed");
+      for (const s of slots) for (const p of s.inflight.values()) p.reject(err);
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}

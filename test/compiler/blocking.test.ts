@@ -1,0 +1,135 @@
+/**
+ * Blocking work: CZ2003 for sync handlers calling known blocking Node APIs (resolved by the
+ * type checker, not by name), the `{ blocking: true }` route option (kind "blocking", a
+ * dispatch case calling rt.blocking, server.js naming the modules workers import), and the
+ * worker pool itself (runtime/blocking.ts) running the compiled app's handlers.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compile, type CompileResult } from "../../compiler/index.js";
+import type { BlockingPool } from "../../runtime/blocking.js";
+import { copyFixture, readRoutesJson, ROOT, type RoutesJson } from "./helpers.js";
+
+let dir: string;
+let result: CompileResult;
+let json: RoutesJson;
+
+beforeAll(async () => {
+  dir = copyFixture("blocking");
+  result = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
+  if (result.ok) json = readRoutesJson(path.join(dir, ".catzilla"));
+}, 120_000);
+
+describe("CZ2003: blocking calls in sync handlers", () => {
+  it("warns once per call, at the call, naming the API; nothing else", () => {
+    expect(result.ok).toBe(true);
+    const src = fs.readFileSync(path.join(dir, "app.ts"), "utf8").split("\n");
+    const warnings = result.diagnostics.map((d) => {
+      const line = src[d.span!.line - 1];
+      return `${d.code} ${d.message.match(/calls (\S+),/)?.[1]} ${line.slice(d.span!.col - 1, d.span!.col + 9)}`;
+    });
+    expect(warnings).toEqual([
+      "CZ2003 fs.readFileSync rf(req.pat",
+      "CZ2003 fs.existsSync fs.existsS",
+      "CZ2003 child_process.execSync cp.execSyn",
+      "CZ2003 crypto.pbkdf2Sync pbkdf2Sync",
+      "CZ2003 zlib.gzipSync gzipSync(r",
+      "CZ2003 Atomics.wait Atomics.wa",
+      "CZ2003 fs.statSync fs.statSyn",
+    ]);
+    expect(result.diagnostics[0].message).toContain("Pass `{ blocking: true }`");
+    expect(result.diagnostics[0].frame).toBeTruthy();
+  });
+
+  it("{ blocking: true } makes the kind blocking (sync or async handler alike)", () => {
+    const kind = (p: string) => json.routes.find((r) => r.path === p)!.kind;
+    expect(kind("/marked")).toBe("blocking");
+    expect(kind("/cpu/:ms(int)")).toBe("blocking");
+    expect(kind("/echo/:id")).toBe("blocking");
+    expect(kind("/read")).toBe("sync");
+    expect(kind("/async-handler")).toBe("async");
+  });
+
+  it("dispatch.js hands blocking routes to rt.blocking(i, req, routeId); server.js names the worker modules", () => {
+    const d = fs.readFileSync(path.join(dir, ".catzilla", "dispatch.js"), "utf8");
+    const id = json.routes.find((r) => r.path === "/marked")!.id;
+    expect(d).toContain(`case ${id}: // GET /marked (blocking)\n        return rt.blocking(i, req, ${id});`);
+    const s = fs.readFileSync(path.join(dir, ".catzilla", "server.js"), "utf8");
+    expect(s).toContain('{\n  blockingModules: [new URL("../app.js", import.meta.url).href],\n}');
+  });
+});
+
+describe("the blocking pool", () => {
+  let pool: BlockingPool;
+  const idOf = (p: string) => json.routes.find((r) => r.path === p)!.id;
+
+  beforeAll(async () => {
+    const { createBlockingPool } = await import(pathToFileURL(path.join(ROOT, "dist/runtime/blocking.js")).href);
+    const dispatch = await import(pathToFileURL(path.join(dir, ".catzilla", "dispatch.js")).href);
+    const routes = dispatch.routes.filter((r: { kind: string }) => r.kind === "blocking");
+    pool = createBlockingPool([pathToFileURL(path.join(dir, "app.js")).href], routes, 2);
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  const req = (p: string, extra: object = {}) => ({ method: "GET", path: p, url: p, params: {}, headers: [], ...extra });
+
+  it("runs a handler with the plain request: params (typed ones converted), query, headers, body", async () => {
+    const r = await pool.run(
+      idOf("/echo/:id"),
+      req("/echo/7", {
+        method: "POST",
+        url: "/echo/7?q=x",
+        params: { id: "7" },
+        headers: [["x-test", "yes"]],
+        body: Buffer.from("hello"),
+      }),
+    );
+    expect(r.status).toBe(200);
+    expect(r.head).toBe("Content-Type: application/json\r\n");
+    expect(JSON.parse(Buffer.from(r.body).toString())).toEqual({
+      id: "7",
+      q: "x",
+      h: "yes",
+      body: "hello",
+      method: "POST",
+      url: "/echo/7?q=x",
+    });
+    const cpu = await pool.run(idOf("/cpu/:ms(int)"), req("/cpu/1", { params: { ms: "1" } }));
+    expect(JSON.parse(Buffer.from(cpu.body).toString())).toEqual({ spun: true, ms: 1 });
+  });
+
+  it("a throwing handler is a 500 with the runtime's error body", async () => {
+    const r = await pool.run(idOf("/fails"), req("/fails"));
+    expect(r.status).toBe(500);
+    expect(Buffer.from(r.body).toString()).toBe('{"error":"Internal Server Error"}');
+  });
+
+  it("CPU-bound handlers run off the main thread: its timers keep firing on time", async () => {
+    let ticks = 0;
+    let worstGap = 0;
+    let last = Date.now();
+    const timer = setInterval(() => {
+      const now = Date.now();
+      worstGap = Math.max(worstGap, now - last);
+      last = now;
+      ticks++;
+    }, 5);
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 8 }, () => pool.run(idOf("/cpu/:ms(int)"), req("/cpu/50", { params: { ms: "50" } }))));
+    clearInterval(timer);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(8 * 50 / 2 - 5); // 2 workers, 8 × 50 ms
+    expect(ticks).toBeGreaterThan(10);
+    expect(worstGap).toBeLessThan(45); // a 50 ms handler on the main thread would block a tick for 50 ms
+  });
+
+  it("close() rejects new work", async () => {
+    const { createBlockingPool } = await import(pathToFileURL(path.join(ROOT, "dist/runtime/blocking.js")).href);
+    const p: BlockingPool = createBlockingPool([pathToFileURL(path.join(dir, "app.js")).href], [], 1);
+    await p.close();
+    await expect(p.run(0, req("/x"))).rejects.toThrow(/closed/);
+  });
+});
