@@ -22,6 +22,8 @@ for (const route of routes) {
   handlers.set(route.id, { route, handler });
 }
 
+parentPort!.postMessage({ ready: true });
+
 parentPort!.on("message", async (m: { job: number; route: number; req: PlainRequest }) => {
   let e: Encoded;
   const bound = handlers.get(m.route);

@@ -50,6 +50,7 @@ export interface BlockingPool {
 
 interface Slot {
   worker: Worker;
+  ready: boolean;
   inflight: Map<number, { resolve(r: BlockingResponse): void; reject(e: Error): void }>;
 }
 
@@ -63,21 +64,28 @@ export function createBlockingPool(
   const data = { moduleUrls: [...moduleUrls], routes: routes.map((r) => ({ ...r })) };
   let nextJob = 1;
   let closed = false;
+  /** Set when a worker fails before it is ready (e.g. a route module throws): every run rejects with it. */
+  let broken: Error | undefined;
   const slots: Slot[] = [];
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: new Worker(workerUrl, { workerData: data }), inflight: new Map() };
+    const slot: Slot = { worker: new Worker(workerUrl, { workerData: data }), ready: false, inflight: new Map() };
     slot.worker.unref();
-    slot.worker.on("message", (m: { job: number } & BlockingResponse) => {
+    slot.worker.on("message", (m: { job: number; ready?: boolean } & BlockingResponse) => {
+      if (m.ready) {
+        slot.ready = true;
+        return;
+      }
       const p = slot.inflight.get(m.job);
       slot.inflight.delete(m.job);
       p?.resolve({ status: m.status, head: m.head, body: m.body });
     });
     const fail = (err: Error) => {
-      for (const p of slot.inflight.values()) p.reject(err);
+      if (!slot.ready) broken ??= new Error(`catzilla: the blocking pool cannot start: ${err.message}`);
+      for (const p of slot.inflight.values()) p.reject(broken ?? err);
       slot.inflight.clear();
       const i = slots.indexOf(slot);
-      if (i >= 0 && !closed) slots[i] = spawn(); // a crashed worker is replaced
+      if (i >= 0 && !closed && !broken) slots[i] = spawn(); // a worker that crashed after starting is replaced
     };
     slot.worker.on("error", fail);
     slot.worker.on("exit", (code) => {
@@ -91,6 +99,7 @@ export function createBlockingPool(
     size,
     run(routeId, req) {
       if (closed) return Promise.reject(new Error("catzilla: the blocking pool is closed"));
+      if (broken) return Promise.reject(broken);
       let slot = slots[0];
       for (const s of slots) if (s.inflight.size < slot.inflight.size) slot = s;
       const job = nextJob++;

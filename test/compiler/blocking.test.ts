@@ -75,7 +75,14 @@ describe("the blocking pool", () => {
     await pool?.close();
   });
 
-  const req = (p: string, extra: object = {}) => ({ method: "GET", path: p, url: p, params: {}, headers: [], ...extra });
+  const req = (p: string, extra: object = {}) => ({
+    method: "GET",
+    path: p,
+    url: p,
+    params: {},
+    headers: [],
+    ...extra,
+  });
 
   it("runs a handler with the plain request: params (typed ones converted), query, headers, body", async () => {
     const r = await pool.run(
@@ -119,11 +126,30 @@ describe("the blocking pool", () => {
       ticks++;
     }, 5);
     const started = Date.now();
-    await Promise.all(Array.from({ length: 8 }, () => pool.run(idOf("/cpu/:ms(int)"), req("/cpu/50", { params: { ms: "50" } }))));
+    await Promise.all(
+      Array.from({ length: 8 }, () => pool.run(idOf("/cpu/:ms(int)"), req("/cpu/50", { params: { ms: "50" } }))),
+    );
     clearInterval(timer);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(8 * 50 / 2 - 5); // 2 workers, 8 × 50 ms
+    expect(Date.now() - started).toBeGreaterThanOrEqual((8 * 50) / 2 - 5); // 2 workers, 8 × 50 ms
     expect(ticks).toBeGreaterThan(10);
     expect(worstGap).toBeLessThan(45); // a 50 ms handler on the main thread would block a tick for 50 ms
+  });
+
+  it("a route the worker cannot bind fails every run with the reason (no respawn loop)", async () => {
+    const { createBlockingPool } = await import(pathToFileURL(path.join(ROOT, "dist/runtime/blocking.js")).href);
+    const p: BlockingPool = createBlockingPool(
+      [pathToFileURL(path.join(dir, "app.js")).href],
+      [{ id: 0, method: "GET", path: "/not-registered" }],
+      1,
+    );
+    try {
+      await expect(p.run(0, req("/x"))).rejects.toThrow(
+        /blocking pool cannot start: catzilla: blocking route GET \/not-registered is not registered in the worker/,
+      );
+      await expect(p.run(0, req("/x"))).rejects.toThrow(/cannot start/);
+    } finally {
+      await p.close();
+    }
   });
 
   it("close() rejects new work", async () => {
