@@ -519,25 +519,29 @@ export function watchLoop(o: WatchLoopOptions): WatchLoop {
     return b;
   };
 
-  let watcher: ReturnType<typeof watchDirs> | undefined;
-  let closed = false;
-  const ready = run([]).then((b) => {
-    if (!closed) {
-      watcher = watchDirs(
-        () => dirsOf([...compiler.files, ...entries, ...(tsconfig ? [tsconfig] : [])]),
-        (f) => (tsconfig !== undefined && f === tsconfig) || isWatchedSource(f, outDir),
-        async (files) => {
-          await run(files);
-        },
-      );
-    }
+  // Builds run one at a time; the watcher starts before the first one, so a save during
+  // the cold build is not missed (it queues a rebuild).
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = (changed: string[]): Promise<BuildResult> => {
+    const next = queue.then(() => run(changed));
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const watcher = watchDirs(
+    () => dirsOf([...compiler.files, ...entries, ...(tsconfig ? [tsconfig] : [])]),
+    (f) => (tsconfig !== undefined && f === tsconfig) || isWatchedSource(f, outDir),
+    async (files) => {
+      await serial(files);
+    },
+  );
+  const ready = serial([]).then((b) => {
+    watcher.refresh();
     return b;
   });
   return {
     ready,
     close() {
-      closed = true;
-      watcher?.close();
+      watcher.close();
     },
   };
 }

@@ -1,0 +1,242 @@
+/**
+ * `catzilla dev <app.ts…> [--out dir] [--port n] [--host h]`: compile, serve, and on each
+ * successful rebuild swap the running server to the new routes and handlers without a
+ * restart (docs/dev.md).
+ *
+ * Each version N of the app is written to <out>/dev/v<N>/ (the app's emitted JS mirroring
+ * the source tree, so relative imports hold; the dispatch module; routes.so when the table
+ * changed) and imported fresh from there: ESM modules cannot be re-evaluated in place.
+ * The handlers bound are exactly the registrations that import made (a slice of the
+ * runtime's registry). The native server then swaps tables (swapTable) and the runtime
+ * swaps dispatch functions between batches: requests already dispatched, or matched against
+ * the old table, finish on the old code; keep-alive connections stay open.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { isEsmScope } from "./output.js";
+import { watchLoop, type BuildResult } from "./watch.js";
+
+const USAGE =
+  "usage: catzilla dev <app.ts...> [--out <dir>] [--port <n>] [--host <addr>] [--tsconfig <file>] [--no-const] [--quiet]";
+
+interface DevArgs {
+  entries: string[];
+  out?: string;
+  port: number;
+  host: string;
+  tsconfig?: string;
+  noConst: boolean;
+  quiet: boolean;
+  help: boolean;
+}
+
+function parseDevArgs(argv: string[]): DevArgs | string {
+  const a: DevArgs = { entries: [], port: 8000, host: "127.0.0.1", noConst: false, quiet: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new Error(`${x} needs a value`);
+      return v;
+    };
+    try {
+      if (x === "--out" || x === "-o") a.out = value();
+      else if (x.startsWith("--out=")) a.out = x.slice(6);
+      else if (x === "--port" || x === "-p") a.port = Number(value());
+      else if (x.startsWith("--port=")) a.port = Number(x.slice(7));
+      else if (x === "--host") a.host = value();
+      else if (x.startsWith("--host=")) a.host = x.slice(7);
+      else if (x === "--tsconfig") a.tsconfig = value();
+      else if (x.startsWith("--tsconfig=")) a.tsconfig = x.slice(11);
+      else if (x === "--no-const") a.noConst = true;
+      else if (x === "--quiet" || x === "-q") a.quiet = true;
+      else if (x === "--help" || x === "-h") a.help = true;
+      else if (x.startsWith("-")) return `unknown option ${x}`;
+      else a.entries.push(x);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  if (a.help) return a;
+  if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) return "--port must be an integer 0..65535";
+  if (a.entries.length === 0) return "at least one entry file is required";
+  return a;
+}
+
+/** What the dev server needs from the runtime the app itself resolves ("catzilla/internal"). */
+interface Internal {
+  createServer(mod: unknown, table: URL): DevServer;
+  registeredRoutes(): readonly { method: string; path: string; handler: Function }[];
+}
+interface DevServer {
+  listen(o: { port: number; host: string }): Promise<unknown>;
+  close(): Promise<void>;
+  reload(mod: unknown, table: URL | null, records?: readonly unknown[]): void;
+  readonly port: number;
+  readonly host: string;
+}
+
+async function loadInternal(outDir: string): Promise<Internal> {
+  // The app's `import "catzilla"` and ours must be the same module instance (one registry).
+  let file: string;
+  try {
+    file = createRequire(path.join(outDir, "__catzilla_dev__.js")).resolve("catzilla/internal");
+  } catch {
+    file = new URL("../runtime/internal.js", import.meta.url).pathname;
+  }
+  return (await import(pathToFileURL(file).href)) as Internal;
+}
+
+function commonDir(paths: string[]): string {
+  let root = path.resolve(paths[0]);
+  for (const p of paths.slice(1)) {
+    const abs = path.resolve(p);
+    while (abs !== root && !abs.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) {
+      root = path.dirname(root);
+    }
+  }
+  return root;
+}
+
+export class DevRunner {
+  private version = 0;
+  private server: DevServer | undefined;
+  private loadedTable: string | undefined;
+  private internal: Internal | undefined;
+  readonly devDir: string;
+
+  constructor(
+    private readonly outDir: string,
+    private readonly listenOpts: { port: number; host: string },
+  ) {
+    this.devDir = path.join(outDir, "dev");
+    fs.rmSync(this.devDir, { recursive: true, force: true });
+  }
+
+  get port(): number {
+    return this.server?.port ?? 0;
+  }
+
+  /** Loads build `b` as the next version; returns a short note for the rebuild line. */
+  async load(b: BuildResult): Promise<string> {
+    const internal = (this.internal ??= await loadInternal(this.outDir));
+    const n = ++this.version;
+    const vdir = path.join(this.devDir, `v${n}`);
+    const outPrefix = this.outDir + path.sep;
+    const appJs = b.files.filter((f) => !f.path.startsWith(outPrefix) && /\.(c|m)?js$/.test(f.path));
+    const base = path.dirname(this.outDir);
+    const root = commonDir([base, ...appJs.map((f) => path.dirname(f.path))]);
+    const mapped = (p: string) => path.join(vdir, path.relative(root, p));
+    try {
+      for (const f of appJs) {
+        fs.mkdirSync(path.dirname(mapped(f.path)), { recursive: true });
+        fs.writeFileSync(mapped(f.path), f.content);
+      }
+      fs.mkdirSync(vdir, { recursive: true });
+      // Same module type as the sources' scope; a package.json here only when it differs
+      // (it would also hide the package scope an app inside the catzilla repo resolves through).
+      if (isEsmScope(vdir) !== isEsmScope(base)) {
+        fs.writeFileSync(path.join(vdir, "package.json"), JSON.stringify({ type: isEsmScope(base) ? "module" : "commonjs" }) + "\n");
+      }
+      const dispatch = b.files.find((f) => f.path === path.join(this.outDir, "dispatch.js"));
+      const routesC = b.files.find((f) => f.path === path.join(this.outDir, "routes.c"));
+      if (!dispatch || !routesC) throw new Error("the build produced no dispatch.js/routes.c");
+      const dispatchFile = path.join(vdir, "__catzilla_dispatch.mjs");
+      fs.writeFileSync(dispatchFile, dispatch.content);
+      const tableHash = createHash("sha256").update(routesC.content).digest("hex");
+      let table: URL | null = null;
+      if (tableHash !== this.loadedTable) {
+        // A fresh path per version: dlopen() caches by name, and a loaded .so must never be rewritten.
+        const so = b.files.find((f) => f.path === path.join(this.outDir, "routes.so"));
+        const soFile = path.join(vdir, "routes.so");
+        if (so) fs.writeFileSync(soFile, so.content);
+        else fs.copyFileSync(path.join(this.outDir, "routes.so"), soFile);
+        table = pathToFileURL(soFile);
+      }
+
+      const before = internal.registeredRoutes().length;
+      for (const js of b.entryJs) await import(pathToFileURL(mapped(js)).href);
+      const records = internal.registeredRoutes().slice(before);
+      const mod = await import(pathToFileURL(dispatchFile).href);
+
+      let note: string;
+      if (!this.server) {
+        const server = internal.createServer(mod, table!);
+        server.reload(mod, table, records);
+        await server.listen(this.listenOpts);
+        this.server = server;
+        note = `listening on http://${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
+      } else {
+        this.server.reload(mod, table, records);
+        note = `serving v${n}${table ? " (new route table)" : ""}`;
+      }
+      if (table) this.loadedTable = tableHash;
+      this.prune(n);
+      return note;
+    } catch (err) {
+      fs.rmSync(vdir, { recursive: true, force: true });
+      const keep = this.server ? `; still serving v${this.version - 1}` : "";
+      this.version--;
+      const e = err as Error;
+      throw new Error(`cannot load the new version: ${e.stack ?? e.message}${keep}`);
+    }
+  }
+
+  /** Old versions' files: already imported (and their tables dlopen()ed), so removable. */
+  private prune(current: number): void {
+    for (const name of fs.existsSync(this.devDir) ? fs.readdirSync(this.devDir) : []) {
+      const m = /^v(\d+)$/.exec(name);
+      if (m && Number(m[1]) < current) fs.rmSync(path.join(this.devDir, name), { recursive: true, force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.server?.close();
+  }
+}
+
+export async function devMain(argv: string[]): Promise<number> {
+  const args = parseDevArgs(argv);
+  if (typeof args === "string") {
+    process.stderr.write(`catzilla dev: ${args}\n${USAGE}\n`);
+    return 1;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  const cwd = process.cwd();
+  const out = args.out ?? path.join(path.dirname(args.entries[0]), ".catzilla");
+  const outDir = path.resolve(cwd, out);
+  const runner = new DevRunner(outDir, { port: args.port, host: args.host });
+  const loop = watchLoop({
+    compile: { entries: args.entries, outDir: out, tsconfig: args.tsconfig, cwd, constRoutes: !args.noConst },
+    cwd,
+    label: "catzilla dev",
+    quiet: args.quiet,
+    onBuild: (b) => runner.load(b),
+  });
+  await loop.ready;
+  return new Promise<number>((resolve) => {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      process.once(sig, () => {
+        loop.close();
+        void runner.close().then(() => resolve(0));
+      });
+    }
+  });
+}
+
+export async function catzillaMain(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === "dev") return devMain(rest);
+  if (cmd === "--help" || cmd === "-h" || cmd === "help" || cmd === undefined) {
+    process.stdout.write(`usage: catzilla dev <app.ts...> [options]   (catzilla dev --help)\n`);
+    return cmd === undefined ? 1 : 0;
+  }
+  process.stderr.write(`catzilla: unknown command ${cmd}\nusage: catzilla dev <app.ts...> [options]\n`);
+  return 1;
+}
