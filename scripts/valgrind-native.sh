@@ -3,12 +3,15 @@
 #   scripts/valgrind-native.sh [rounds=80] [concurrency=8]
 # Serves the soak app (bench/soak/app.ts, compiled into test/.tmp/valgrind/app) under
 #   valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite ...
-# with handlerTimeoutMs 1000 (under valgrind a timer-driven handler can take 100 ms), drives it with bench/soak/load.mjs (per round: 20 keep-alive
-# requests of every kind, 16 pipelined, a large body, HTTP/1.0, Connection: close, the
-# route timeout, 431/400/413, disconnects mid-headers, mid-body, with async and pipelined
-# requests pending), then SIGTERM → graceful close → exit, where memcheck's leak check runs.
+# with handlerTimeoutMs 2000 (under valgrind even a timer-driven handler can take 100 ms),
+# drives it with bench/soak/load.mjs (per round: 20 keep-alive requests of every kind, 16
+# pipelined, a large body, HTTP/1.0, Connection: close, the route timeout, 431/400/413,
+# disconnects mid-headers, mid-body, with async and pipelined requests pending), then
+# SIGTERM with one request in flight and one idle keep-alive connection → graceful close
+# → exit, where memcheck's leak check runs. About a minute.
 #
-# Fails when: the load saw a wrong or missing answer, the server did not exit 0, or
+# Fails when: the load saw a wrong or missing answer, close() dropped the in-flight request
+# or kept the idle connection, the server did not exit 0, or
 # memcheck reports any error (invalid read/write, uninitialised use, bad free, definite
 # leak) with a frame in our code: the addon (catzilla.node, native/src) or the app's
 # routes.so. Errors whose stacks are all Node's/V8's are counted and listed, and kept
@@ -38,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-PORT=0 HANDLER_TIMEOUT_MS=1000 "${vg[@]}" node "$out/app/main.js" >"$out/server.out" 2>"$out/server.err" &
+PORT=0 HANDLER_TIMEOUT_MS=2000 "${vg[@]}" node "$out/app/main.js" >"$out/server.out" 2>"$out/server.err" &
 server_pid=$!
 # Listening: main.js prints {"port": N, ...} (Node starts slowly under valgrind).
 for _ in $(seq 1 600); do
@@ -53,12 +56,34 @@ load_status=0
 LOAD_TIMEOUT_ROUTE=1 node bench/soak/load.mjs "$port" "$rounds" "$concurrency" >"$out/load.json" || load_status=$?
 cat "$out/load.json"
 
+# SIGTERM with a request in flight and an idle keep-alive connection: the in-flight one is
+# answered (Connection: close), the idle one closed, then the process exits.
+node - "$port" >"$out/close.json" <<'EOF' &
+const net = require("net");
+const port = Number(process.argv[2]);
+const idle = net.connect({ host: "127.0.0.1", port }, () => idle.write("GET /sync HTTP/1.1\r\nHost: t\r\n\r\n"));
+let idleData = "", idleClosed = false;
+idle.on("data", (d) => (idleData += d)).on("close", () => (idleClosed = true)).on("error", () => {});
+const busy = net.connect({ host: "127.0.0.1", port }, () => busy.write("GET /slow/1500 HTTP/1.1\r\nHost: t\r\n\r\n"));
+let data = "";
+busy.on("data", (d) => (data += d)).on("error", () => {});
+busy.on("close", () => {
+  const ok = /^HTTP\/1\.1 200 /.test(data) && /connection: close/i.test(data) && data.includes('"slept":1500') && idleClosed && /^HTTP\/1\.1 200 /.test(idleData);
+  console.log(JSON.stringify({ ok, inflight: data.split("\r\n")[0], idle: idleData.split("\r\n")[0], idleClosed }));
+  process.exit(ok ? 0 : 1);
+});
+setTimeout(() => (console.log(JSON.stringify({ ok: false, error: "no close within 60 s" })), process.exit(1)), 60_000);
+EOF
+close_pid=$!
+sleep 1
 t0=$(date +%s)
 kill -TERM "$server_pid"
 server_status=0
 wait "$server_pid" || server_status=$?
 server_pid=""
-echo "valgrind: SIGTERM → exit $server_status after $(( $(date +%s) - t0 )) s; $(grep -c '"closed":true' "$out/server.out" || true) graceful close"
+close_status=0
+wait "$close_pid" || close_status=$?
+echo "valgrind: SIGTERM with 1 request in flight + 1 idle connection → exit $server_status after $(( $(date +%s) - t0 )) s; $(grep -c '"closed":true' "$out/server.out" || true) graceful close; $(cat "$out/close.json")"
 
 # Classify memcheck's reports: ours when any frame is in the addon or the route table.
 classify_status=0
@@ -115,6 +140,7 @@ cat "$out/summary.txt"
 
 status=0
 [ "$load_status" -eq 0 ] || { echo "valgrind: FAIL: the load saw wrong or missing answers" >&2; status=1; }
+[ "$close_status" -eq 0 ] || { echo "valgrind: FAIL: close() did not finish the in-flight request or close the idle connection" >&2; status=1; }
 [ "$server_status" -eq 0 ] || { echo "valgrind: FAIL: server exit status $server_status" >&2; status=1; }
 [ "$classify_status" -eq 0 ] || { echo "valgrind: FAIL: memcheck reports in our code, or no leak summary (see above, $out/memcheck.log)" >&2; status=1; }
 [ "$status" -eq 0 ] && echo "valgrind: PASS (no memcheck error or definite leak in the addon or routes.so)"
