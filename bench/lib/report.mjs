@@ -133,6 +133,17 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
       `commit \`${meta.versions.commit}\`. ${meta.cfg.quick ? "**Quick mode: one round of 1 s runs; indicative only.** " : ""}`,
   );
   p("Runs on these shared machines vary by ±20% between runs: compare only ratios within one run (runs are interleaved, figures are medians).");
+  {
+    const o = median(runs.map((r) => r.otherPct ?? r.cpu0OtherPct).filter(Number.isFinite));
+    if (o > meta.cfg.maxForeignPct) {
+      p();
+      p(
+        `> **⚠ Disturbed run:** other processes on this machine took a median ${fmtNum(o, 0)}% of the measured cores during the runs ` +
+          `(see the contention check under Method). Absolute figures are far below what these servers do on an idle machine and the ratios are noisy; ` +
+          `rerun \`npm run bench\` when the machine is idle before drawing conclusions.`,
+      );
+    }
+  }
   p();
   p("![requests per second per server and route](results.svg)");
   p();
