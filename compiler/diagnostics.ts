@@ -25,6 +25,7 @@ export const CODES = {
   CZ1010: { severity: "error", title: "route shadowed by another with other parameter names" },
   CZ1011: { severity: "error", title: "cannot read input" },
   CZ1012: { severity: "error", title: "cannot follow a Router to where it is mounted" },
+  CZ1013: { severity: "error", title: "blocking route in a module that imports the generated server" },
   CZ2001: { severity: "warning", title: "handler may or may not return a promise" },
   CZ2002: { severity: "warning", title: "Catzilla method used in a way the compiler cannot follow" },
   CZ2003: { severity: "warning", title: "sync handler calls a blocking API" },

@@ -20,7 +20,7 @@ import { emitServerJs, SERVER_DTS } from "./emit/server.js";
 import { isEsmScope, writeFiles } from "./output.js";
 import { plan as planRoutes } from "./plan.js";
 import { loadProgram, missingInputs, typeErrors, type AppProgram } from "./project.js";
-import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary } from "./types.js";
+import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary, Span } from "./types.js";
 
 export type * from "./types.js";
 export { formatDiagnostic, CODES } from "./diagnostics.js";
@@ -117,9 +117,9 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
     .filter((js): js is string => js !== undefined);
   const entryImports = entryJs.map((js) => importSpecifier(outDir, js));
   // Blocking routes run on worker threads that import the app's route modules themselves.
-  const blockingModules = blockingModuleFiles(plan, found.registrations, app, appOut.jsOf, entryJs).map((js) =>
-    importSpecifier(outDir, js),
-  );
+  const workers = blockingModuleFiles(plan, found.registrations, app, appOut.jsOf, entryJs);
+  diagnostics.push(...workers.diagnostics);
+  const blockingModules = workers.files.map((js) => importSpecifier(outDir, js));
   const routesC = emitRoutesC(plan);
   const routesH = emitRoutesH(plan);
   const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
@@ -160,22 +160,41 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   });
 }
 
-/** Entry modules plus every module registering routes, when the app has blocking routes (none import the server). */
+/**
+ * The modules blocking-pool workers import: entry modules plus every module registering
+ * routes (none may import the generated server, which would listen in each worker). A
+ * blocking route registered in a module that imports the server is CZ1013.
+ */
 function blockingModuleFiles(
   plan: Plan,
-  registrations: { call: { file: string } }[],
+  registrations: { call: Span; blocking: boolean }[],
   app: AppProgram,
   jsOf: Map<string, string>,
   entryJs: string[],
-): string[] {
-  if (!plan.routes.some((r) => r.kind === "blocking")) return [];
+): { files: string[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  if (!plan.routes.some((r) => r.kind === "blocking")) return { files: [], diagnostics };
   const files = new Set(entryJs);
   for (const reg of registrations) {
     const sf = app.program.getSourceFile(reg.call.file);
-    const js = sf && !importsServer(sf, app) ? jsOf.get(sf.fileName) : undefined;
+    if (!sf) continue;
+    if (importsServer(sf, app)) {
+      if (reg.blocking) {
+        diagnostics.push(
+          diag(
+            "CZ1013",
+            "A blocking route must be registered in a module the worker pool can import, but this module imports " +
+              "the generated server (directly or through its imports). Move the route to a module without that import.",
+            { span: reg.call, text: sf.text },
+          ),
+        );
+      }
+      continue;
+    }
+    const js = jsOf.get(sf.fileName);
     if (js) files.add(js);
   }
-  return [...files].sort();
+  return { files: [...files].sort(), diagnostics };
 }
 
 function summaries(plan: Plan): RouteSummary[] {

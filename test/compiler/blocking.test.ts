@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile, type CompileResult } from "../../compiler/index.js";
 import type { BlockingPool } from "../../runtime/blocking.js";
-import { copyFixture, readRoutesJson, ROOT, type RoutesJson } from "./helpers.js";
+import { copyFixture, readRoutesJson, ROOT, type RoutesJson, writeApp } from "./helpers.js";
 
 let dir: string;
 let result: CompileResult;
@@ -58,6 +58,24 @@ describe("CZ2003: blocking calls in sync handlers", () => {
     expect(d).toContain(`case ${id}: // GET /marked (blocking)\n        return rt.blocking(i, req, ${id});`);
     const s = fs.readFileSync(path.join(dir, ".catzilla", "server.js"), "utf8");
     expect(s).toContain('{\n  blockingModules: [new URL("../app.js", import.meta.url).href],\n}');
+  });
+});
+
+describe("CZ1013", () => {
+  it("a blocking route in a module that imports the generated server is an error; nothing is written", async () => {
+    const d = writeApp("blocking-main", {
+      "main.ts": `import { Catzilla } from "catzilla";
+import { server } from "./.catzilla/server.js";
+export const app = new Catzilla();
+app.get("/b", () => "b", { blocking: true });
+app.get("/s", (req) => req.path);
+await server.listen();
+`,
+    });
+    const r = await compile({ entries: ["main.ts"], outDir: ".catzilla", cwd: d, cc: false });
+    expect(r.diagnostics.map((x) => `${x.code} ${x.span!.line}:${x.span!.col}`)).toEqual(["CZ1013 4:1"]);
+    expect(r.ok).toBe(false);
+    expect(fs.existsSync(path.join(d, ".catzilla"))).toBe(false);
   });
 });
 
