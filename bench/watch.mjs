@@ -106,14 +106,14 @@ async function editLatency(dir, n) {
   // Edit a sync handler in the middle module.
   const m = Math.floor(Math.ceil(n / 20) / 2);
   const file = join(dir, "routes", `m${m}.ts`);
-  const route = m * 20; // i % 3 === 0: the sync route with a param
+  const route = m * 20 + ((3 - ((m * 20) % 3)) % 3); // i % 3 === 0: the sync route with a param
   const url = `/m${m}/r${route}/x`;
   const original = fs.readFileSync(file, "utf8");
-  const before = await get(agent, port, url);
-  if (!before.includes('"v":0')) throw new Error(`unexpected first response ${before}`);
   const times = [];
   const rebuilds = [];
   try {
+    const before = await get(agent, port, url);
+    if (!before.includes('"v":0')) throw new Error(`unexpected first response ${before}`);
     for (let i = 1; i <= RUNS; i++) {
       const text = original.replace(`route: ${route}, id: req.params.id, v: 0`, `route: ${route}, id: req.params.id, v: ${i}`);
       const from = lines.length;

@@ -164,7 +164,12 @@ export class IncrementalCompiler {
         list.push(sf.fileName);
       }
     }
-    const affected = new Set<string>();
+    // A changed script (no import/export) or global augmentation can change any file's types.
+    const global = [...changed].some((f) => {
+      const sf = byName.get(f);
+      return !sf || !ts.isExternalModule(sf) || /\bdeclare\s+global\b/.test(sf.text);
+    });
+    const affected = new Set<string>(global && this.cache.size ? byName.keys() : []);
     const stack = [...changed];
     while (stack.length) {
       const f = stack.pop()!;
@@ -307,7 +312,7 @@ function readsOutside(handler: ts.Node, checker: ts.TypeChecker): boolean {
   return found;
 }
 
-/** App files `sf` imports (statically: import/export … from, import x = require()). */
+/** App files whose bindings `sf` imports (import … from, export … from, import x = require()). */
 function moduleDeps(sf: ts.SourceFile, app: AppProgram): string[] {
   const out: string[] = [];
   const program = app.program as ts.Program & {
@@ -327,6 +332,8 @@ function moduleDeps(sf: ts.SourceFile, app: AppProgram): string[] {
     else out.push(path.posix.join(path.posix.dirname(sf.fileName), spec.text)); // unresolved
   };
   for (const st of sf.statements) {
+    // `import "./m.js"` binds nothing: a change in m cannot change this file's types.
+    if (ts.isImportDeclaration(st) && !st.importClause) continue;
     if (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) add(st.moduleSpecifier);
     else if (ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference)) {
       add(st.moduleReference.expression);
