@@ -58,6 +58,14 @@ const EXPECTED: Record<string, [string, number]> = {
   "GET /empty-annotated": ["maybe", 0],
   "GET /record": ["const", 0],
   "GET /type-param": ["maybe", 7],
+  "GET /const-object": ["const", 0],
+  "GET /const-helper": ["const", 0],
+  "GET /blocking-option": ["blocking", 0],
+  "GET /blocking-async": ["blocking", 0],
+  "GET /g/sync": ["sync", 0],
+  "GET /g/async": ["async", 1],
+  "GET /g/const": ["const", 0],
+  "GET /mounted/maybe": ["maybe", 0],
 };
 
 let dir: string;
