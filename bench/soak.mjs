@@ -195,6 +195,10 @@ const stopMs = performance.now() - tStop;
 check(server.exitCode === 0 && serverOut.some((l) => l.includes('"closed":true')), `SIGTERM → graceful close, exit ${server.exitCode ?? server.signalCode} in ${stopMs.toFixed(0)} ms`);
 const rssMax = Math.max(...samples.filter((s) => s.phase === "measured").map((s) => s.rssKiB));
 const rssMin = Math.min(...samples.filter((s) => s.phase === "measured").map((s) => s.rssKiB));
+// The trend that matters for a leak: RSS over the second half of the measured run.
+const measured = samples.filter((s) => s.phase === "measured");
+const half = measured.find((s) => s.t >= (measured[0].t + measured.at(-1).t) / 2) ?? measured[0];
+const halfGrowth = measured.at(-1).rssKiB - half.rssKiB;
 const passed = checks.every((c) => c.ok);
 
 // ---- report ----------------------------------------------------------------------------
@@ -226,7 +230,9 @@ const soakMd = [
   `| at the end (1 s after wrk stopped) | ${mb(rssEnd)} MB |`,
   `| **end − after warm-up** | **${growth >= 0 ? "+" : ""}${(growth / 1024).toFixed(2)} MB** (limit ${cfg.limitKiB / 1024} MB) |`,
   ``,
-  `RSS during the measured run: ${series} (MB).`,
+  `RSS during the measured run (seconds since the harness started): ${series} (MB). Over its second half`,
+  `(${half.t.toFixed(0)} s → ${measured.at(-1).t.toFixed(0)} s, about ${Math.round(main.requests / 2).toLocaleString("en-US")} requests) RSS changed by ${halfGrowth >= 0 ? "+" : ""}${(halfGrowth / 1024).toFixed(2)} MB;`,
+  `the whole end − warm-up difference bounds any per-request leak at ${((growth * 1024) / main.requests).toFixed(1)} bytes per request.`,
   ``,
   `Measured: ${main.requests.toLocaleString("en-US")} responses in ${main.wallS.toFixed(1)} s (${Math.round(main.requests / main.wallS).toLocaleString("en-US")} req/s), latency p50 ${(main.latency_us.p50 / 1000).toFixed(2)} ms, p99 ${(main.latency_us.p99 / 1000).toFixed(2)} ms;`,
   `statuses ${Object.entries(main.statuses).map(([k, v]) => `${k}: ${v.toLocaleString("en-US")}`).join(", ")}; socket errors ${main.errors.connect + main.errors.read + main.errors.write + main.errors.timeout}.`,
@@ -236,7 +242,7 @@ const soakMd = [
   `Result: **${passed ? "pass" : "FAIL"}**.`,
 ].join("\n");
 
-const results = { when, cfg, nice: launch.nice, node: nodeV, wrk: wrkV, serverCmd, rss: { start: rssStart, warm: rssWarm, end: rssEnd, min: rssMin, max: rssMax, growth }, warm, main, checks, samples, passed };
+const results = { when, cfg, nice: launch.nice, node: nodeV, wrk: wrkV, serverCmd, rss: { start: rssStart, warm: rssWarm, end: rssEnd, min: rssMin, max: rssMax, growth, halfGrowth }, warm, main, checks, samples, passed };
 writeFileSync(join(OUT, "results.json"), JSON.stringify(results, null, 2) + "\n");
 
 if (!opt["no-write"]) {
