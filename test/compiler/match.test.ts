@@ -249,9 +249,11 @@ describe("generated match()", () => {
   describe("typed params", () => {
     let typed: Answer[] = [];
     let typedJson: RoutesJson;
+    let typedOut = "";
     beforeAll(async () => {
       const t = await compileFixture("typed");
       typedJson = t.json;
+      typedOut = t.out;
       typed = matchAll(
         t.out,
         t.json,
@@ -266,6 +268,15 @@ describe("generated match()", () => {
       expect(types["/n/:x(number)"]).toEqual([{ type: "number" }]);
       expect(types["/e/*"]).toEqual([{ type: "string" }]);
       expect(typedJson.routes.find((r) => r.path === "/u/:id(int)")!.params).toEqual(["id"]);
+    });
+    it("the type checks compile under -std=c99 -Wpedantic -Wconversion -Werror (gcc and clang)", () => {
+      for (const cc of ["gcc", "clang"]) {
+        if (spawnSync(cc, ["--version"]).status !== 0) continue;
+        const flags = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Wconversion", "-Wshadow", "-Werror", "-O2"];
+        const inc = ["-I", path.join(ROOT, "native", "include")];
+        const so = path.join(typedOut, `check-${cc}.so`);
+        execFileSync(cc, [...flags, "-shared", "-fPIC", ...inc, "-o", so, path.join(typedOut, "routes.c")]);
+      }
     });
     check(TYPED, () => typed);
   });
