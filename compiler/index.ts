@@ -35,6 +35,8 @@ export interface CompileHooks {
   analyze?: typeof analyze;
   emitApp?: typeof emitApp;
   formatJs?: typeof formatJs;
+  /** `catzilla dev` builds routes.so with lighter optimisation. */
+  compileRoutes?: typeof compileRoutes;
   /** Every file compile() would write (app JS, generated files, routes.so when cc ran). */
   output?: (files: OutFile[], info: { entryJs: string[]; plan: Plan }) => void;
 }
@@ -136,7 +138,7 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
 
   let ccSkipped = false;
   if (options.cc !== false) {
-    const built = compileRoutes(routesC, routesH, outDir);
+    const built = (hooks.compileRoutes ?? compileRoutes)(routesC, routesH, outDir);
     diagnostics.push(...built.diagnostics);
     generated.push(...built.files);
     ccSkipped = built.skipped;

@@ -71,7 +71,11 @@ export class IncrementalCompiler {
   /** App files of the last program (to watch). */
   files: string[] = [];
 
-  constructor(readonly options: CompileOptions) {}
+  constructor(
+    readonly options: CompileOptions,
+    /** Hooks the incremental ones do not cover (dev mode's cc). */
+    private readonly extraHooks: Pick<CompileHooks, "compileRoutes"> = {},
+  ) {}
 
   /** Files changed on disk (any path; those not in the program are ignored). */
   invalidate(changed: Iterable<string>): void {
@@ -102,6 +106,7 @@ export class IncrementalCompiler {
     let newCache: Map<string, FileCache> | undefined;
     let affectedCount = 0;
     const hooks: CompileHooks = {
+      ...this.extraHooks,
       loadProgram: (entries, outDir, tsconfig) => {
         const loaded = loadProgram(entries, outDir, tsconfig, this.project);
         if (loaded.app) {
