@@ -68,7 +68,7 @@ export class Catzilla {
     return this;
   }
   /** Routes registered inside `fn` get `prefix` in front of their path: `app.group("/api", (r) => r.get("/x", h))`. */
-  group<G extends string>(prefix: G, fn: (r: Router<G>) => void): this {
+  group<G extends string>(prefix: G, fn: (r: Router<NoInfer<G>>) => void): this {
     const r = new Router<G>();
     r.attach(this, prefix);
     fn(r);

@@ -71,7 +71,7 @@ export class Router<Prefix extends string = ""> {
     return this;
   }
   /** Routes registered inside `fn` get `prefix` in front of their path. */
-  group<G extends string>(prefix: G, fn: (r: Router<`${Prefix}${G}`>) => void): this {
+  group<G extends string>(prefix: G, fn: (r: Router<`${Prefix}${NoInfer<G>}`>) => void): this {
     const r = new Router<`${Prefix}${G}`>();
     r.attach(this, prefix);
     fn(r);
