@@ -7,7 +7,8 @@
 // The server's RSS is sampled every second; the RSS after the warm-up and at the end (both
 // taken 1 s after wrk has stopped) must be within 5 MB. Then the server must still answer,
 // and exit 0 on SIGTERM (graceful close). Writes bench/soak/RESULTS.md, the "Soak and
-// sanitizers" section of bench/RESULTS.md (between soak markers) and bench/.tmp/soak/results.json.
+// sanitizers" section of bench/RESULTS.md (between soak markers; with bench/soak/sanitizers.md,
+// the ASan and valgrind results) and bench/.tmp/soak/results.json.
 //   --requests N      measured requests (default 1000000)
 //   --warmup N        warm-up requests (default 200000)
 //   --connections N   wrk connections (default 64)
@@ -246,8 +247,13 @@ const results = { when, cfg, nice: launch.nice, node: nodeV, wrk: wrkV, serverCm
 writeFileSync(join(OUT, "results.json"), JSON.stringify(results, null, 2) + "\n");
 
 if (!opt["no-write"]) {
-  writeFileSync(join(SOAK, "RESULTS.md"), `# Soak results (\`npm run soak\`)\n\n${soakMd}\n`);
-  updateSection(join(BENCH, "RESULTS.md"), soakMd);
+  // The sanitizer and valgrind results (bench/soak/sanitizers.md, from their scripts' runs)
+  // travel with the soak's, so `npm run soak` restores the whole section after a bench run
+  // has rewritten bench/RESULTS.md.
+  const sanitizers = join(SOAK, "sanitizers.md");
+  const md = existsSync(sanitizers) ? `${soakMd}\n\n${readFileSync(sanitizers, "utf8").trim()}` : soakMd;
+  writeFileSync(join(SOAK, "RESULTS.md"), `# Soak and sanitizer results\n\n${md}\n`);
+  updateSection(join(BENCH, "RESULTS.md"), md);
   log(`wrote bench/soak/RESULTS.md and the soak part of bench/RESULTS.md`);
 }
 log(passed ? "PASS" : "FAIL");
