@@ -130,6 +130,8 @@ class NativeServer implements ReloadableServer {
   /** Table generation → version; the current generation's entry is `current`. */
   private readonly versions = new Map<number, Version>();
   private currentGen = 0;
+  /** Bumped by every reload after listen; the batch loop re-reads the version when it moves. */
+  private epoch = 0;
   port = 0;
   host = "";
 
@@ -156,6 +158,7 @@ class NativeServer implements ReloadableServer {
       this.tablePath = tablePath;
     }
     this.versions.set(this.currentGen, version);
+    this.epoch++;
     this.mod = mod;
     this.records = records;
   }
@@ -276,11 +279,13 @@ class NativeServer implements ReloadableServer {
     versions.clear();
     versions.set(0, current);
     let currentGen = 0;
+    let epoch = this.epoch;
 
     const onBatch = (n: number, bodies: (Buffer | undefined)[] | undefined) => {
       batch.reset();
       // The dev server may have swapped versions since the last batch.
-      if (this.currentGen !== currentGen || versions.get(currentGen) !== current) {
+      if (this.epoch !== epoch) {
+        epoch = this.epoch;
         currentGen = this.currentGen;
         current = versions.get(currentGen)!;
       }
