@@ -8,7 +8,9 @@
 //   2. edit → new behaviour: starts `catzilla dev app.ts --port 0`, opens one keep-alive
 //      connection, then `runs` times rewrites one sync handler (`v: <i>`) and polls it over
 //      that connection every 5 ms; the time from just before the write to the first
-//      response showing `"v":<i>`. Median (and min/max) of `runs`.
+//      response showing `"v":<i>`. Median (and min/max) of `runs`;
+//   3. in the same session, `--add-runs` (3) times appends a route and times until it answers
+//      200 (routes.c changes: cc and a table swap).
 // Prints a markdown section for bench/RESULTS.md ("Watch mode").
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -25,6 +27,7 @@ const opt = (name, dflt) => {
   return i >= 0 ? argv[i + 1] : dflt;
 };
 const RUNS = Number(opt("--runs", "10"));
+const ADD_RUNS = Number(opt("--add-runs", "3"));
 const SIZES = opt("--sizes", "100,1000").split(",").map(Number);
 const TARGETS = { 100: 300, 1000: 1000 };
 
@@ -111,6 +114,7 @@ async function editLatency(dir, n) {
   const original = fs.readFileSync(file, "utf8");
   const times = [];
   const rebuilds = [];
+  const adds = [];
   try {
     const before = await get(agent, port, url);
     if (!before.includes('"v":0')) throw new Error(`unexpected first response ${before}`);
@@ -130,13 +134,34 @@ async function editLatency(dir, n) {
       const line = lines.slice(from).find((l) => /rebuilt in (\d+) ms/.test(l));
       if (line) rebuilds.push(Number(/rebuilt in (\d+) ms/.exec(line)[1]));
     }
+    // Adding a route changes routes.c: cc (dev: -O1) and a table swap. Fewer runs.
+    for (let i = 1; i <= ADD_RUNS; i++) {
+      const path = `/added/${i}`;
+      const t0 = performance.now();
+      fs.appendFileSync(file, `app.get(${JSON.stringify(path)}, (req) => req.path);\n`);
+      for (;;) {
+        const res = await new Promise((resolve, reject) => {
+          const req = http.request({ host: "127.0.0.1", port, path, agent }, (r) => {
+            r.resume();
+            r.on("end", () => resolve(r.statusCode));
+          });
+          req.on("error", reject);
+          req.end();
+        });
+        if (res === 200) break;
+        if (performance.now() - t0 > 60_000) throw new Error(`route ${path} never answered\n${stderr}`);
+        await sleep(10);
+      }
+      adds.push(performance.now() - t0);
+      await sleep(400);
+    }
   } finally {
     fs.writeFileSync(file, original);
     agent.destroy();
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
   }
-  return { times, rebuilds };
+  return { times, rebuilds, adds };
 }
 
 const rows = [];
@@ -144,7 +169,7 @@ for (const n of SIZES) {
   const dir = join(ROOT, "bench", ".tmp", `watch-${n}`);
   generate(dir, n);
   const cold = [coldCompile(dir), coldCompile(dir), coldCompile(dir)];
-  const { times, rebuilds } = await editLatency(dir, n);
+  const { times, rebuilds, adds } = await editLatency(dir, n);
   const row = {
     n,
     cold: median(cold),
@@ -153,11 +178,13 @@ for (const n of SIZES) {
     max: Math.max(...times),
     rebuild: rebuilds.length ? median(rebuilds) : NaN,
     target: TARGETS[n],
+    add: adds.length ? median(adds) : NaN,
   };
   rows.push(row);
   console.error(
     `${n} routes: cold ${Math.round(row.cold)} ms; edit→response median ${Math.round(row.median)} ms ` +
-      `(min ${Math.round(row.min)}, max ${Math.round(row.max)}; rebuild median ${row.rebuild} ms)`,
+      `(min ${Math.round(row.min)}, max ${Math.round(row.max)}; rebuild median ${row.rebuild} ms); ` +
+      `add a route → it answers: median ${Math.round(row.add)} ms`,
   );
 }
 
@@ -170,12 +197,14 @@ const out = [
   "",
   "| app | cold `catzilla-compile` (median of 3) | edit → first new response, median of " +
     RUNS +
-    " (min–max) | rebuild line (median) | target |",
-  "| --- | --- | --- | --- | --- |",
+    " (min–max) | rebuild line (median) | add a route → it answers (median of " +
+    ADD_RUNS +
+    ") | target |",
+  "| --- | --- | --- | --- | --- | --- |",
   ...rows.map(
     (r) =>
       `| ${r.n} routes | ${(r.cold / 1000).toFixed(2)} s | ${Math.round(r.median)} ms (${Math.round(r.min)}–${Math.round(r.max)}) | ` +
-      `${r.rebuild} ms | < ${r.target} ms edit, < 5 s cold (1,000) |`,
+      `${r.rebuild} ms | ${Math.round(r.add)} ms | < ${r.target} ms edit${r.n === 1000 ? ", < 5 s cold" : ""} |`,
   ),
   "",
 ];
