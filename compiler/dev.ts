@@ -172,6 +172,7 @@ export class DevRunner {
 
   /** Loads build `b` as the next version; returns a short note for the rebuild line. */
   async load(b: BuildResult): Promise<string> {
+    const t0 = performance.now();
     const internal = (this.internal ??= await loadInternal(this.outDir));
     const n = ++this.version;
     const vdir = path.join(this.devDir, `v${n}`);
@@ -221,7 +222,7 @@ export class DevRunner {
         note = `listening on http://${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
       } else {
         this.server.reload(mod, table, records);
-        note = `serving v${n}${table ? " (new route table)" : ""}`;
+        note = `serving v${n}${table ? " (new route table)" : ""}, swapped in ${Math.round(performance.now() - t0)} ms`;
       }
       if (table) this.loadedTable = tableHash;
       this.prune(n);
