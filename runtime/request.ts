@@ -124,6 +124,11 @@ export class Request implements CzRequest {
     return (this.cachedHeaders = new Headers(block, m[this.base + REQ_HDR_COUNT]));
   }
 
+  /** The body bytes as the server buffered them (internal: the blocking pool sends them on). */
+  get rawBody(): Buffer | undefined {
+    return this.body;
+  }
+
   text(): Promise<string> {
     const b = this.body ?? EMPTY;
     return Promise.resolve((b as FastBuffer).utf8Slice(0, b.length));

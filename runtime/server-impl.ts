@@ -14,6 +14,8 @@ import {
   RES_HEAD_LEN,
   RES_STATUS,
   RES_STRIDE,
+  ROUTE_BODY,
+  ROUTE_HEADERS,
 } from "./abi.js";
 import { registeredRoutes, type RouteRecord } from "./app.js";
 import { loadNative, type NativeHandle } from "./native.js";
@@ -21,6 +23,7 @@ import { paramSpec, Request, type ParamSpec } from "./request.js";
 import { HttpError } from "./response.js";
 import type { ListenOptions, Server } from "./server.js";
 import { ArenaWriter, encodeError, encodeResult, type Encoded } from "./writer.js";
+import { createBlockingPool, type BlockingPool, type PlainRequest } from "./blocking.js";
 
 export type RouteKind = "sync" | "async" | "maybe" | "const" | "blocking";
 
@@ -42,6 +45,8 @@ export interface RuntimeHooks {
   async(i: number, req: Request, value: PromiseLike<unknown>): void;
   maybe(i: number, req: Request, value: unknown): void;
   unknown(i: number, req: Request, route: number): void;
+  /** A `{ blocking: true }` route: runs on the worker pool, answered like an async one. */
+  blocking(i: number, req: Request, route: number): void;
 }
 
 export type DispatchFn = (route: number, req: Request, i: number) => void;
@@ -95,8 +100,13 @@ export function bindHandlers(
   return handlers;
 }
 
-export function createServer(dispatchModule: DispatchModule, table: URL): Server {
-  return new NativeServer(dispatchModule, fileURLToPath(table));
+export interface CreateServerOptions {
+  /** The app's route modules, for the blocking pool's workers to import (generated server.js). */
+  blockingModules?: readonly string[];
+}
+
+export function createServer(dispatchModule: DispatchModule, table: URL, opts: CreateServerOptions = {}): Server {
+  return new NativeServer(dispatchModule, fileURLToPath(table), opts.blockingModules ?? []);
 }
 
 /** Registrations a reload binds (the dev server's slice of the registry). */
@@ -135,9 +145,13 @@ class NativeServer implements ReloadableServer {
   port = 0;
   host = "";
 
+  /** Worker threads for blocking routes, started at listen when the app has any. */
+  private pool: BlockingPool | undefined;
+
   constructor(
     private mod: DispatchModule,
     private tablePath: string,
+    private readonly blockingModules: readonly string[],
   ) {}
 
   reload(mod: DispatchModule, table: URL | string | null, records?: HandlerRecords): void {
@@ -178,6 +192,10 @@ class NativeServer implements ReloadableServer {
       }
     }
     const native = loadNative();
+    const blockingRoutes = routes.filter((r) => r.kind === "blocking");
+    if (blockingRoutes.length > 0 && this.pool === undefined) {
+      this.pool = createBlockingPool([...this.blockingModules], blockingRoutes);
+    }
     const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
     const reqMeta = new Int32Array(BATCH_MAX * REQ_STRIDE);
     const reqData = Buffer.allocUnsafeSlow(Math.max(REQ_DATA_MIN, 2 * maxHeaderBytes));
@@ -259,6 +277,31 @@ class NativeServer implements ReloadableServer {
         if (isThenable(value)) goAsync(i, req, value);
         else batch.put(resMeta, i, encodeResult(value));
       },
+      blocking: (i, req, route) => {
+        const pool = this.pool;
+        if (pool === undefined) throw new Error(`catzilla: route id ${route} is blocking but no pool is running`);
+        // The plain request is built now, while the arenas still hold its bytes; only the
+        // members the compiler saw the handler read were captured.
+        const flags = this.mod.routes[route].flags;
+        const plain: PlainRequest = {
+          method: req.method,
+          path: req.path,
+          url: req.url,
+          params: req.params,
+          headers: flags & ROUTE_HEADERS ? [...req.headers] : [],
+          body: flags & ROUTE_BODY ? req.rawBody : undefined,
+        };
+        batch.pending(resMeta, i);
+        req.detach();
+        pool.run(route, plain).then(
+          (r) => {
+            if (req.done) return;
+            req.done = true;
+            respond(req, r);
+          },
+          (err) => fail(req, err),
+        );
+      },
       unknown: (_i, _req, route) => {
         throw new Error(`catzilla: route id ${route} is not in the dispatch module`);
       },
@@ -335,6 +378,8 @@ class NativeServer implements ReloadableServer {
       this.port = native.listen(handle, this.host, options.port ?? 8000, options.backlog ?? 511);
     } catch (err) {
       await new Promise<void>((resolve) => native.close(handle, 0, resolve));
+      await this.pool?.close();
+      this.pool = undefined;
       throw err;
     }
     this.handle = handle;
@@ -353,8 +398,13 @@ class NativeServer implements ReloadableServer {
         this.handle = undefined;
         this.makeVersion = undefined;
         this.currentGen = 0;
-        this.closing = undefined;
-        resolve();
+        const pool = this.pool;
+        this.pool = undefined;
+        // In-flight blocking jobs were answered (or dropped) before the native close completed.
+        void (pool?.close() ?? Promise.resolve()).then(() => {
+          this.closing = undefined;
+          resolve();
+        });
       });
     });
     return this.closing;

@@ -1,19 +1,15 @@
 /**
  * Blocking routes keep the loop free: p99 latency of a light route while a 50 ms CPU-bound
  * route is hammered, with `{ blocking: true }` (worker pool) and without (control: the same
- * work on the loop). Runs once the server implements the dispatch hook `rt.blocking`
- * (runtime/server-impl.ts); until then it is skipped.
+ * work on the loop).
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { serve, type RunningApp } from "../helpers/app.js";
-import { copyFixture, ROOT } from "./helpers.js";
+import { copyFixture } from "./helpers.js";
 
-const wired = /\bblocking\s*[:(]/.test(fs.readFileSync(path.join(ROOT, "dist", "runtime", "server-impl.js"), "utf8"));
-
-describe.skipIf(!wired)("blocking routes on the worker pool", () => {
+describe("blocking routes on the worker pool", () => {
   let app: RunningApp;
   beforeAll(async () => {
     const dir = copyFixture("blocking-serve");
