@@ -168,6 +168,9 @@ const versions = {
   llhttp: spawnSync("sh", ["-c", "dpkg-query -W -f '${Version}' node-llhttp 2>/dev/null"], { encoding: "utf8" }).stdout.trim(),
 };
 
+const setupS = (Date.now() - t0) / 1000;
+log(`setup done in ${setupS.toFixed(0)} s`);
+
 // ---- start the servers -------------------------------------------------------------------
 const running = [];
 for (const d of defs) {
@@ -387,6 +390,7 @@ const summary = summarizeRuns(runs);
 const meta = {
   date: new Date().toISOString(),
   elapsedS: (Date.now() - t0) / 1000,
+  setupS,
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
   cfg,
   versions,

@@ -129,7 +129,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p("# Catzilla benchmark results");
   p();
   p(
-    `Run on ${meta.date.replace("T", " ").replace(/\.\d+Z$/, " UTC")} with \`${meta.command}\` (took ${Math.round(meta.elapsedS)} s), ` +
+    `Run on ${meta.date.replace("T", " ").replace(/\.\d+Z$/, " UTC")} with \`${meta.command}\` (took ${Math.round(meta.elapsedS)} s${Number.isFinite(meta.setupS) ? `, of which ${Math.round(meta.setupS)} s setup and builds` : ""}), ` +
       `commit \`${meta.versions.commit}\`. ${meta.cfg.quick ? "**Quick mode: one round of 1 s runs; indicative only.** " : ""}`,
   );
   p("Runs on these shared machines vary by ±20% between runs: compare only ratios within one run (runs are interleaved, figures are medians).");
