@@ -523,8 +523,10 @@ export function watchLoop(o: WatchLoopOptions): WatchLoop {
     const what = describeChanges(b.changes, !everOk);
     const verb = everOk ? "rebuilt" : "compiled";
     const nw = r.filesWritten.length;
+    // CATZILLA_TIMINGS=1: each pass's milliseconds too (where a slow rebuild went).
+    const t = process.env.CATZILLA_TIMINGS ? ` ${JSON.stringify(r.timings)}` : "";
     out.write(
-      `[${stamp()}] ${o.label}: ${verb} in ${ms} ms: ${what} (${nw} file${nw === 1 ? "" : "s"} written${w})${extra}\n`,
+      `[${stamp()}] ${o.label}: ${verb} in ${ms} ms: ${what} (${nw} file${nw === 1 ? "" : "s"} written${w})${extra}${t}\n`,
     );
     everOk = true;
     first = false;
