@@ -36,6 +36,12 @@ export const RES_HEAD_OFF = 2;
 export const RES_HEAD_LEN = 3;
 export const RES_BODY_OFF = 4;
 export const RES_BODY_LEN = 5;
+/** respondMany only: which pending request the entry answers. */
+export const RES_CTX = 6;
+export const RES_GEN = 7;
+
+/** Async answers per respondMany call (binding.cc kRespondManyMax). */
+export const RESPOND_MANY_MAX = 256;
 
 /** RES_STATUS value for a response that `respond` delivers later. */
 export const STATUS_PENDING = 0;

@@ -44,6 +44,8 @@ export interface NativeBinding {
     bodyLen: number,
     large?: Uint8Array,
   ): boolean;
+  /** n async answers at once: meta as resMeta plus ctx and gen in slots 6 and 7, bytes in asyncData. */
+  respondMany(handle: NativeHandle, meta: Int32Array, n: number, large?: (Uint8Array | undefined)[]): number;
   close(handle: NativeHandle, graceMs: number, callback: () => void): void;
   stats(handle: NativeHandle): { connections: number; inflight: number };
   /** Loads another routes.so (a path never loaded before); returns the table's generation. */

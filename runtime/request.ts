@@ -40,7 +40,7 @@ export function paramSpec(names: readonly string[], types: readonly string[] | u
 }
 
 export class Request implements CzRequest {
-  /** Bytes the meta offsets point into: the shared arena until detach(), then a copy. */
+  /** The shared arena the meta offsets point into (until detach()). */
   private data: FastBuffer;
   private meta: Int32Array;
   private base: number;
@@ -50,6 +50,8 @@ export class Request implements CzRequest {
   private cachedQuery: URLSearchParams | undefined;
   private cachedQueryObject: Record<string, string> | undefined;
   private cachedHeaders: Headers | undefined;
+  /** After detach(): the request's bytes as a latin1 string, which the offsets then index. */
+  private copy: string | undefined;
   /** Set once a response has been produced (guards against a thenable settling twice). */
   done = false;
 
@@ -59,6 +61,10 @@ export class Request implements CzRequest {
     this.base = base;
     this.body = body;
     this.spec = spec;
+  }
+
+  private latin1(start: number, end: number): string {
+    return this.copy === undefined ? this.data.latin1Slice(start, end) : this.copy.slice(start, end);
   }
 
   get ctx(): number {
@@ -72,11 +78,11 @@ export class Request implements CzRequest {
   }
   get path(): string {
     const off = this.meta[this.base + REQ_URL_OFF];
-    return this.data.latin1Slice(off, off + this.meta[this.base + REQ_PATH_LEN]);
+    return this.latin1(off, off + this.meta[this.base + REQ_PATH_LEN]);
   }
   get url(): string {
     const off = this.meta[this.base + REQ_URL_OFF];
-    return this.data.latin1Slice(off, off + this.meta[this.base + REQ_URL_LEN]);
+    return this.latin1(off, off + this.meta[this.base + REQ_URL_LEN]);
   }
 
   /** Typed per route by PathParams: numbers for `(int)`/`(number)` params, strings otherwise. */
@@ -90,7 +96,7 @@ export class Request implements CzRequest {
     const params: Record<string, string | number> = {};
     for (let k = 0; k < n; k++) {
       const start = url + m[b + REQ_PARAMS + 2 * k];
-      const raw = this.data.latin1Slice(start, start + m[b + REQ_PARAMS + 2 * k + 1]);
+      const raw = this.latin1(start, start + m[b + REQ_PARAMS + 2 * k + 1]);
       // `:id(int)` and `:x(number)` were checked by the generated C matcher; only convert here.
       params[names[k]] = numeric?.[k] ? Number(raw) : raw.includes("%") ? decodeParam(raw) : raw;
     }
@@ -103,7 +109,7 @@ export class Request implements CzRequest {
     const off = m[this.base + REQ_URL_OFF];
     const pathLen = m[this.base + REQ_PATH_LEN];
     const urlLen = m[this.base + REQ_URL_LEN];
-    const qs = pathLen < urlLen ? this.data.latin1Slice(off + pathLen + 1, off + urlLen) : "";
+    const qs = pathLen < urlLen ? this.latin1(off + pathLen + 1, off + urlLen) : "";
     return (this.cachedQuery = new URLSearchParams(qs));
   }
 
@@ -120,7 +126,7 @@ export class Request implements CzRequest {
       // analysis was wrong, which must be loud rather than an empty header set.
       throw new Error("catzilla: this route's headers were not captured (compiler analysis); please report");
     }
-    const block = this.data.latin1Slice(off, off + m[this.base + REQ_HDR_LEN]);
+    const block = this.latin1(off, off + m[this.base + REQ_HDR_LEN]);
     return (this.cachedHeaders = new Headers(block, m[this.base + REQ_HDR_COUNT]));
   }
 
@@ -161,7 +167,8 @@ export class Request implements CzRequest {
     const meta = m.slice(b, b + REQ_PARAMS + 2 * m[b + REQ_NPARAMS]);
     meta[REQ_URL_OFF] -= start;
     if (hdrOff >= 0) meta[REQ_HDR_OFF] -= start;
-    this.data = Buffer.from(this.data.subarray(start, end)) as FastBuffer;
+    // One latin1 string (a byte per char) is the cheapest copy V8 has; slices of it are views.
+    this.copy = this.data.latin1Slice(start, end);
     this.meta = meta;
     this.base = 0;
   }

@@ -9,11 +9,10 @@ import {
   REQ_ROUTE,
   REQ_STRIDE,
   REQ_TABLE,
-  RES_BODY_LEN,
-  RES_FLAGS,
-  RES_HEAD_LEN,
-  RES_STATUS,
+  RES_CTX,
+  RES_GEN,
   RES_STRIDE,
+  RESPOND_MANY_MAX,
   ROUTE_BODY,
   ROUTE_HEADERS,
 } from "./abi.js";
@@ -204,30 +203,35 @@ class NativeServer implements ReloadableServer {
     const asyncData = Buffer.allocUnsafeSlow(ASYNC_DATA_SIZE);
     const batch = new ArenaWriter(resData);
     const single = new ArenaWriter(asyncData);
-    const singleMeta = new Int32Array(RES_STRIDE);
     const names = routes.map((r) => paramSpec(r.params, r.paramTypes));
 
     let handle: NativeHandle;
-    const respond = (req: Request, e: Encoded): void => {
+    // Async answers are queued and handed to C together at the end of the microtask
+    // checkpoint they settle in: one crossing and one write per connection for all of them.
+    const asyncMeta = new Int32Array(RESPOND_MANY_MAX * RES_STRIDE);
+    let queued = 0;
+    const flushResponses = (): void => {
+      const n = queued;
+      if (n === 0) return;
+      queued = 0;
+      const large = single.large;
       single.reset();
+      native.respondMany(handle, asyncMeta, n, large);
+    };
+    const respond = (req: Request, e: Encoded): void => {
+      if (queued === RESPOND_MANY_MAX || single.room() < e.head.length) flushResponses();
+      if (queued === 0) queueMicrotask(flushResponses);
+      const i = queued;
       try {
-        single.put(singleMeta, 0, e);
+        single.put(asyncMeta, i, e);
       } catch (err) {
         // Runs inside a promise callback: a throw here would be an unhandled rejection.
         logHandlerError(req, err);
-        single.reset();
-        single.put(singleMeta, 0, encodeError(err));
+        single.put(asyncMeta, i, encodeError(err));
       }
-      native.respond(
-        handle,
-        req.ctx,
-        req.gen,
-        singleMeta[RES_STATUS],
-        singleMeta[RES_FLAGS],
-        singleMeta[RES_HEAD_LEN],
-        singleMeta[RES_BODY_LEN],
-        single.large?.[0],
-      );
+      asyncMeta[i * RES_STRIDE + RES_CTX] = req.ctx;
+      asyncMeta[i * RES_STRIDE + RES_GEN] = req.gen;
+      queued = i + 1;
     };
     const settle = (req: Request, value: unknown): void => {
       if (req.done) return;

@@ -113,6 +113,11 @@ export class ArenaWriter {
     this.off = off;
   }
 
+  /** Bytes left in the arena. */
+  room(): number {
+    return this.data.length - this.off;
+  }
+
   pending(meta: Int32Array, i: number): void {
     meta[i * RES_STRIDE + RES_STATUS] = STATUS_PENDING;
   }

@@ -21,6 +21,9 @@
  *   respond(handle, ctx, gen, status, flags, headLen, bodyLen, large?: Buffer) -> boolean
  *     Head at asyncData[0, headLen), body at asyncData[headLen, headLen + bodyLen) or
  *     large[0, bodyLen). false when (ctx, gen) is stale or the server is closed.
+ *   respondMany(handle, meta: Int32Array, n, large?: (Buffer|undefined)[]) -> delivered count
+ *     n responses at once (meta[i*8..]: status, flags, headOff, headLen, bodyOff, bodyLen,
+ *     ctx, gen; bytes in asyncData); queued together, then one flush. n <= 256.
  *   close(handle, graceMs: number, callback: () => void) -> boolean
  *     false (and callback never called) when already closing or closed.
  *   stats(handle) -> { connections: number, inflight: number }
@@ -440,6 +443,66 @@ Napi::Value Respond(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, r == 1);
 }
 
+/* respondMany(handle, meta: Int32Array, n, large?: (Buffer|undefined)[]) -> delivered count.
+ * Entry i at meta[i*8]: status, flags, headOff, headLen, bodyOff, bodyLen, ctx, gen; the
+ * bytes are in asyncData (or large[i] when flags has CZ_RESF_LARGE). Responses that settled
+ * together are queued, then flushed once: one write per connection. */
+const size_t kRespondManyMax = 256;
+
+Napi::Value RespondMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "respondMany: not a server handle");
+  if (s->dead || s->srv == nullptr)
+    return Napi::Number::New(env, 0);
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      !info[2].IsNumber())
+    return ThrowType(env, "respondMany(handle, meta: Int32Array, n, large?)");
+  Napi::Int32Array meta = info[1].As<Napi::Int32Array>();
+  int64_t n = info[2].As<Napi::Number>().Int64Value();
+  if (n < 0 || (uint64_t)n > kRespondManyMax || (uint64_t)n * 8 > meta.ElementLength()) {
+    Napi::RangeError::New(env, "catzilla: respondMany: n out of range").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  bool has_large = info.Length() > 3 && info[3].IsArray();
+  Napi::Array large = has_large ? info[3].As<Napi::Array>() : Napi::Array();
+  cz_respond_t list[kRespondManyMax];
+  const int32_t* m = meta.Data();
+  for (int64_t i = 0; i < n; i++, m += 8) {
+    cz_respond_t* r = &list[i];
+    int64_t head_off = m[2], head_len = m[3], body_off = m[4], body_len = m[5];
+    if (head_off < 0 || head_len < 0 || body_len < 0 ||
+        (uint64_t)(head_off + head_len) > s->async_len) {
+      Napi::RangeError::New(env, "catzilla: respondMany: head out of range").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    r->status = m[0];
+    r->flags = m[1];
+    r->head = s->async_data + head_off;
+    r->head_len = (size_t)head_len;
+    r->ctx = (uint32_t)m[6];
+    r->gen = (uint32_t)m[7];
+    r->body_len = (size_t)body_len;
+    if (r->flags & CZ_RESF_LARGE) {
+      Napi::Value v = has_large ? large.Get((uint32_t)i) : env.Undefined();
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+          (uint64_t)body_len > v.As<Napi::Uint8Array>().ByteLength())
+        return ThrowType(env, "respondMany: flags say large but no fitting Buffer was given");
+      /* The array keeps the Buffer alive until this call returns; C copies before then. */
+      r->body = reinterpret_cast<const char*>(v.As<Napi::Uint8Array>().Data());
+    } else {
+      if (body_off < 0 || (uint64_t)(body_off + body_len) > s->async_len) {
+        Napi::RangeError::New(env, "catzilla: respondMany: body out of range").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      r->body = s->async_data + body_off;
+    }
+  }
+  size_t live = cz_server_respond_many(s->srv, list, (size_t)n);
+  return Napi::Number::New(env, (double)live);
+}
+
 Napi::Value Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Server* s = Unwrap(info[0]);
@@ -504,6 +567,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createServer", Napi::Function::New(env, CreateServer, "createServer"));
   exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
   exports.Set("respond", Napi::Function::New(env, Respond, "respond"));
+  exports.Set("respondMany", Napi::Function::New(env, RespondMany, "respondMany"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("swapTable", Napi::Function::New(env, SwapTable, "swapTable"));

@@ -397,6 +397,21 @@ int cz_server_respond(cz_server_t* srv, uint32_t ctx, uint32_t gen, int status, 
   return 1;
 }
 
+size_t cz_server_respond_many(cz_server_t* srv, const cz_respond_t* list, size_t n) {
+  size_t live = 0;
+  size_t i;
+
+  srv->defer++;
+  for (i = 0; i < n; i++) {
+    const cz_respond_t* r = &list[i];
+    live += (size_t)cz_server_respond(srv, r->ctx, r->gen, r->status, r->flags, r->head,
+                                      r->head_len, r->body, r->body_len);
+  }
+  srv->defer--;
+  cz__server_flush(srv);
+  return live;
+}
+
 /* ---- resume parked input ------------------------------------------------------------- */
 
 static void cz__resume_cb(uv_idle_t* h) {

@@ -115,6 +115,22 @@ int cz_server_adopt(cz_server_t* srv, uv_os_sock_t sock);
 int cz_server_respond(cz_server_t* srv, uint32_t ctx, uint32_t gen, int status, int flags,
                       const char* head, size_t head_len, const char* body, size_t body_len);
 
+/* One entry of cz_server_respond_many(). */
+typedef struct cz_respond_s {
+  uint32_t ctx;
+  uint32_t gen;
+  int status;
+  int flags;
+  const char* head;
+  size_t head_len;
+  const char* body;
+  size_t body_len;
+} cz_respond_t;
+
+/* cz_server_respond() for n responses that settled together: all are queued first, then
+ * one flush, so they leave in one write per connection. Returns how many were live. */
+size_t cz_server_respond_many(cz_server_t* srv, const cz_respond_t* list, size_t n);
+
 /* Stops accepting, closes idle connections, lets pending responses finish for up to
  * grace_ms, then force-closes; hooks.closed runs when all is closed. 0, or UV_EALREADY. */
 int cz_server_close(cz_server_t* srv, uint64_t grace_ms);
