@@ -31,6 +31,8 @@ const RUNS = Number(opt("--runs", "10"));
 const ADD_RUNS = Number(opt("--add-runs", "3"));
 const SIZES = opt("--sizes", "100,1000").split(",").map(Number);
 const TARGETS = { 100: 300, 1000: 1000 };
+/** The last cold compile's per-pass milliseconds, per app dir. */
+const lastTimings = new Map();
 
 /** The generated app: app.ts imports routes/m<k>.ts, each registering `perModule` routes. */
 export function generate(dir, nroutes, perModule = 20) {
@@ -70,9 +72,12 @@ function coldCompile(dir) {
   const r = spawnSync(process.execPath, [join(ROOT, "bin", "catzilla-compile.js"), "app.ts", "--out", ".catzilla", "--quiet"], {
     cwd: dir,
     encoding: "utf8",
+    env: { ...process.env, CATZILLA_TIMINGS: "1" },
   });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`compile failed:\n${r.stdout}${r.stderr}`);
+  const m = /timings (\{.*\})/.exec(r.stderr);
+  if (m) lastTimings.set(dir, JSON.parse(m[1]));
   return ms;
 }
 
@@ -180,6 +185,7 @@ for (const n of SIZES) {
     rebuild: rebuilds.length ? median(rebuilds) : NaN,
     target: TARGETS[n],
     add: adds.length ? median(adds) : NaN,
+    timings: lastTimings.get(dir),
   };
   rows.push(row);
   console.error(
@@ -211,6 +217,15 @@ const out = [
   ),
   "",
 ];
+for (const r of rows) {
+  if (!r.timings) continue;
+  const t = r.timings;
+  const parts = Object.entries(t)
+    .filter(([k]) => k !== "total")
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`)
+    .join(", ");
+  out.push(`Cold compile of the ${r.n}-route app by pass (the last of the three, seconds of ${(t.total / 1000).toFixed(2)}): ${parts}.`, "");
+}
 out.push(
   "What is measured: the edit rewrites one sync handler's returned value in the middle route module " +
     "(so routes.c does not change: no cc, no table swap, a JS-only reload); the clock starts just before " +

@@ -105,6 +105,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`catzilla-compile: ${n} error${n === 1 ? "" : "s"}; nothing was written.\n`);
     return 1;
   }
+  // CATZILLA_TIMINGS=1: each pass's milliseconds on stderr (bench/watch.mjs reads them).
+  if (process.env.CATZILLA_TIMINGS) process.stderr.write(`catzilla-compile: timings ${JSON.stringify(result.timings)}\n`);
   if (!args.quiet) {
     const w = warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? "" : "s"})` : "";
     const n = result.routes.length;
