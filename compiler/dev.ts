@@ -173,6 +173,9 @@ export class DevRunner {
   /** Loads build `b` as the next version; returns a short note for the rebuild line. */
   async load(b: BuildResult): Promise<string> {
     const t0 = performance.now();
+    // Nothing the program reads changed (a file outside it was saved, or a broken save was
+    // reverted to the last good text): the running version is already this one.
+    if (this.server && b.affected === 0) return `unchanged, still serving v${this.version}`;
     const internal = (this.internal ??= await loadInternal(this.outDir));
     const n = ++this.version;
     const vdir = path.join(this.devDir, `v${n}`);
