@@ -140,7 +140,7 @@ async function editLatency(dir, n) {
       const line = lines.slice(from).find((l) => /rebuilt in (\d+) ms/.test(l));
       if (line) rebuilds.push(Number(/rebuilt in (\d+) ms/.exec(line)[1]));
     }
-    // Adding a route changes routes.c: cc (dev: -O1) and a table swap. Fewer runs.
+    // Adding a route changes routes.c: cc (dev: -O0) and a table swap. Fewer runs.
     for (let i = 1; i <= ADD_RUNS; i++) {
       const path = `/added/${i}`;
       const t0 = performance.now();
@@ -231,7 +231,7 @@ out.push(
     "(so routes.c does not change: no cc, no table swap, a JS-only reload); the clock starts just before " +
     "the write and stops at the first response (over one keep-alive connection, polled every 5 ms) that " +
     "shows the new value: fs.watch latency + 15 ms debounce + rebuild + loading the new version + the " +
-    "request. Adding a route also recompiles routes.c (dev builds it with `-O1`) and swaps the native table. " +
+    "request. Adding a route also recompiles routes.c (dev builds it with `-O0`) and swaps the native table. " +
     "The cold compile is a fresh process with no previous output, so `cc -O2` runs on the whole routes.c " +
     "(about 1 MB of C for 1,000 routes). Figures vary a lot with the load other work puts on this shared machine.",
   "",

@@ -24,11 +24,11 @@ import { isEsmScope } from "./output.js";
 import { IncrementalCompiler, watchLoop, type BuildResult } from "./watch.js";
 
 /**
- * Dev builds of routes.so: `-O1` instead of `-O2` (a 1,000-route table compiles about twice
+ * Dev builds of routes.so: `-O0` instead of `-O2` (a 1,000-route table compiles 2–3 times
  * as fast; matching speed does not matter here). Same skip-if-unchanged check as cc.ts, with
  * the flags in the hash, so a later `catzilla-compile` rebuilds the table with its own flags.
  */
-export const DEV_CFLAGS = CFLAGS.map((f) => (f === "-O2" ? "-O1" : f));
+export const DEV_CFLAGS = CFLAGS.map((f) => (f === "-O2" ? "-O0" : f));
 
 export function devCompileRoutes(routesC: string, routesH: string, outDir: string): CcResult {
   const include = path.join(packageRoot(), "native", "include");
