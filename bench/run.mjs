@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import { renderChart } from "./lib/chart.mjs";
 import { measure, MODES } from "./lib/measure.mjs";
 import { installCleanup, launch, rssKiB, stopAll } from "./lib/procs.mjs";
-import { buildReport, summarizeRuns } from "./lib/report.mjs";
+import { buildReport, mergeResults, summarizeRuns } from "./lib/report.mjs";
 import {
   BENCH,
   buildPlainC,
@@ -61,7 +61,7 @@ if (opt.report) {
   const saved = JSON.parse(readFileSync(opt.report, "utf8"));
   const dir = opt.out ?? dirname(opt.report);
   const rep = buildReport(saved);
-  writeFileSync(join(dir, "RESULTS.md"), rep.markdown);
+  writeResults(join(dir, "RESULTS.md"), rep.markdown);
   writeFileSync(join(dir, "results.svg"), renderChart(rep.chart));
   console.log(rep.console);
   console.log(`bench: re-rendered ${relative(ROOT, join(dir, "RESULTS.md"))} and results.svg`);
@@ -410,7 +410,7 @@ const meta = {
 const servers = serverDefs({}).filter((d) => wantServers.has(d.name)).map((d) => ({ name: d.name, label: d.label, skipped: available.get(d.name), routes: d.routes }));
 const report = buildReport({ meta, servers, summary, runs, scenarios, notes, rssFinal });
 mkdirSync(cfg.outDir, { recursive: true });
-writeFileSync(join(cfg.outDir, "RESULTS.md"), report.markdown);
+writeResults(join(cfg.outDir, "RESULTS.md"), report.markdown);
 const svg = renderChart(report.chart);
 writeFileSync(join(cfg.outDir, "results.svg"), svg);
 writeFileSync(join(cfg.outDir, "results.json"), JSON.stringify({ meta, servers, summary, runs, scenarios, notes, rssFinal, targets: report.targets }, null, 1) + "\n");
@@ -428,6 +428,11 @@ process.exit(0);
  * maxForeignPct% of CPU 0 during the run and `room()` says there is time; colleagues'
  * builds and tests share the machine. Keeps the least disturbed attempt.
  */
+/** RESULTS.md: this suite's block replaced, other tools' sections kept. */
+function writeResults(path, markdown) {
+  writeFileSync(path, mergeResults(existsSync(path) ? readFileSync(path, "utf8") : "", markdown));
+}
+
 /** Is there still `needS` seconds of room before the suite's budget runs out? */
 function inTime(needS = 0) {
   return (Date.now() - t0) / 1000 + needS < cfg.budgetS;

@@ -366,3 +366,29 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   return { markdown: L.join("\n"), chart, console: C.join("\n"), targets: T };
 }
 
+
+const BEGIN = "<!-- bench:begin (written by bench/run.mjs) -->";
+const END = "<!-- bench:end -->";
+
+/**
+ * Writes RESULTS.md, replacing only this suite's block: other tools (bench/soak.mjs,
+ * bench/watch.mjs, ...) keep their own `<!-- name:begin -->` … `<!-- name:end -->` sections,
+ * each under its `## ` heading, in the same file.
+ */
+export function mergeResults(existing, markdown) {
+  const block = `${BEGIN}\n${markdown.trimEnd()}\n${END}\n`;
+  if (!existing) return block;
+  const b = existing.indexOf("<!-- bench:begin");
+  const e = existing.indexOf(END);
+  if (b !== -1 && e > b) return existing.slice(0, b) + block + existing.slice(e + END.length + 1);
+  // A file from before the markers: keep every foreign section (a "## " heading whose next
+  // non-blank line opens a marker) and what follows it; put this suite's block first.
+  const lines = existing.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].startsWith("## ")) continue;
+    let j = i + 1;
+    while (j < lines.length && lines[j].trim() === "") j++;
+    if (/^<!-- [\w-]+:begin/.test(lines[j] ?? "")) return `${block}\n${lines.slice(i).join("\n")}`;
+  }
+  return block;
+}
