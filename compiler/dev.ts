@@ -118,13 +118,18 @@ function parseDevArgs(argv: string[]): DevArgs | string {
 
 /** What the dev server needs from the runtime the app itself resolves ("catzilla/internal"). */
 interface Internal {
-  createServer(mod: unknown, table: URL): DevServer;
+  createServer(mod: unknown, table: URL, opts?: { blockingModules?: readonly string[] }): DevServer;
   registeredRoutes(): readonly { method: string; path: string; handler: Function }[];
 }
 interface DevServer {
   listen(o: { port: number; host: string }): Promise<unknown>;
   close(): Promise<void>;
-  reload(mod: unknown, table: URL | null, records?: readonly unknown[]): void;
+  reload(
+    mod: unknown,
+    table: URL | null,
+    records?: readonly unknown[],
+    opts?: { blockingModules?: readonly string[] },
+  ): void;
   readonly port: number;
   readonly host: string;
 }
@@ -215,16 +220,18 @@ export class DevRunner {
       for (const js of b.entryJs) await import(pathToFileURL(mapped(js)).href);
       const records = internal.registeredRoutes().slice(before);
       const mod = await import(pathToFileURL(dispatchFile).href);
+      // Blocking routes: this version's worker pool imports this version's modules.
+      const blockingModules = b.blockingJs.map((js) => pathToFileURL(mapped(js)).href);
 
       let note: string;
       if (!this.server) {
-        const server = internal.createServer(mod, table!);
-        server.reload(mod, table, records);
+        const server = internal.createServer(mod, table!, { blockingModules });
+        server.reload(mod, table, records, { blockingModules });
         await server.listen(this.listenOpts);
         this.server = server;
         note = `listening on http://${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
       } else {
-        this.server.reload(mod, table, records);
+        this.server.reload(mod, table, records, { blockingModules });
         note = `serving v${n}${table ? " (new route table)" : ""}, swapped in ${Math.round(performance.now() - t0)} ms`;
       }
       if (table) this.loadedTable = tableHash;

@@ -38,7 +38,7 @@ export interface CompileHooks {
   /** `catzilla dev` builds routes.so with lighter optimisation. */
   compileRoutes?: typeof compileRoutes;
   /** Every file compile() would write (app JS, generated files, routes.so when cc ran). */
-  output?: (files: OutFile[], info: { entryJs: string[]; plan: Plan }) => void;
+  output?: (files: OutFile[], info: { entryJs: string[]; plan: Plan; blockingJs: string[] }) => void;
 }
 
 export async function compile(options: CompileOptions, hooks: CompileHooks = {}): Promise<CompileResult> {
@@ -147,7 +147,7 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   if (hasErrors(diagnostics)) return result(diagnostics, { routes });
 
   const all = [...appOut.files, ...generated];
-  hooks.output?.(all, { entryJs, plan });
+  hooks.output?.(all, { entryJs, plan, blockingJs: workers.files });
   const filesWritten = options.write === false ? [] : writeFiles(all);
   lap("write");
   return result(diagnostics, {

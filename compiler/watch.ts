@@ -42,6 +42,8 @@ export interface BuildResult {
   files: OutFile[];
   /** Entry modules' emitted JS that do not import the generated server (what server.js imports). */
   entryJs: string[];
+  /** Emitted JS the blocking pool's workers import (empty: no blocking routes). */
+  blockingJs: string[];
   plan: Plan | null;
   /** Against the last successful build (everything is "added" on the first). */
   changes: RouteChanges;
@@ -102,6 +104,7 @@ export class IncrementalCompiler {
     const start = performance.now();
     let files: OutFile[] = [];
     let entryJs: string[] = [];
+    let blockingJs: string[] = [];
     let plan: Plan | null = null;
     let newCache: Map<string, FileCache> | undefined;
     let affectedCount = 0;
@@ -130,6 +133,7 @@ export class IncrementalCompiler {
       output: (all, info) => {
         files = all;
         entryJs = info.entryJs;
+        blockingJs = info.blockingJs;
         plan = info.plan;
       },
     };
@@ -148,7 +152,7 @@ export class IncrementalCompiler {
       changes = diffRoutes(this.lastRoutes, next);
       this.lastRoutes = next;
     }
-    return { result, files, entryJs, plan, changes, affected: affectedCount, ms: performance.now() - start };
+    return { result, files, entryJs, blockingJs, plan, changes, affected: affectedCount, ms: performance.now() - start };
   }
 
   /** Which app files changed (by text) or depend on one that did; seeds the next cache. */

@@ -122,12 +122,19 @@ export interface ReloadableServer extends Server {
    * Before listen it only replaces what listen will load. Throws, changing nothing, when
    * the handlers do not match the routes or the table cannot be loaded.
    */
-  reload(mod: DispatchModule, table: URL | string | null, records?: HandlerRecords): void;
+  reload(
+    mod: DispatchModule,
+    table: URL | string | null,
+    records?: HandlerRecords,
+    opts?: { blockingModules?: readonly string[] },
+  ): void;
 }
 
 interface Version {
   dispatch: DispatchFn;
   names: ParamSpec[];
+  /** The worker pool this version's blocking routes run on (its own modules). */
+  pool?: BlockingPool;
 }
 
 class NativeServer implements ReloadableServer {
@@ -135,7 +142,11 @@ class NativeServer implements ReloadableServer {
   private closing: Promise<void> | undefined;
   private records: HandlerRecords | undefined;
   /** After listen: builds a version's dispatch from the server's runtime hooks. */
-  private makeVersion: ((mod: DispatchModule, records: HandlerRecords | undefined) => Version) | undefined;
+  private makeVersion:
+    | ((mod: DispatchModule, records: HandlerRecords | undefined, blockingModules: readonly string[]) => Version)
+    | undefined;
+  /** Pools of versions swapped out by reload: closed closeGraceMs later, or with the server. */
+  private readonly retired = new Set<BlockingPool>();
   /** Table generation → version; the current generation's entry is `current`. */
   private readonly versions = new Map<number, Version>();
   private currentGen = 0;
@@ -150,10 +161,15 @@ class NativeServer implements ReloadableServer {
   constructor(
     private mod: DispatchModule,
     private tablePath: string,
-    private readonly blockingModules: readonly string[],
+    private blockingModules: readonly string[],
   ) {}
 
-  reload(mod: DispatchModule, table: URL | string | null, records?: HandlerRecords): void {
+  reload(
+    mod: DispatchModule,
+    table: URL | string | null,
+    records?: HandlerRecords,
+    opts: { blockingModules?: readonly string[] } = {},
+  ): void {
     const tablePath = table === null ? null : table instanceof URL ? fileURLToPath(table) : table;
     if (tablePath === null && mod.fingerprint !== this.mod.fingerprint) {
       throw new Error("catzilla: reload: the route table changed (fingerprint differs) but no new table was given");
@@ -162,18 +178,37 @@ class NativeServer implements ReloadableServer {
       this.mod = mod;
       if (tablePath !== null) this.tablePath = tablePath;
       this.records = records;
+      if (opts.blockingModules) this.blockingModules = opts.blockingModules;
       return;
     }
-    const version = this.makeVersion(mod, records); // throws before anything changes
+    const blockingModules = opts.blockingModules ?? this.blockingModules;
+    const version = this.makeVersion(mod, records, blockingModules); // throws before anything changes
+    const previous = this.versions.get(this.currentGen);
     if (tablePath !== null) {
-      const gen = loadNative().swapTable(this.handle, tablePath, mod.fingerprint);
+      let gen: number;
+      try {
+        gen = loadNative().swapTable(this.handle, tablePath, mod.fingerprint);
+      } catch (err) {
+        void version.pool?.close();
+        throw err;
+      }
       this.currentGen = gen;
       this.tablePath = tablePath;
     }
+    this.blockingModules = blockingModules;
+    if (previous?.pool && previous.pool !== version.pool) this.retire(previous.pool);
     this.versions.set(this.currentGen, version);
     this.epoch++;
     this.mod = mod;
     this.records = records;
+  }
+
+  /** A swapped-out version's pool: requests it already runs (or that straddled the swap) finish first. */
+  private retire(pool: BlockingPool): void {
+    this.retired.add(pool);
+    setTimeout(() => {
+      if (this.retired.delete(pool)) void pool.close();
+    }, this.closeGraceMs).unref();
   }
 
   get listening(): boolean {
@@ -281,12 +316,20 @@ class NativeServer implements ReloadableServer {
         if (isThenable(value)) goAsync(i, req, value);
         else batch.put(resMeta, i, encodeResult(value));
       },
-      blocking: (i, req, route) => {
-        const pool = this.pool;
+      blocking: (i, req, route) => listenBlocking(i, req, route),
+      unknown: (_i, _req, route) => {
+        throw new Error(`catzilla: route id ${route} is not in the dispatch module`);
+      },
+    };
+    /** The blocking hook of one version: its routes' flags, its pool. */
+    const blockingFor =
+      (mod: DispatchModule, getPool: () => BlockingPool | undefined) =>
+      (i: number, req: Request, route: number): void => {
+        const pool = getPool();
         if (pool === undefined) throw new Error(`catzilla: route id ${route} is blocking but no pool is running`);
         // The plain request is built now, while the arenas still hold its bytes; only the
         // members the compiler saw the handler read were captured.
-        const flags = this.mod.routes[route].flags;
+        const flags = mod.routes[route].flags;
         const plain: PlainRequest = {
           method: req.method,
           path: req.path,
@@ -305,23 +348,32 @@ class NativeServer implements ReloadableServer {
           },
           (err) => fail(req, err),
         );
-      },
-      unknown: (_i, _req, route) => {
-        throw new Error(`catzilla: route id ${route} is not in the dispatch module`);
-      },
-    };
+      };
+    const listenBlocking = blockingFor(this.mod, () => this.pool);
     const enableAsync = options.enableAsync;
-    const makeVersion = (mod: DispatchModule, records: HandlerRecords | undefined): Version => {
+    const makeVersion = (
+      mod: DispatchModule,
+      records: HandlerRecords | undefined,
+      blockingModules: readonly string[],
+    ): Version => {
       if (enableAsync === false) {
         const bad = mod.routes.filter((r) => r.kind === "async" || r.kind === "maybe");
         if (bad.length > 0) throw new Error(`catzilla: enableAsync is false but ${bad[0].method} ${bad[0].path} is ${bad[0].kind}`);
       }
-      return {
-        dispatch: mod.createDispatch(hooks, bindHandlers(mod.routes, records)),
-        names: mod.routes.map((r) => paramSpec(r.params, r.paramTypes)),
-      };
+      let pool: BlockingPool | undefined;
+      const dispatch = mod.createDispatch(
+        { ...hooks, blocking: blockingFor(mod, () => pool) },
+        bindHandlers(mod.routes, records),
+      );
+      const blocking = mod.routes.filter((r) => r.kind === "blocking");
+      if (blocking.length > 0) pool = createBlockingPool([...blockingModules], blocking);
+      return { dispatch, names: mod.routes.map((r) => paramSpec(r.params, r.paramTypes)), pool };
     };
-    let current = { dispatch: this.mod.createDispatch(hooks, bindHandlers(routes, this.records)), names };
+    let current: Version = {
+      dispatch: this.mod.createDispatch(hooks, bindHandlers(routes, this.records)),
+      names,
+      pool: this.pool,
+    };
     const versions = this.versions;
     versions.clear();
     versions.set(0, current);
@@ -404,8 +456,13 @@ class NativeServer implements ReloadableServer {
         this.currentGen = 0;
         const pool = this.pool;
         this.pool = undefined;
+        // Reloaded versions' pools (dev server), current and retired.
+        const others = new Set<BlockingPool>(this.retired);
+        for (const v of this.versions.values()) if (v.pool && v.pool !== pool) others.add(v.pool);
+        this.retired.clear();
+        this.versions.clear();
         // In-flight blocking jobs were answered (or dropped) before the native close completed.
-        void (pool?.close() ?? Promise.resolve()).then(() => {
+        void Promise.all([pool?.close(), ...[...others].map((p) => p.close())]).then(() => {
           this.closing = undefined;
           resolve();
         });

@@ -138,6 +138,7 @@ export { app };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 app.get("/hello/:name", (req) => ({ hello: req.params.name, says: ${JSON.stringify(hello)} }));
+app.get("/cpu", (req) => ({ says: ${JSON.stringify(hello)}, path: req.path }), { blocking: true });
 app.get("/slow", async () => {
   await sleep(1500);
   return { says: ${JSON.stringify(hello)} };
@@ -172,6 +173,7 @@ void Catzilla;
     expect(JSON.parse(r.body)).toEqual({ hello: "cat", says: "v1" });
     expect((await hit("/gone", () => true)).body).toBe("/gone");
     expect(JSON.parse((await hit("/items", () => true)).body)).toEqual(["a", "b"]);
+    expect(JSON.parse((await hit("/cpu", () => true)).body)).toEqual({ says: "v1", path: "/cpu" }); // worker pool
   });
 
   test("a changed handler is served without a restart; a request in flight finishes on the old code", async () => {
@@ -182,6 +184,8 @@ void Catzilla;
     const r = await hit("/hello/cat", (x) => x.body.includes('"v2"'));
     expect(JSON.parse(r.body)).toEqual({ hello: "cat", says: "v2" });
     expect(JSON.parse((await slow).body)).toEqual({ says: "v1" });
+    // A blocking route runs on the new version's worker pool (its own copy of the modules).
+    expect(JSON.parse((await hit("/cpu", (x) => x.body.includes('"v2"'))).body)).toEqual({ says: "v2", path: "/cpu" });
     expect(JSON.parse((await get(slowAgent, port, "/slow")).body)).toEqual({ says: "v2" });
     expect(await dev.waitLine(/rebuilt in \d+ ms: no route changes/, from)).toMatch(/serving v\d+/);
   });
@@ -211,7 +215,7 @@ void Catzilla;
     write(app, appText("v4", `app.get("/broken", (req) => req.notAMember.x);`));
     const deadline = Date.now() + 30_000;
     while (!/error CZ1006/.test(dev.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(dev.stderr()).toMatch(/app\.ts:13:\d+ - error CZ1006: TS2339: Property 'notAMember'/);
+    expect(dev.stderr()).toMatch(/app\.ts:14:\d+ - error CZ1006: TS2339: Property 'notAMember'/);
     expect(dev.stderr()).toMatch(/build failed \(1 error\).*the previous version stays/);
     expect(dev.stderr()).toContain("req.notAMember.x"); // the code frame
     const old = await hit("/hello/cat", () => true);
