@@ -9,7 +9,7 @@ import * as http from "node:http";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ROOT } from "./helpers/app.js";
+import { compileApp, ROOT } from "./helpers/app.js";
 
 const TMP = join(ROOT, "test", ".tmp");
 
@@ -285,5 +285,13 @@ describe("catzilla-compile --watch", () => {
     from = w.lines.length;
     fs.writeFileSync(app, fs.readFileSync(app, "utf8").replace("async () => 1", "(req) => req.path.length"));
     expect(await w.waitLine(/rebuilt in \d+ ms: GET \/b async→sync/, from)).toBeTruthy();
+
+    // What the watcher wrote is byte for byte what a cold compile writes.
+    await w.stop();
+    const names = ["dispatch.js", "server.js", "routes.c", "routes.h", "routes.json", "routes.so"];
+    const watched = names.map((n) => fs.readFileSync(join(dir, ".catzilla", n)));
+    const cold = compileApp([app], join(dir, ".catzilla"));
+    expect(cold.status, cold.stderr).toBe(0);
+    names.forEach((n, i) => expect(fs.readFileSync(join(dir, ".catzilla", n)).equals(watched[i]), n).toBe(true));
   }, 90_000);
 });
