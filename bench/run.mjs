@@ -406,6 +406,7 @@ const meta = {
     ]),
   ),
   compiles,
+  catzillaKinds: routeKinds(join(BENCH, "app", ".catzilla", "routes.json")),
 };
 const servers = serverDefs({}).filter((d) => wantServers.has(d.name)).map((d) => ({ name: d.name, label: d.label, skipped: available.get(d.name), routes: d.routes }));
 const report = buildReport({ meta, servers, summary, runs, scenarios, notes, rssFinal });
@@ -428,6 +429,15 @@ process.exit(0);
  * maxForeignPct% of CPU 0 during the run and `room()` says there is time; colleagues'
  * builds and tests share the machine. Keeps the least disturbed attempt.
  */
+/** "GET /json" → kind, from a compiled app's routes.json (what the compiler decided). */
+function routeKinds(file) {
+  try {
+    return Object.fromEntries(JSON.parse(readFileSync(file, "utf8")).routes.map((r) => [`${r.method} ${r.path}`, r.kind]));
+  } catch {
+    return undefined;
+  }
+}
+
 /** RESULTS.md: this suite's block replaced, other tools' sections kept. */
 function writeResults(path, markdown) {
   writeFileSync(path, mergeResults(existsSync(path) ? readFileSync(path, "utf8") : "", markdown));

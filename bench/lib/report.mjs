@@ -286,6 +286,10 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   for (const s of servers) p(`${meta.serverCmds[s.name]}${s.name === "catzilla" ? "   # after: " + (meta.compiles.app?.cmd ?? "node bin/catzilla-compile.js bench/app/app.ts bench/app/main.ts --out bench/app/.catzilla") : ""}`);
   p("```");
   p();
+  if (meta.catzillaKinds) {
+    p(`Catzilla's bench app as compiled (\`bench/app/.catzilla/routes.json\`): ${Object.entries(meta.catzillaKinds).map(([r, k]) => `\`${r}\` ${k}`).join(", ")}.`);
+    p();
+  }
   p("Load, pinned to CPU 1 (bench/wrk.lua prints exact counts and latency percentiles as JSON; with `-- 16` it pipelines 16 requests per write):");
   p();
   p("```sh");
