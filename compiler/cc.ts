@@ -2,7 +2,7 @@
  * routes.c → routes.so with the system C compiler. Skips the run when routes.so exists
  * and was built from byte-identical sources with the same command (routes.so.sha256).
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -11,7 +11,9 @@ import { fileURLToPath } from "node:url";
 import { diag } from "./diagnostics.js";
 import type { Diagnostic, OutFile } from "./types.js";
 
-export const CFLAGS = ["-Wall", "-Wextra", "-Werror", "-O2", "-shared", "-fPIC"];
+// -O1: the matcher is branches and memcmp, which -O1 compiles as well as -O2 does, in half
+// the time (a 1,000-route table: 1.8 s instead of 3.7 s).
+export const CFLAGS = ["-Wall", "-Wextra", "-Werror", "-O1", "-shared", "-fPIC"];
 export const HASH_FILE = "routes.so.sha256";
 
 /** The catzilla package root: the nearest package.json named "catzilla" above this module. */
@@ -33,13 +35,22 @@ export interface CcResult {
   diagnostics: Diagnostic[];
 }
 
-export function compileRoutes(routesC: string, routesH: string, outDir: string): CcResult {
+/**
+ * Builds routes.so. Asynchronous so that the caller can go on emitting (prettier, the app's
+ * JS) on the other core while cc runs: cc is most of a large app's cold compile.
+ */
+export async function compileRoutes(
+  routesC: string,
+  routesH: string,
+  outDir: string,
+  cflags: readonly string[] = CFLAGS,
+): Promise<CcResult> {
   const include = path.join(packageRoot(), "native", "include");
   const cc = process.env.CC || "cc";
-  const args = [...CFLAGS, "-I", include, "-o", "routes.so", "routes.c"];
+  const args = [...cflags, "-I", include, "-o", "routes.so", "routes.c"];
   const abiHeader = fs.readFileSync(path.join(include, "catzilla_routes.h"), "utf8");
   const hash = createHash("sha256")
-    .update(JSON.stringify([cc, CFLAGS, routesC, routesH, abiHeader]))
+    .update(JSON.stringify([cc, cflags, routesC, routesH, abiHeader]))
     .digest("hex");
   const soPath = path.join(outDir, "routes.so");
   const hashPath = path.join(outDir, HASH_FILE);
@@ -50,9 +61,9 @@ export function compileRoutes(routesC: string, routesH: string, outDir: string):
   try {
     fs.writeFileSync(path.join(tmp, "routes.c"), routesC);
     fs.writeFileSync(path.join(tmp, "routes.h"), routesH);
-    const run = spawnSync(cc, args, { cwd: tmp, encoding: "utf8" });
-    if (run.error || run.status !== 0) {
-      const output = (run.error ? String(run.error) : `${run.stderr}${run.stdout}`).trim();
+    const run = await runCc(cc, args, tmp);
+    if (run.error !== undefined || run.status !== 0) {
+      const output = (run.error !== undefined ? String(run.error) : run.output).trim();
       const cmd = `${cc} ${args.join(" ")}`;
       return {
         files: [],
@@ -71,4 +82,21 @@ export function compileRoutes(routesC: string, routesH: string, outDir: string):
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+interface CcRun {
+  status: number | null;
+  output: string;
+  error?: Error;
+}
+
+function runCc(cc: string, args: string[], cwd: string): Promise<CcRun> {
+  return new Promise((resolve) => {
+    let output = "";
+    const child = spawn(cc, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
+    child.once("error", (error) => resolve({ status: null, output, error }));
+    child.once("close", (status) => resolve({ status, output }));
+  });
 }

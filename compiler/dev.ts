@@ -11,62 +11,24 @@
  * swaps dispatch functions between batches: requests already dispatched, or matched against
  * the old table, finish on the old code; keep-alive connections stay open.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
-import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { CFLAGS, HASH_FILE, packageRoot, type CcResult } from "./cc.js";
-import { diag } from "./diagnostics.js";
+import { CFLAGS, compileRoutes, type CcResult } from "./cc.js";
 import { isEsmScope } from "./output.js";
 import { IncrementalCompiler, watchLoop, type BuildResult } from "./watch.js";
 
 /**
- * Dev builds of routes.so: `-O0` instead of `-O2` (a 1,000-route table compiles 2–3 times
+ * Dev builds of routes.so: `-O0` instead of `-O1` (a 1,000-route table compiles 2–3 times
  * as fast; matching speed does not matter here). Same skip-if-unchanged check as cc.ts, with
  * the flags in the hash, so a later `catzilla-compile` rebuilds the table with its own flags.
  */
-export const DEV_CFLAGS = CFLAGS.map((f) => (f === "-O2" ? "-O0" : f));
+export const DEV_CFLAGS = CFLAGS.map((f) => (f === "-O1" ? "-O0" : f));
 
-export function devCompileRoutes(routesC: string, routesH: string, outDir: string): CcResult {
-  const include = path.join(packageRoot(), "native", "include");
-  const cc = process.env.CC || "cc";
-  const args = [...DEV_CFLAGS, "-I", include, "-o", "routes.so", "routes.c"];
-  const abiHeader = fs.readFileSync(path.join(include, "catzilla_routes.h"), "utf8");
-  const hash = createHash("sha256")
-    .update(JSON.stringify([cc, DEV_CFLAGS, routesC, routesH, abiHeader]))
-    .digest("hex");
-  const soPath = path.join(outDir, "routes.so");
-  const hashPath = path.join(outDir, HASH_FILE);
-  if (fs.existsSync(soPath) && fs.existsSync(hashPath) && fs.readFileSync(hashPath, "utf8").trim() === hash) {
-    return { files: [], skipped: true, diagnostics: [] };
-  }
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "catzilla-cc-"));
-  try {
-    fs.writeFileSync(path.join(tmp, "routes.c"), routesC);
-    fs.writeFileSync(path.join(tmp, "routes.h"), routesH);
-    const run = spawnSync(cc, args, { cwd: tmp, encoding: "utf8" });
-    if (run.error || run.status !== 0) {
-      const output = (run.error ? String(run.error) : `${run.stderr}${run.stdout}`).trim();
-      return {
-        files: [],
-        skipped: false,
-        diagnostics: [diag("CZ1009", `The C compiler failed on the generated routes.c (${cc} ${args.join(" ")}):\n${output}`)],
-      };
-    }
-    return {
-      files: [
-        { path: soPath, content: fs.readFileSync(path.join(tmp, "routes.so")) },
-        { path: hashPath, content: hash + "\n" },
-      ],
-      skipped: false,
-      diagnostics: [],
-    };
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+export function devCompileRoutes(routesC: string, routesH: string, outDir: string): Promise<CcResult> {
+  return compileRoutes(routesC, routesH, outDir, DEV_CFLAGS);
 }
 
 const USAGE =

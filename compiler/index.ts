@@ -111,6 +111,10 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   if (hasErrors(diagnostics)) return result(diagnostics, { routes });
 
   const plan = planned.plan;
+  const routesC = emitRoutesC(plan);
+  const routesH = emitRoutesH(plan);
+  // cc runs in its own process while the rest is emitted (prettier, the app's JS).
+  const cc = options.cc === false ? undefined : (hooks.compileRoutes ?? compileRoutes)(routesC, routesH, outDir);
   const appOut = (hooks.emitApp ?? emitApp)(app);
   diagnostics.push(...appOut.diagnostics);
   const entryJs = app.entryFiles
@@ -122,8 +126,6 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const workers = blockingModuleFiles(plan, found.registrations, app, appOut.jsOf, entryJs);
   diagnostics.push(...workers.diagnostics);
   const blockingModules = workers.files.map((js) => importSpecifier(outDir, js));
-  const routesC = emitRoutesC(plan);
-  const routesH = emitRoutesH(plan);
   const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
   const generated: OutFile[] = [
     out("dispatch.js", await (hooks.formatJs ?? formatJs)(emitDispatch(plan))),
@@ -137,8 +139,8 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   lap("emit");
 
   let ccSkipped = false;
-  if (options.cc !== false) {
-    const built = (hooks.compileRoutes ?? compileRoutes)(routesC, routesH, outDir);
+  if (cc !== undefined) {
+    const built = await cc;
     diagnostics.push(...built.diagnostics);
     generated.push(...built.files);
     ccSkipped = built.skipped;
