@@ -311,7 +311,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
     const busy = runs.filter((r) => r.otherPct > meta.cfg.maxForeignPct);
     p(
       `- Contention check (\`/proc/stat\` around every run): process time on CPU 0 not charged to the server ${stat("cpu0OtherPct")} of the run; on CPU 1 not charged to wrk ${stat("cpu1OtherPct")}; ` +
-        `hypervisor steal ${stat("stealPct")}. A run with more than ${meta.cfg.maxForeignPct}% on either core is repeated (at most twice, within the time budget) and the least disturbed attempt kept` +
+        `hypervisor steal ${stat("stealPct")}. A run with more than ${meta.cfg.maxForeignPct}% on either core is measured again after the rounds (at most twice, most disturbed first, within the time budget) and the least disturbed attempt kept` +
         (busy.length
           ? `; ${busy.length} of ${runs.length} run(s) stayed above: ${busy.slice(0, 6).map((r) => `${label[r.server]} ${routeLabel(r.route)} ${r.mode} round ${r.rep + 1} (${fmtNum(r.otherPct, 0)}%)`).join(", ")}${busy.length > 6 ? ", …" : ""}.`
           : "."),
