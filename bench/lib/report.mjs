@@ -215,7 +215,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p();
   const ea = scenarios.enableAsync?.rows;
   if (ea) {
-    p(`\`bench/app-sync\` (only sync routes) served twice by \`bench/app-sync/main.js\`, \`BENCH_ENABLE_ASYNC=1\` and \`=0\`, both pinned to CPU 0, measured alternately on \`/json\` (${new Set(ea.map((x) => x.rep)).size} rounds of ${meta.cfg.scenarioDurationS ?? meta.cfg.durationS} s runs; medians, min – max).`);
+    p(`\`bench/app-sync\` (only sync routes) served twice by \`bench/app-sync/main.js\`, \`BENCH_ENABLE_ASYNC=1\` and \`=0\`, both pinned to CPU 0, warmed up (2 s per mode each), then measured alternately on \`/json\` (${new Set(ea.map((x) => x.rep)).size} rounds of ${meta.cfg.scenarioDurationS ?? meta.cfg.durationS} s runs; medians, min – max).`);
     p();
     p("| mode | enableAsync true | enableAsync false | false / true |");
     p("| --- | ---: | ---: | ---: |");
