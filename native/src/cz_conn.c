@@ -258,9 +258,24 @@ static void cz__conn_eof(cz_conn_t* c) {
     cz__conn_timer_update(c);
 }
 
+/* Parses `len` bytes, dispatches the batch they completed (one crossing into JS), then
+ * writes: writes wait (defer) until the batch's answers, sync and async, are all queued. */
+static void cz__conn_feed(cz_conn_t* c, const char* base, size_t len) {
+  cz_server_t* srv = c->srv;
+
+  srv->defer++;
+  cz__parse_feed(c, base, len);
+  cz__server_run_batch(srv);
+  srv->defer--;
+  cz__server_flush(srv);
+  if (!c->closing) {
+    cz__conn_read_update(c);
+    cz__conn_timer_update(c);
+  }
+}
+
 static void cz__read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   cz_conn_t* c = stream->data;
-  cz_server_t* srv = c->srv;
 
   if (nread == 0)
     return;
@@ -273,19 +288,10 @@ static void cz__read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   }
   if (c->timer_mode == CZ_TIMER_BODY)
     c->timer_mode = CZ_TIMER_NONE; /* progress: the update below restarts it */
-  srv->defer++;
-  cz__parse_feed(c, buf->base, (size_t)nread);
-  cz__server_run_batch(srv);
-  srv->defer--;
-  cz__server_flush(srv);
-  if (!c->closing) {
-    cz__conn_read_update(c);
-    cz__conn_timer_update(c);
-  }
+  cz__conn_feed(c, buf->base, (size_t)nread);
 }
 
 void cz__conn_resume(cz_conn_t* c) {
-  cz_server_t* srv = c->srv;
   cz_buf_t in = c->pend;
 
   if (c->closing)
@@ -294,16 +300,8 @@ void cz__conn_resume(cz_conn_t* c) {
   c->pend.base = NULL;
   c->pend.len = 0;
   c->pend.cap = 0;
-  srv->defer++;
-  cz__parse_feed(c, in.base, in.len);
+  cz__conn_feed(c, in.base, in.len);
   cz_buf_free(&in);
-  cz__server_run_batch(srv);
-  srv->defer--;
-  cz__server_flush(srv);
-  if (!c->closing) {
-    cz__conn_read_update(c);
-    cz__conn_timer_update(c);
-  }
 }
 
 void cz__conn_read_update(cz_conn_t* c) {
