@@ -242,7 +242,8 @@ const byName = new Map(running.map((s) => [s.def.name, s]));
 // disturbed ones again.
 {
   const left = cfg.budgetS - (Date.now() - t0) / 1000 - (opt["no-scenarios"] ? 0 : cfg.scenarioEstimateS);
-  const busy = await foreignLoad(2000);
+  // Two samples a few seconds apart, the lower one: a single burst should not shorten every run.
+  const busy = Math.min(await foreignLoad(1500), await sleep(1500).then(() => foreignLoad(1500)));
   log(`other processes right now: ${fmtNum(busy, 0)}% of a core`);
   if (!opt.duration) {
     const reserve = busy > cfg.maxForeignPct && !quick ? 0.3 : 0; // share of the matrix kept for re-runs
