@@ -8,6 +8,8 @@ need_apt=()
 [ -f /usr/share/llhttp/llhttp.c ] || need_apt+=(node-llhttp)
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
+# The benchmark suite's plain C baseline server (and its test) links Debian's libuv.
+[ -f /usr/include/uv.h ] || need_apt+=(libuv1-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "setup: installing Debian packages: ${need_apt[*]}"
