@@ -218,13 +218,7 @@ class NativeServer implements ReloadableServer {
   async listen(options: ListenOptions = {}): Promise<Server> {
     if (this.handle !== undefined) throw new Error("catzilla: server is already listening");
     const { routes } = this.mod;
-    if (options.enableAsync === false) {
-      const asyncRoutes = routes.filter((r) => r.kind === "async" || r.kind === "maybe");
-      if (asyncRoutes.length > 0) {
-        const list = asyncRoutes.map((r) => `  ${r.method} ${r.path} (${r.kind}, ${r.source})`).join("\n");
-        throw new Error(`catzilla: enableAsync is false but these routes are async or maybe:\n${list}`);
-      }
-    }
+    if (options.enableAsync === false) assertSyncOnly(routes);
     const native = loadNative();
     const blockingRoutes = routes.filter((r) => r.kind === "blocking");
     if (blockingRoutes.length > 0 && this.pool === undefined) {
@@ -238,7 +232,6 @@ class NativeServer implements ReloadableServer {
     const asyncData = Buffer.allocUnsafeSlow(ASYNC_DATA_SIZE);
     const batch = new ArenaWriter(resData);
     const single = new ArenaWriter(asyncData);
-    const names = routes.map((r) => paramSpec(r.params, r.paramTypes));
 
     let handle: NativeHandle;
     // Async answers are queued and handed to C together at the end of the microtask
@@ -356,10 +349,7 @@ class NativeServer implements ReloadableServer {
       records: HandlerRecords | undefined,
       blockingModules: readonly string[],
     ): Version => {
-      if (enableAsync === false) {
-        const bad = mod.routes.filter((r) => r.kind === "async" || r.kind === "maybe");
-        if (bad.length > 0) throw new Error(`catzilla: enableAsync is false but ${bad[0].method} ${bad[0].path} is ${bad[0].kind}`);
-      }
+      if (enableAsync === false) assertSyncOnly(mod.routes);
       let pool: BlockingPool | undefined;
       const dispatch = mod.createDispatch(
         { ...hooks, blocking: blockingFor(mod, () => pool) },
@@ -367,11 +357,11 @@ class NativeServer implements ReloadableServer {
       );
       const blocking = mod.routes.filter((r) => r.kind === "blocking");
       if (blocking.length > 0) pool = createBlockingPool([...blockingModules], blocking);
-      return { dispatch, names: mod.routes.map((r) => paramSpec(r.params, r.paramTypes)), pool };
+      return { dispatch, names: paramSpecs(mod.routes), pool };
     };
     let current: Version = {
       dispatch: this.mod.createDispatch(hooks, bindHandlers(routes, this.records)),
-      names,
+      names: paramSpecs(routes),
       pool: this.pool,
     };
     const versions = this.versions;
@@ -470,6 +460,18 @@ class NativeServer implements ReloadableServer {
     });
     return this.closing;
   }
+}
+
+/** With `enableAsync: false`, an app may have no async or maybe route; the error names each. */
+function assertSyncOnly(routes: readonly RouteInfo[]): void {
+  const asyncRoutes = routes.filter((r) => r.kind === "async" || r.kind === "maybe");
+  if (asyncRoutes.length === 0) return;
+  const list = asyncRoutes.map((r) => `  ${r.method} ${r.path} (${r.kind}, ${r.source})`).join("\n");
+  throw new Error(`catzilla: enableAsync is false but these routes are async or maybe:\n${list}`);
+}
+
+function paramSpecs(routes: readonly RouteInfo[]): ParamSpec[] {
+  return routes.map((r) => paramSpec(r.params, r.paramTypes));
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
