@@ -51,7 +51,12 @@ export function buildTrie(routes: PlannedRoute[]): TrieNode {
   let next = 0;
   const finish = (n: TrieNode): void => {
     n.id = next++;
-    n.statics.sort((a, b) => a.text.length - b.text.length || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+    // By UTF-8 length, then bytes: the order of match()'s binary search (cz__find_edge).
+    n.statics.sort((a, b) => {
+      const x = Buffer.from(a.text);
+      const y = Buffer.from(b.text);
+      return x.length - y.length || Buffer.compare(x, y);
+    });
     n.terminal.sort((a, b) => a.method - b.method);
     n.wildcard.sort((a, b) => a.method - b.method);
     for (const s of n.statics) finish(s.node);

@@ -116,7 +116,7 @@ export interface PlannedRoute {
 }
 
 export interface TrieNode {
-  /** Preorder index; the C function is `n<id>`. */
+  /** Preorder index: the node's row in routes.c's nodes[] table. */
   id: number;
   /** "/users/:id" style label of the prefix this node stands for (for comments). */
   label: string;

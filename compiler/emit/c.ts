@@ -1,24 +1,13 @@
 /**
- * routes.c / routes.h: the route table and a generated match() implementing
- * native/include/catzilla_routes.h. One static C function per trie node:
- *
- *   static int nK(const char* p, size_t len, size_t pos, unsigned method, cz_match_t* m)
- *
- * `pos` is where the prefix of node K ends in the path: either len (the path ends here)
- * or the index of the '/' that starts the next segment. A node tries its static children
- * (switch on segment length, then memcmp), then its `:param` child (non-empty segment),
- * then its `*` routes (the rest of the path, possibly empty), returning the first route
- * that matches the method; on the way it ORs the methods of every path match into
- * m->allow. match() runs the trie once for the method and, for HEAD, once more for GET.
+ * routes.c / routes.h: the route table and match() implementing
+ * native/include/catzilla_routes.h. routes.c holds, in order: the const routes' response
+ * bytes, the route table, then the matching tables and their walker (cmatch.ts).
  */
-import { METHODS } from "../../runtime/app.js";
-import { allNodes } from "../trie.js";
-import type { Plan, PlannedRoute, TrieNode } from "../types.js";
-import { paramCheck, paramHelpers } from "./cparams.js";
+import type { Plan, PlannedRoute } from "../types.js";
+import { emitMatcher } from "./cmatch.js";
+import { cBytes, commentText, cString } from "./cstring.js";
 import { HEADER } from "./header.js";
 
-const HEAD = METHODS.indexOf("HEAD");
-const GET = METHODS.indexOf("GET");
 const KIND_ENUM: Record<string, string> = {
   sync: "CZ_KIND_SYNC",
   async: "CZ_KIND_ASYNC",
@@ -49,7 +38,6 @@ export function emitRoutesH(plan: Plan): string {
 }
 
 export function emitRoutesC(plan: Plan): string {
-  const nodes = allNodes(plan.trie);
   const out: string[] = [
     `// ${HEADER}`,
     `// ${plan.routes.length} routes, fingerprint ${plan.fingerprint}. Matching: see the comment in catzilla_routes.h.`,
@@ -72,22 +60,8 @@ export function emitRoutesC(plan: Plan): string {
     );
   }
   out.push("};", "");
-  out.push(...paramHelpers(nodes.flatMap((n) => n.params.map((c) => c.ptype))));
-  for (const n of nodes)
-    out.push(`static int n${n.id}(const char* p, size_t len, size_t pos, unsigned method, cz_match_t* m);`);
-  out.push("");
-  for (const n of nodes) out.push(...nodeFunction(n, plan.routes), "");
-  const hasGet = plan.routes.some((r) => r.methodNum === GET);
+  out.push(...emitMatcher(plan.trie, plan.routes, (id) => comment(plan.routes[id])));
   out.push(
-    "static int match(const char* path, size_t len, unsigned method, cz_match_t* m) {",
-    "  int r;",
-    "  if (len == 0 || len > UINT16_MAX || path[0] != '/') return -1;",
-    "  r = n0(path, len, 0, method, m);",
-    ...(hasGet ? [`  if (r < 0 && method == ${HEAD} /* HEAD */) r = n0(path, len, 0, ${GET} /* GET */, m);`] : []),
-    "  if (r >= 0) m->allow = 0;",
-    "  return r;",
-    "}",
-    "",
     "static const cz_route_table_t table = {",
     "  .abi_version = CZ_ROUTES_ABI_VERSION,",
     "  .nroutes = CZ_APP_NROUTES,",
@@ -104,95 +78,6 @@ export function emitRoutesC(plan: Plan): string {
   return out.join("\n");
 }
 
-function nodeFunction(n: TrieNode, routes: PlannedRoute[]): string[] {
-  const body: string[] = [];
-  const used = { p: false, method: false, m: false };
-  const routeLine = (route: number) => `// ${comment(routes[route])}`;
-  if (n.terminal.length) {
-    used.method = used.m = true;
-    body.push("if (pos == len) {", "  switch (method) {");
-    for (const t of n.terminal) {
-      body.push(
-        `    case ${t.method}: ${routeLine(t.route)}`,
-        `      m->nparams = ${n.nparams};`,
-        `      return ${t.route};`,
-      );
-    }
-    body.push("  }", `  m->allow |= ${maskExpr(n.terminal)};`, "  return -1;", "}");
-  } else {
-    body.push("if (pos == len) return -1;");
-  }
-  const segmented = n.statics.length > 0 || n.params.length > 0;
-  if (segmented || n.wildcard.length) {
-    body.push("// p[pos] == '/': the next segment is p[s, e)");
-    body.push("size_t s = pos + 1;");
-  }
-  if (segmented) {
-    used.p = used.method = used.m = true;
-    body.push("size_t e = s;", "int r;", "while (e < len && p[e] != '/') e++;");
-  }
-  if (n.statics.length) {
-    body.push("switch (e - s) {");
-    const lengths = [...new Set(n.statics.map((c) => c.text.length))];
-    for (const L of lengths) {
-      body.push(`  case ${L}:`);
-      for (const c of n.statics.filter((x) => x.text.length === L)) {
-        const test = L === 0 ? "" : `memcmp(p + s, ${cString(c.text)}, ${L}) == 0 && `;
-        body.push(
-          `    if (${test}(r = n${c.node.id}(p, len, e, method, m)) >= 0) return r; // ${commentText(c.node.label)}`,
-        );
-      }
-      body.push("    break;");
-    }
-    body.push("}");
-  }
-  for (const c of n.params) {
-    const k = n.nparams;
-    const check = paramCheck(c.ptype);
-    body.push(
-      `if (e > s${check ? ` && ${check}` : ""}) { // ${commentText(c.node.label)}`,
-      `  m->params[${k}][0] = (uint16_t)s;`,
-      `  m->params[${k}][1] = (uint16_t)(e - s);`,
-      `  if ((r = n${c.node.id}(p, len, e, method, m)) >= 0) return r;`,
-      "}",
-    );
-  }
-  if (n.wildcard.length) {
-    used.method = used.m = true;
-    const k = n.nparams;
-    body.push("switch (method) {");
-    for (const w of n.wildcard) {
-      body.push(
-        `  case ${w.method}: ${routeLine(w.route)}`,
-        `    m->params[${k}][0] = (uint16_t)s;`,
-        `    m->params[${k}][1] = (uint16_t)(len - s);`,
-        `    m->nparams = ${k + 1};`,
-        `    return ${w.route};`,
-      );
-    }
-    body.push("}", `m->allow |= ${maskExpr(n.wildcard)};`);
-  }
-  body.push("return -1;");
-  const unused = (Object.keys(used) as (keyof typeof used)[]).filter((k) => !used[k]).map((k) => `(void)${k};`);
-  return [
-    `// node ${n.id}: ${commentText(n.label || "(root)")}`,
-    `static int n${n.id}(const char* p, size_t len, size_t pos, unsigned method, cz_match_t* m) {`,
-    ...(unused.length ? ["  " + unused.join(" ")] : []),
-    ...body.map((l) => "  " + l),
-    "}",
-  ];
-}
-
-/** Methods allowed at a node; wherever GET is allowed HEAD is too. */
-function maskExpr(entries: { method: number }[]): string {
-  const methods = new Set(entries.map((e) => e.method));
-  if (methods.has(GET)) methods.add(HEAD);
-  let mask = 0n;
-  for (const m of methods) mask |= 1n << BigInt(m);
-  const names = [...methods].sort((a, b) => a - b).map((m) => METHODS[m]);
-  return `UINT64_C(0x${mask.toString(16)}) /* ${names.join(" ")} */`;
-}
-
 function flagsExpr(flags: number): string {
   const parts: string[] = [];
   if (flags & 1) parts.push("CZ_ROUTE_HEADERS");
@@ -203,11 +88,6 @@ function flagsExpr(flags: number): string {
 
 function comment(r: PlannedRoute): string {
   return commentText(`${r.method} ${r.path} — ${r.kind} — ${r.source}`);
-}
-
-/** Safe inside a `//` comment: no control characters, no trailing backslash. */
-function commentText(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f\\]/g, "?");
 }
 
 function enumName(r: PlannedRoute): string {
@@ -232,23 +112,4 @@ function bytesLiteral(bytes: Buffer): string[] {
   if (start < bytes.length || lines.length === 0) lines.push("  " + cBytes(bytes.subarray(start)));
   lines[lines.length - 1] += ";";
   return lines;
-}
-
-/** A C string literal: printable ASCII as is (escaping \ " ?), everything else as octal. */
-export function cString(s: string): string {
-  return cBytes(Buffer.from(s, "utf8"));
-}
-
-function cBytes(bytes: Uint8Array): string {
-  let out = '"';
-  for (const byte of bytes) {
-    const ch = String.fromCharCode(byte);
-    if (ch === "\\" || ch === '"' || ch === "?") out += "\\" + ch;
-    else if (byte === 13) out += "\\r";
-    else if (byte === 10) out += "\\n";
-    else if (byte === 9) out += "\\t";
-    else if (byte >= 0x20 && byte < 0x7f) out += ch;
-    else out += "\\" + byte.toString(8).padStart(3, "0");
-  }
-  return out + '"';
 }

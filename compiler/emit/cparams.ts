@@ -1,8 +1,8 @@
 /**
- * Typed path parameters in the generated match(): the C test a segment p[s, e) must pass
- * for a `:name(type)` branch, and the helper functions those tests call. A segment that
- * fails the test does not match the branch, so match() backtracks to the next one
- * (another type, then `*`) and finally answers 404 if nothing else matches.
+ * Typed path parameters in the generated match(): the C tests a segment must pass for a
+ * `:name(type)` branch (cz__param_ok in cmatch.ts calls them). A segment that fails the
+ * test does not match the branch, so match() backtracks to the next one (another type,
+ * then `*`) and finally answers 404 if nothing else matches.
  *
  *   int     optional '-', then 1+ digits, |value| <= 2^53 - 1 (Number.MAX_SAFE_INTEGER)
  *   number  a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
@@ -10,22 +10,6 @@
  *
  * Tests run on the raw (not percent-decoded) bytes.
  */
-import type { ParamType } from "../types.js";
-import { cString } from "./c.js";
-
-/** The C condition for p[s, e) (already known non-empty), or "" when any segment goes. */
-export function paramCheck(t: ParamType): string {
-  if (t.type === "int") return "cz_is_int(p + s, e - s)";
-  if (t.type === "number") return "cz_is_number(p + s, e - s)";
-  if (t.type === "enum") {
-    const alts = t.values.map(
-      (v) => `(e - s == ${Buffer.byteLength(v)} && memcmp(p + s, ${cString(v)}, ${v.length}) == 0)`,
-    );
-    return alts.length === 1 ? alts[0] : `(${alts.join(" || ")})`;
-  }
-  return "";
-}
-
 const HELPERS: Record<"int" | "number", string[]> = {
   int: [
     "// :name(int): optional '-', 1+ digits, |value| <= 2^53 - 1.",
@@ -66,11 +50,5 @@ const HELPERS: Record<"int" | "number", string[]> = {
   ],
 };
 
-/** Helper definitions for the types in use (unused static functions would fail -Werror). */
-export function paramHelpers(types: Iterable<ParamType>): string[] {
-  const used = new Set<string>();
-  for (const t of types) used.add(t.type);
-  const out: string[] = [];
-  for (const k of ["int", "number"] as const) if (used.has(k)) out.push(...HELPERS[k], "");
-  return out;
-}
+/** Both helpers, in the order routes.c defines them. */
+export const PARAM_HELPERS: string[] = [...HELPERS.int, "", ...HELPERS.number, ""];
