@@ -19,6 +19,7 @@ export type NativeLimits = Pick<
   | "keepAliveTimeoutMs"
   | "maxConnections"
   | "maxPipelined"
+  | "sendTimeoutMs"
 >;
 
 export interface NativeBinding {

@@ -417,6 +417,7 @@ class NativeServer implements ReloadableServer {
         keepAliveTimeoutMs: options.keepAliveTimeoutMs,
         maxConnections: options.maxConnections,
         maxPipelined: options.maxPipelined,
+        sendTimeoutMs: options.sendTimeoutMs,
       },
     });
     this.host = options.host ?? "127.0.0.1";

@@ -25,6 +25,12 @@ export interface ListenOptions {
   /** Responses pending per connection before the server stops reading from it (default 64). */
   maxPipelined?: number;
   /**
+   * How long a response write may make no progress, ms (default 30 000; 0 = off). A client
+   * that stops reading its responses has its connection closed after this long, even while
+   * it keeps pipelining requests (reading stops under backpressure, so no idle timer runs).
+   */
+  sendTimeoutMs?: number;
+  /**
    * How long an async handler may take before its request is answered 503, ms
    * (default 0 = no limit). The handler keeps running; its late result is dropped.
    */

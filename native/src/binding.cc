@@ -13,7 +13,7 @@
  *              resData: Buffer, asyncData: Buffer,
  *              limits?: { maxHeaderBytes?, maxUrlBytes?, maxHeaderCount?, maxBodyBytes?,
  *                         headersTimeoutMs?, keepAliveTimeoutMs?, maxConnections?,
- *                         maxPipelined? } }
+ *                         maxPipelined?, sendTimeoutMs? } }
  *     Throws Error for a missing/foreign/stale table ("recompile the app"), TypeError for
  *     bad options.
  *   listen(handle, host: string, port: number, backlog: number) -> bound port (number)
@@ -283,6 +283,7 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
     return ThrowType(env, "opts.asyncData must be a Buffer");
 
   cz_limits_default(&so.limits);
+  so.limits.send_timeout_ms = CZ_SEND_TIMEOUT_MS;
   Napi::Value lv = o.Get("limits");
   if (!lv.IsUndefined() && !lv.IsNull()) {
     if (!lv.IsObject())
@@ -300,6 +301,7 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
         {"keepAliveTimeoutMs", offsetof(cz_limits_t, keep_alive_timeout_ms)},
         {"maxConnections", offsetof(cz_limits_t, max_connections)},
         {"maxPipelined", offsetof(cz_limits_t, max_pipelined)},
+        {"sendTimeoutMs", offsetof(cz_limits_t, send_timeout_ms)},
     };
     for (const auto& k : keys) {
       uint32_t* field = reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(&so.limits) + k.off);

@@ -15,8 +15,13 @@
  * handles, so a caller holding `c` across a call that may close it only needs to check
  * c->closing.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#endif
 
 #include "cz_core.h"
 
@@ -324,11 +329,42 @@ void cz__conn_read_update(cz_conn_t* c) {
     cz__server_want_resume(c->srv, c);
 }
 
+/* Bytes written that the client has not acknowledged: libuv's queue plus, where the OS
+ * tells, the kernel's send queue. libuv alone is too coarse: the kernel wakes a writer
+ * only once much of a large send buffer has drained, so a slow but steady reader can go
+ * seconds without libuv moving a byte. Called only when the send timer fires. */
+static size_t cz__conn_unacked(cz_conn_t* c) {
+  size_t n = uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp);
+#if defined(SIOCOUTQ)
+  uv_os_fd_t fd;
+  int q;
+  if (uv_fileno((uv_handle_t*)&c->tcp, &fd) == 0 && ioctl(fd, SIOCOUTQ, &q) == 0 && q > 0)
+    n += (size_t)q;
+#endif
+  return n;
+}
+
 static void cz__timer_cb(uv_timer_t* t) {
   cz_conn_t* c = t->data;
   int mode = c->timer_mode;
 
   c->timer_mode = CZ_TIMER_NONE;
+  if (mode == CZ_TIMER_SEND && c->writing) {
+    size_t left = cz__conn_unacked(c);
+    if (left < c->send_mark) {
+      /* Progress since the last look (or the first look at this write: sampling when a
+       * write starts would cost a syscall per write). A client is thus closed between
+       * one and two periods after its last progress. */
+      c->send_mark = left;
+      c->timer_mode = CZ_TIMER_SEND;
+      uv_timer_start(t, cz__timer_cb, c->srv->limits.send_timeout_ms, 0);
+      return;
+    }
+    /* The client stopped reading: what it would get is lost either way, and holding it
+     * pins the responses (and, through backpressure, the connection) forever. */
+    cz__conn_close(c);
+    return;
+  }
   if ((mode == CZ_TIMER_HEADERS && c->msg == CZ_MSG_HEAD && !c->stop_parse) ||
       (mode == CZ_TIMER_BODY && c->msg == CZ_MSG_BODY && !c->stop_parse))
     cz__conn_reject(c, 408);
@@ -343,7 +379,12 @@ void cz__conn_timer_update(cz_conn_t* c) {
 
   if (c->closing)
     return;
-  if (c->msg == CZ_MSG_HEAD && !c->stop_parse) {
+  if (c->writing && (c->msg == CZ_MSG_IDLE || c->stop_parse || c->read_block != 0)) {
+    /* Responses are on their way and we are not waiting on request bytes (or cannot
+     * read them): what the connection waits for is the client reading. */
+    mode = CZ_TIMER_SEND;
+    ms = l->send_timeout_ms;
+  } else if (c->msg == CZ_MSG_HEAD && !c->stop_parse) {
     mode = CZ_TIMER_HEADERS;
     ms = l->headers_timeout_ms;
   } else if (c->msg == CZ_MSG_BODY && !c->stop_parse && c->read_block == 0 &&
@@ -361,10 +402,13 @@ void cz__conn_timer_update(cz_conn_t* c) {
   if (mode == c->timer_mode)
     return;
   c->timer_mode = (uint8_t)mode;
-  if (mode == CZ_TIMER_NONE || ms == 0)
+  if (mode == CZ_TIMER_NONE || ms == 0) {
     uv_timer_stop(&c->timer);
-  else
-    uv_timer_start(&c->timer, cz__timer_cb, ms, 0);
+    return;
+  }
+  if (mode == CZ_TIMER_SEND)
+    c->send_mark = SIZE_MAX; /* not sampled yet: see cz__timer_cb */
+  uv_timer_start(&c->timer, cz__timer_cb, ms, 0);
 }
 
 static void cz__write_cb(uv_write_t* req, int status) {
@@ -421,6 +465,10 @@ void cz__conn_flush(cz_conn_t* c) {
     return;
   }
   c->writing = 1;
+  /* Only one write is in flight, so starting one means the last one completed: progress,
+   * and the update below restarts the send timer. */
+  if (c->timer_mode == CZ_TIMER_SEND)
+    c->timer_mode = CZ_TIMER_NONE;
   if (uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp) >= CZ_WRITE_HIGH) {
     c->read_block |= CZ_RB_WRITE;
     cz__conn_read_update(c);

@@ -67,7 +67,8 @@ enum cz_timer_mode {
   CZ_TIMER_NONE = 0,
   CZ_TIMER_HEADERS = 1,
   CZ_TIMER_IDLE = 2,
-  CZ_TIMER_BODY = 3 /* no body bytes for headers_timeout_ms while we are reading -> 408 */
+  CZ_TIMER_BODY = 3, /* no body bytes for headers_timeout_ms while we are reading -> 408 */
+  CZ_TIMER_SEND = 4  /* a write in flight made no progress for send_timeout_ms -> close */
 };
 
 /* The request being parsed. */
@@ -95,6 +96,7 @@ typedef struct cz_req_s {
   uint8_t expect;       /* 0 none, 1 100-continue, 2 something else */
   uint8_t field_kind;   /* 1 host, 2 expect, 0 other */
   uint8_t value_cr;     /* the last value piece ended at CR: another piece is obs-fold */
+  uint8_t asterisk;     /* OPTIONS * (asterisk-form): answered in C */
 } cz_req_t;
 
 typedef struct cz_conn_s cz_conn_t;
@@ -120,6 +122,7 @@ struct cz_conn_s {
   unsigned nclosing;     /* handle close callbacks still to come */
   int reject_status;     /* set by a callback that fails the request on a limit */
   const char* exec_end;  /* end of the bytes llhttp is executing */
+  size_t send_mark;      /* CZ_TIMER_SEND: unacknowledged bytes at the last look, or SIZE_MAX */
   uint8_t msg;           /* enum cz_msg_state */
   uint8_t pause_reason;  /* enum cz_pause_reason */
   uint8_t timer_mode;    /* enum cz_timer_mode */

@@ -70,9 +70,74 @@ static int cz__on_url(llhttp_t* p, const char* at, size_t len) {
   return 0;
 }
 
+/* Length of a leading "http://" or "https://" (any case) in u[0, n), else 0. */
+static size_t cz__scheme_len(const char* u, size_t n) {
+  static const char http[] = "http";
+  size_t i;
+
+  if (n < 7)
+    return 0;
+  for (i = 0; i < 4; i++)
+    if (cz_http_lower[(unsigned char)u[i]] != (unsigned char)http[i])
+      return 0;
+  if (cz_http_lower[(unsigned char)u[4]] == 's')
+    i++;
+  if (n < i + 3 || memcmp(u + i, "://", 3) != 0)
+    return 0;
+  return i + 3;
+}
+
+/* A request target that is not origin-form (RFC 9112 3.2). Everything routes on the
+ * path, so absolute-form is rewritten in place to its path[?query]: the whole target is
+ * in hbuf by now (it may have arrived in pieces across reads, which is why this is done
+ * once here and not while accumulating), nothing follows it yet, and the path only moves
+ * down. JS sees the rewritten target as the request's url. */
+static int cz__target_form(cz_conn_t* c, int method) {
+  char* u = c->hbuf.base;
+  size_t n = c->cur.url_len;
+  size_t start;
+  size_t rest;
+
+  if (n == 1 && u[0] == '*') {
+    /* asterisk-form names the server itself; only OPTIONS may ask about it (3.2.4). */
+    if (method != HTTP_OPTIONS) {
+      c->reject_status = 400;
+      return -1;
+    }
+    c->cur.asterisk = 1;
+    return 0;
+  }
+  /* authority-form (CONNECT host:port) is left as is: no route is named "host:port", and
+   * a CONNECT is answered, then the connection closes, like an upgrade. */
+  if (method == HTTP_CONNECT)
+    return 0;
+  start = cz__scheme_len(u, n);
+  if (start == 0)
+    return 0; /* another scheme (or garbage llhttp let through): no route matches it */
+  while (start < n && u[start] != '/' && u[start] != '?')
+    start++;
+  rest = n - start;
+  if (rest == 0 || u[start] == '?') {
+    /* An empty path is "/" (3.2.2); the scheme alone leaves room for the slash. */
+    u[0] = '/';
+    memmove(u + 1, u + start, rest);
+    rest++;
+  } else {
+    memmove(u, u + start, rest);
+  }
+  c->cur.url_len = rest;
+  c->hbuf.len = rest;
+  return 0;
+}
+
 static int cz__on_url_complete(llhttp_t* p) {
   cz_conn_t* c = p->data;
-  const char* q = c->cur.url_len ? memchr(c->hbuf.base, '?', c->cur.url_len) : NULL;
+  const char* q;
+
+  /* Origin-form ("/path?query") is nearly every request: its first byte settles it. */
+  if (c->cur.url_len > 0 && c->hbuf.base[0] != '/' && cz__target_form(c, p->method) != 0)
+    return -1;
+  q = c->cur.url_len ? memchr(c->hbuf.base, '?', c->cur.url_len) : NULL;
   c->cur.path_len = q ? (size_t)(q - c->hbuf.base) : c->cur.url_len;
   c->cur.field_off = c->hbuf.len;
   return 0;
@@ -222,6 +287,11 @@ static int cz__on_headers_complete(llhttp_t* p) {
   r->allow = r->route < 0 ? r->m.allow : 0;
   if (r->m.nparams > CZ_MAX_PARAMS)
     r->m.nparams = CZ_MAX_PARAMS;
+  if (r->asterisk) {
+    /* OPTIONS *: about the server, not a resource; C answers it (cz__conn_complete). */
+    r->route = -1;
+    r->allow = 0;
+  }
 
   limit = srv->limits.max_body_bytes;
   if (r->route >= 0 && t->routes[r->route].body_limit != 0)
@@ -379,6 +449,15 @@ static int cz__conn_enqueue(cz_conn_t* c, cz_slot_t* s) {
   return 0;
 }
 
+/* OPTIONS * (RFC 9110 9.3.7) is a ping: 204 with no body, the connection kept alive. No
+ * Allow line: what is allowed depends on the path, and this request names none. */
+static void cz__conn_settle_options(cz_conn_t* c, cz_slot_t* s) {
+  cz_resp_t r;
+  memset(&r, 0, sizeof(r));
+  r.status = 204;
+  cz__conn_settle_js(c, s, &r, 0); /* the renderer JS answers use; no JS involved */
+}
+
 /* Finishes the request parsed last: answers it in C or hands it to the batch. Returns 0
  * to keep parsing, or HPE_PAUSED with c->pause_reason set. */
 static int cz__conn_complete(cz_conn_t* c) {
@@ -395,7 +474,9 @@ static int cz__conn_complete(cz_conn_t* c) {
   if (close)
     c->stop_parse = 1; /* bytes after a closing request are never parsed */
 
-  if (c->cur.route < 0) {
+  if (c->cur.asterisk) {
+    cz__conn_settle_options(c, s);
+  } else if (c->cur.route < 0) {
     cz__conn_settle_error(c, s, c->cur.allow ? 405 : 404, c->cur.allow);
   } else if (c->cur.table->routes[c->cur.route].kind == CZ_KIND_CONST) {
     cz__conn_settle_const(c, s, &c->cur.table->routes[c->cur.route]);

@@ -87,6 +87,10 @@ typedef struct cz_hooks_s {
   void* data;
 } cz_hooks_t;
 
+/* Default limits.send_timeout_ms of the addon: a client that reads none of its responses
+ * for this long is disconnected (node:http's server.timeout-like guard; 0 = off). */
+#define CZ_SEND_TIMEOUT_MS 30000
+
 typedef struct cz_server_options_s {
   const char* table_path;
   const char* fingerprint;  /* NULL: not checked */
