@@ -87,6 +87,7 @@ export function analyze(
       type: c.type,
       flags: kind === "const" ? 0 : requestFlags(reg.handler, app.checker),
       response,
+      paramMismatch: reg.paramMismatch,
       call: reg.call,
       pathSpan: reg.pathSpan,
       handlerSpan: reg.handlerSpan,

@@ -26,10 +26,12 @@ export const CODES = {
   CZ1011: { severity: "error", title: "cannot read input" },
   CZ1012: { severity: "error", title: "cannot follow a Router to where it is mounted" },
   CZ1013: { severity: "error", title: "blocking route in a module that imports the generated server" },
+  CZ1014: { severity: "error", title: "invalid route option" },
   CZ2001: { severity: "warning", title: "handler may or may not return a promise" },
   CZ2002: { severity: "warning", title: "Catzilla method used in a way the compiler cannot follow" },
   CZ2003: { severity: "warning", title: "sync handler calls a blocking API" },
   CZ2004: { severity: "warning", title: "route on a Router that is never mounted" },
+  CZ2005: { severity: "warning", title: "paramMismatch: 400 on a route without typed parameters" },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type Code = keyof typeof CODES;

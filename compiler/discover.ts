@@ -143,7 +143,7 @@ function readCall(
     }
   }
 
-  const blocking = readOptions(args[want], out);
+  const { blocking, paramMismatch } = readOptions(args[want], out);
   const p = staticText(pathArg, checker);
   if (!p.ok) {
     out.push(
@@ -163,6 +163,7 @@ function readCall(
     handlerSpan: spanOf(handler),
     handler,
     blocking,
+    paramMismatch,
   };
   if (!p.ok) return [{ ...base, path: null, segments: [], params: [] }];
   return prefixes.map((prefix) => {
@@ -179,15 +180,26 @@ function readCall(
     return { ...base, path: null, segments: [], params: [] };
   });
 
-  function readOptions(arg: ts.Expression | undefined, diags: Diagnostic[]): boolean {
-    if (!arg) return false;
+  function readOptions(
+    arg: ts.Expression | undefined,
+    diags: Diagnostic[],
+  ): { blocking: boolean; paramMismatch: 400 | 404 } {
+    const none = { blocking: false, paramMismatch: 404 as const };
+    if (!arg) return none;
     const v = evalStatic(arg, { checker });
     if (!v.ok) {
       diags.push(diagAt("CZ1002", `Route options must be known at compile time, but ${explain(v)}.`, arg));
-      return false;
+      return none;
     }
     const o = v.value;
-    return o !== null && typeof o === "object" && !Array.isArray(o) && o.blocking === true;
+    if (o === null || typeof o !== "object" || Array.isArray(o)) return none;
+    const pm = o.paramMismatch;
+    if (pm !== undefined && pm !== 400 && pm !== 404) {
+      diags.push(
+        diagAt("CZ1014", `Route option paramMismatch must be 400 or 404, not ${JSON.stringify(pm) ?? String(pm)}.`, arg),
+      );
+    }
+    return { blocking: o.blocking === true, paramMismatch: pm === 400 ? 400 : 404 };
   }
 }
 

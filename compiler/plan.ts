@@ -7,10 +7,10 @@ import { METHODS } from "../runtime/app.js";
 import { codeFrame, diag, location, relPosix } from "./diagnostics.js";
 import { shapeOf } from "./routepath.js";
 import { buildTrie } from "./trie.js";
-import type { AnalyzedRoute, Diagnostic, Plan, PlannedRoute, Span } from "./types.js";
+import type { AnalyzedRoute, Diagnostic, ParamType, Plan, PlannedRoute, Segment, Span } from "./types.js";
 
 /** Bumped when the generated files' contract changes (part of the fingerprint). */
-export const ROUTES_ABI_VERSION = 1;
+export const ROUTES_ABI_VERSION = 2;
 
 /**
  * `base`: the out dir's parent (generated files name sources relative to it);
@@ -65,6 +65,16 @@ export function plan(
       continue;
     }
     byShape.set(shapeKey, r);
+    if (r.paramMismatch === 400 && !r.segments.some((s) => s.type === "param" && s.ptype.type !== "string")) {
+      diagnostics.push(
+        diag(
+          "CZ2005",
+          `Route ${key} has the option paramMismatch: 400 but no typed parameter (like \`:id(int)\`), ` +
+            "so no request can fail a type check; the option does nothing here.",
+          at(r.pathSpan),
+        ),
+      );
+    }
     kept.push(r);
   }
 
@@ -78,6 +88,7 @@ export function plan(
     kind: r.kind,
     flags: r.flags,
     response: r.response,
+    paramErrors: r.paramMismatch === 400 ? paramErrors(r.segments) : null,
     source: location(r.handlerSpan, base),
     span: r.handlerSpan,
     reason: r.reason,
@@ -90,7 +101,41 @@ export function plan(
 export function fingerprintOf(routes: PlannedRoute[]): string {
   const canonical = JSON.stringify([
     ROUTES_ABI_VERSION,
-    routes.map((r) => [r.id, r.method, r.path, r.kind, r.flags, r.params]),
+    routes.map((r) => [r.id, r.method, r.path, r.kind, r.flags, r.params, r.paramErrors !== null]),
   ]);
   return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
+}
+
+/** What each typed param expects, in words: "an integer", "a number", "one of: a, b". */
+function expected(t: ParamType): string {
+  if (t.type === "int") return "an integer";
+  if (t.type === "number") return "a number";
+  if (t.type === "enum") return `one of: ${t.values.join(", ")}`;
+  return "any non-empty segment";
+}
+
+/**
+ * The JSON bodies of the 400s for a route with `paramMismatch: 400`, one per param (null
+ * for untyped ones): `{"error":"Bad Request","message":…,"param":"id","expected":"int"}`.
+ */
+function paramErrors(segments: Segment[]): (string | null)[] {
+  const out: (string | null)[] = [];
+  for (const s of segments) {
+    if (s.type === "wildcard") out.push(null);
+    if (s.type !== "param") continue;
+    if (s.ptype.type === "string") {
+      out.push(null);
+      continue;
+    }
+    const want = s.ptype.type === "enum" ? s.ptype.values.join("|") : s.ptype.type;
+    out.push(
+      JSON.stringify({
+        error: "Bad Request",
+        message: `Path parameter '${s.name}' must be ${expected(s.ptype)}.`,
+        param: s.name,
+        expected: want,
+      }),
+    );
+  }
+  return out;
 }

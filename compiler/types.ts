@@ -58,6 +58,8 @@ export interface Registration {
   handler: ts.Expression;
   /** The route options say `{ blocking: true }`. */
   blocking: boolean;
+  /** The route option `paramMismatch`: what a typed param that does not fit answers. */
+  paramMismatch: 400 | 404;
 }
 
 /** analyze → plan (method/path null: not static or invalid, already reported). */
@@ -74,6 +76,7 @@ export interface AnalyzedRoute {
   flags: number;
   /** Kind "const" only: the complete response bytes (see constroute.ts), else null. */
   response: Buffer | null;
+  paramMismatch: 400 | 404;
   call: Span;
   pathSpan: Span;
   handlerSpan: Span;
@@ -81,7 +84,8 @@ export interface AnalyzedRoute {
 
 /**
  * A path parameter's type, from the pattern (`:id(int)`, `:n(number)`, `:kind(a|b)`); checked
- * by the generated match() on the raw segment, so a mismatch does not match the route.
+ * by the generated match() on the raw segment, so a mismatch does not match the route
+ * (404, or 400 for routes with the option `paramMismatch: 400`).
  */
 export type ParamType =
   | { type: "string" }
@@ -107,6 +111,11 @@ export interface PlannedRoute {
   flags: number;
   /** Kind "const" only: the complete response bytes, else null. */
   response: Buffer | null;
+  /**
+   * `paramMismatch: 400` only: per param, the JSON body of the 400 a value that fails its
+   * type gets (null for untyped params); else null (a mismatch is a 404).
+   */
+  paramErrors: (string | null)[] | null;
   /** "app.ts:4:21": handler location relative to the out dir's parent, POSIX separators. */
   source: string;
   /** Absolute location of the handler expression. */

@@ -74,6 +74,13 @@ export interface RouteOptions {
    * worker-thread pool so it cannot stall the event loop every connection shares.
    */
   blocking?: boolean;
+  /**
+   * What a request gets when its path fits this route but a typed parameter's value does
+   * not (`/users/abc` for `/users/:id(int)`), and no other route matches: 404 (the default:
+   * the route does not match), or 400 with a JSON body naming the parameter and what it
+   * must be. Answered in C; the handler never runs.
+   */
+  paramMismatch?: 400 | 404;
 }
 
 export type Handler<P extends string = string> = (

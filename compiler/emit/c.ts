@@ -1,7 +1,7 @@
 /**
  * routes.c / routes.h: the route table and match() implementing
  * native/include/catzilla_routes.h. routes.c holds, in order: the const routes' response
- * bytes, the route table, then the matching tables and their walker (cmatch.ts).
+ * bytes and 400 bodies, the route table, then the matching tables and their walker (cmatch.ts).
  */
 import type { Plan, PlannedRoute } from "../types.js";
 import { emitMatcher } from "./cmatch.js";
@@ -50,13 +50,20 @@ export function emitRoutesC(plan: Plan): string {
   for (const r of plan.routes) {
     if (r.response) out.push(`// ${r.id}: ${comment(r)}`, `static const char const_${r.id}[] =`, ...bytesLiteral(r.response), "");
   }
+  for (const r of plan.routes) {
+    if (!r.paramErrors) continue;
+    out.push(`// ${r.id}: ${comment(r)}: the 400 bodies (paramMismatch: 400), one per param`);
+    out.push(`static const char* const param_errors_${r.id}[] = {`);
+    for (const body of r.paramErrors) out.push(`  ${body === null ? "NULL" : cString(body)},`);
+    out.push("};", "");
+  }
   out.push("static const cz_route_t routes[CZ_APP_NROUTES] = {");
   for (const r of plan.routes) {
     const resp = r.response ? `.const_response = const_${r.id}, .const_len = ${r.response.length}` : ".const_response = NULL, .const_len = 0";
     out.push(`  // ${r.id}: ${comment(r)}`);
     out.push(
       `  { .method = ${r.methodNum}, .kind = ${KIND_ENUM[r.kind]}, .flags = ${flagsExpr(r.flags)}, .body_limit = 0, ` +
-        `.pattern = ${cString(r.path)}, ${resp} },`,
+        `.pattern = ${cString(r.path)}, ${resp}${r.paramErrors ? `, .param_errors = param_errors_${r.id}` : ""} },`,
     );
   }
   out.push("};", "");

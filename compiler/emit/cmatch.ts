@@ -33,6 +33,7 @@ type Describe = (route: number) => string;
 /** Matching tables, the walker and match(), for `routes` and their trie. */
 export function emitMatcher(trie: TrieNode, routes: PlannedRoute[], describe: Describe): string[] {
   const nodes = allNodes(trie);
+  const reports = reportingNodes(trie, routes);
   const rows = { node: [] as string[], edge: [] as string[], pchild: [] as string[], lit: [] as string[], end: [] as string[] };
   let nedges = 0;
   let npchildren = 0;
@@ -59,7 +60,8 @@ export function emitMatcher(trie: TrieNode, routes: PlannedRoute[], describe: De
     for (const c of n.params) {
       const values = c.ptype.type === "enum" ? c.ptype.values : [];
       rows.pchild.push(
-        `  { ${PTYPE[c.ptype.type]}, ${nlits}, ${values.length}, ${c.node.id} }, // ${commentText(c.node.label)}`,
+        `  { ${PTYPE[c.ptype.type]}, ${reports.has(c.node) ? 1 : 0}, ${nlits}, ${values.length}, ${c.node.id} }, ` +
+          `// ${commentText(c.node.label)}`,
       );
       for (const v of values) rows.lit.push(`  { ${cString(v)}, ${Buffer.byteLength(v)} },`);
       nlits += values.length;
@@ -87,8 +89,8 @@ export function emitMatcher(trie: TrieNode, routes: PlannedRoute[], describe: De
     ...table("cz__node_t nodes", rows.node, "{ .edges = 0 }"),
     "// Static children: { text, length, node }, each node's run sorted by (length, bytes).",
     ...table("cz__edge_t edges", rows.edge, '{ "", 0, 0 }'),
-    "// `:param` children: { type, first literal, literals, node }, in the order they are tried.",
-    ...table("cz__pchild_t pchildren", rows.pchild, "{ CZ__P_STRING, 0, 0, 0 }"),
+    "// `:param` children: { type, report, first literal, literals, node }, in the order they are tried.",
+    ...table("cz__pchild_t pchildren", rows.pchild, "{ CZ__P_STRING, 0, 0, 0, 0 }"),
     "// Literals of `:name(a|b)` params: { text, length }.",
     ...table("cz__lit_t lits", rows.lit, '{ "", 0 }'),
     "// Routes ending at a node (or its `*`): { method, route }, by method.",
@@ -121,7 +123,8 @@ const TYPES = [
   "} cz__node_t;",
   "",
   "typedef struct { const char* text; uint32_t len; uint32_t node; } cz__edge_t;",
-  "typedef struct { uint8_t type; uint32_t lits, nlits; uint32_t node; } cz__pchild_t;",
+  "// report: a route below asks for a 400 when this param's value does not fit (cz__probe).",
+  "typedef struct { uint8_t type, report; uint32_t lits, nlits; uint32_t node; } cz__pchild_t;",
   "typedef struct { const char* text; uint32_t len; } cz__lit_t;",
   "typedef struct { uint8_t method; uint32_t route; } cz__end_t;",
   "",
@@ -170,6 +173,30 @@ static int cz__end_route(uint32_t first, uint32_t count, unsigned method) {
   return -1;
 }
 
+static int cz__walk(uint32_t id, const char* p, size_t len, size_t pos, unsigned method, cz_match_t* m);
+
+// The value of param k failed c's type test. Had it passed, would the rest of the path have
+// matched a route with param_errors (directly, or failing only deeper typed params that a
+// nested probe recorded)? Then record param k for a 400 (the first such param in matching
+// order wins) and go on: another branch may still match and answer 200. What the walk below
+// sets in m->allow and m->nparams is dropped: a path that did not match says nothing about
+// 405s, and match() leaves nparams 0 when it returns -1.
+static void cz__probe(const cz__pchild_t* c, uint16_t k, const char* p, size_t len, size_t e, unsigned method,
+                      cz_match_t* m) {
+  uint64_t allow = m->allow;
+  int r = cz__walk(c->node, p, len, e, method, m);
+  m->allow = allow;
+  m->nparams = 0;
+  if (r >= 0 && routes[r].param_errors != NULL) {
+    m->bad_route = (uint32_t)r;
+    m->bad_param = (uint16_t)(k + 1);
+  } else if (r < 0 && m->bad_param != 0) {
+    m->bad_param = (uint16_t)(k + 1); // a deeper param failed too: name the first
+  } else {
+    m->bad_param = 0;
+  }
+}
+
 // Tries, in order: the routes ending here, the static child, the \`:param\` children, the
 // \`*\` routes; ORs the methods of every path that matched (but not for method) into m->allow.
 static int cz__walk(uint32_t id, const char* p, size_t len, size_t pos, unsigned method, cz_match_t* m) {
@@ -192,10 +219,14 @@ static int cz__walk(uint32_t id, const char* p, size_t len, size_t pos, unsigned
     if (edge && (r = cz__walk(edge->node, p, len, e, method, m)) >= 0) return r;
     for (uint32_t i = node->pchildren; e > s && i < node->pchildren + node->npchildren; i++) {
       const cz__pchild_t* c = &pchildren[i];
-      if (!cz__param_ok(c, p + s, e - s)) continue;
+      int ok = cz__param_ok(c, p + s, e - s);
+      if (!ok && !(c->report && m->bad_param == 0)) continue;
       m->params[node->depth][0] = (uint16_t)s;
       m->params[node->depth][1] = (uint16_t)(e - s);
-      if ((r = cz__walk(c->node, p, len, e, method, m)) >= 0) return r;
+      if (!ok)
+        cz__probe(c, node->depth, p, len, e, method, m);
+      else if ((r = cz__walk(c->node, p, len, e, method, m)) >= 0)
+        return r;
     }
   }
   if (node->nstars) {
@@ -219,4 +250,18 @@ function maskExpr(entries: { method: number }[]): string {
   for (const m of methods) mask |= 1n << BigInt(m);
   const names = [...methods].sort((a, b) => a - b).map((m) => METHODS[m]);
   return `UINT64_C(0x${mask.toString(16)}) /* ${names.join(" ")} */`;
+}
+
+/** Nodes with a route that has paramMismatch: 400 at or below them (their pchildren report). */
+function reportingNodes(root: TrieNode, routes: PlannedRoute[]): Set<TrieNode> {
+  const out = new Set<TrieNode>();
+  const walk = (n: TrieNode): boolean => {
+    let any = [...n.terminal, ...n.wildcard].some((e) => routes[e.route].paramErrors !== null);
+    for (const s of n.statics) any = walk(s.node) || any;
+    for (const c of n.params) any = walk(c.node) || any;
+    if (any) out.add(n);
+    return any;
+  };
+  walk(root);
+  return out;
 }

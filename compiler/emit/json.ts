@@ -21,6 +21,7 @@ export function emitRoutesJson(plan: Plan): string {
             : [],
       ),
       flags: r.flags,
+      ...(r.paramErrors ? { paramMismatch: 400 } : {}),
       handler: r.source,
     })),
   };

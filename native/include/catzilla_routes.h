@@ -19,7 +19,7 @@
 extern "C" {
 #endif
 
-#define CZ_ROUTES_ABI_VERSION 1
+#define CZ_ROUTES_ABI_VERSION 2
 
 /* A route pattern has at most this many parameters (`:name` segments plus a trailing `*`). */
 #define CZ_MAX_PARAMS 16
@@ -56,18 +56,29 @@ typedef struct cz_route_s {
    * status line, then its own Date (and Connection where needed) lines, then the rest. */
   const char* const_response;
   uint32_t const_len;
+  /* Routes with the option `paramMismatch: 400` (else NULL): per parameter, the JSON body of
+   * the 400 answered when the path fits this route but for that typed parameter's value
+   * (NULL for untyped parameters). */
+  const char* const* param_errors;
 } cz_route_t;
 
 typedef struct cz_match_s {
   uint64_t allow;              /* set when the path matched but not the method: methods it has */
   uint16_t nparams;
   uint16_t params[CZ_MAX_PARAMS][2]; /* (offset, length) of each parameter, into the path */
+  /* Set only when match() returns -1: the path and method would have matched route
+   * bad_route, which has param_errors, but for the value of its parameter bad_param - 1.
+   * 0 = no such route. The server then answers 400 with that parameter's body. */
+  uint16_t bad_param;
+  uint32_t bad_route;
 } cz_match_t;
 
 /*
  * Matches `path` (raw bytes, without the query string, not percent-decoded) for `method`.
  * Returns the route index (>= 0) with m->nparams/m->params filled in pattern order,
- * or -1: with m->allow != 0 the path exists for those methods (405), else 404.
+ * or -1: with m->bad_param != 0 a typed parameter did not fit a route that asks for a 400
+ * (see cz_route_t.param_errors); else with m->allow != 0 the path exists for those
+ * methods (405); else 404.
  * HEAD falls back to the GET route when the path has no HEAD route; wherever GET is
  * allowed HEAD is too. The caller zeroes *m before the call.
  *

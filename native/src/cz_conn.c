@@ -164,12 +164,12 @@ static void cz__conn_rendered(cz_conn_t* c, cz_slot_t* s, int rc) {
   cz__conn_advance(c);
 }
 
-void cz__conn_settle_error(cz_conn_t* c, cz_slot_t* s, int status, uint64_t allow) {
+void cz__conn_settle_error(cz_conn_t* c, cz_slot_t* s, int status, uint64_t allow, const char* json) {
   cz_server_t* srv = c->srv;
   int rc;
   cz_date_update(&srv->date);
   rc = cz_http_render_error(cz__slot_target(c, s), &srv->date, status, cz__slot_connhdr(c, s),
-                            s->flags & CZ_SF_HEAD, allow);
+                            s->flags & CZ_SF_HEAD, allow, json);
   cz__conn_rendered(c, s, rc);
 }
 
@@ -186,7 +186,7 @@ void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in, int clo
   if (in == NULL || in->status < 200 || in->status > 999) {
     if (in != NULL)
       cz__server_log(srv, "handler returned invalid status %d; answering 500", in->status);
-    cz__conn_settle_error(c, s, 500, 0);
+    cz__conn_settle_error(c, s, 500, 0, NULL);
     return;
   }
   r = *in;
@@ -229,7 +229,7 @@ void cz__conn_reject(cz_conn_t* c, int status) {
   s->flags &= ~CZ_SF_CONTINUE;
   s->state = CZ_SLOT_RECV;
   cz__conn_read_update(c);
-  cz__conn_settle_error(c, s, status, 0);
+  cz__conn_settle_error(c, s, status, 0, NULL);
   if (!c->closing)
     cz__conn_timer_update(c);
 }

@@ -148,7 +148,8 @@ cz_slot_t* cz__slot_new(cz_conn_t* c);
 void cz__conn_reject(cz_conn_t* c, int status);
 /* Renders a response for slot s (C's JSON error, a const route, JS's result; NULL resp
  * means 500), then moves every response that is now in order to the outgoing buffer. */
-void cz__conn_settle_error(cz_conn_t* c, cz_slot_t* s, int status, uint64_t allow);
+/* An error answered in C: the body is json (NUL-terminated), or NULL for {"error":"<reason>"}. */
+void cz__conn_settle_error(cz_conn_t* c, cz_slot_t* s, int status, uint64_t allow, const char* json);
 void cz__conn_settle_const(cz_conn_t* c, cz_slot_t* s, const cz_route_t* route);
 void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* resp, int close);
 

@@ -306,7 +306,7 @@ static size_t cz__allow_line(char* out, size_t cap, uint64_t allow) {
 }
 
 int cz_http_render_error(cz_buf_t* b, const cz_date_t* d, int status, int connhdr,
-                         int omit_body, uint64_t allow) {
+                         int omit_body, uint64_t allow, const char* json) {
   static const char ctype[] = "Content-Type: application/json\r\n";
   char head[1024];
   char body[96];
@@ -318,16 +318,20 @@ int cz_http_render_error(cz_buf_t* b, const cz_date_t* d, int status, int connhd
   head_len = sizeof(ctype) - 1;
   if (allow != 0)
     head_len += cz__allow_line(head + head_len, sizeof(head) - head_len, allow);
-  body_len = snprintf(body, sizeof(body), "{\"error\":\"%s\"}", cz_http_reason(status));
-  if (body_len < 0 || (size_t)body_len >= sizeof(body))
-    body_len = 0;
+  if (json != NULL) {
+    body_len = (int)strlen(json);
+  } else {
+    body_len = snprintf(body, sizeof(body), "{\"error\":\"%s\"}", cz_http_reason(status));
+    if (body_len < 0 || (size_t)body_len >= sizeof(body))
+      body_len = 0;
+  }
 
   r.status = status;
   r.connhdr = connhdr;
   r.omit_body = omit_body;
   r.head = head;
   r.head_len = head_len;
-  r.body = body;
+  r.body = json != NULL ? json : body;
   r.body_len = (size_t)body_len;
   return cz_http_render(b, d, &r);
 }

@@ -79,10 +79,10 @@ int cz_http_render(cz_buf_t* b, const cz_date_t* d, const cz_resp_t* r);
 int cz_http_render_const(cz_buf_t* b, const cz_date_t* d, const char* resp, size_t len,
                          int connhdr, int omit_body);
 
-/* Appends a small JSON error response, {"error":"<reason>"}. allow != 0 adds an Allow
- * line listing those methods (405). */
+/* Appends a JSON error response: json (NUL-terminated) as the body, or with NULL a small
+ * {"error":"<reason>"}. allow != 0 adds an Allow line listing those methods (405). */
 int cz_http_render_error(cz_buf_t* b, const cz_date_t* d, int status, int connhdr,
-                         int omit_body, uint64_t allow);
+                         int omit_body, uint64_t allow, const char* json);
 
 /* Checks a const response: it must have a status line and a blank line. */
 int cz_http_const_valid(const char* resp, size_t len);

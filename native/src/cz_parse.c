@@ -458,11 +458,22 @@ static void cz__conn_settle_options(cz_conn_t* c, cz_slot_t* s) {
   cz__conn_settle_js(c, s, &r, 0); /* the renderer JS answers use; no JS involved */
 }
 
+/* No route matched, but match() found one with `paramMismatch: 400` that would have but for
+ * a typed parameter's value: that parameter's 400 body (catzilla_routes.h), else NULL. */
+static const char* cz__req_param_error(const cz_req_t* r) {
+  const cz_route_t* route;
+  if (r->m.bad_param == 0 || r->m.bad_param > CZ_MAX_PARAMS || r->m.bad_route >= r->table->nroutes)
+    return NULL;
+  route = &r->table->routes[r->m.bad_route];
+  return route->param_errors != NULL ? route->param_errors[r->m.bad_param - 1] : NULL;
+}
+
 /* Finishes the request parsed last: answers it in C or hands it to the batch. Returns 0
  * to keep parsing, or HPE_PAUSED with c->pause_reason set. */
 static int cz__conn_complete(cz_conn_t* c) {
   cz_server_t* srv = c->srv;
   cz_slot_t* s = c->cur.slot;
+  const char* bad;
   int close;
 
   if (s == NULL || c->closing) {
@@ -476,8 +487,10 @@ static int cz__conn_complete(cz_conn_t* c) {
 
   if (c->cur.asterisk) {
     cz__conn_settle_options(c, s);
+  } else if (c->cur.route < 0 && (bad = cz__req_param_error(&c->cur)) != NULL) {
+    cz__conn_settle_error(c, s, 400, 0, bad);
   } else if (c->cur.route < 0) {
-    cz__conn_settle_error(c, s, c->cur.allow ? 405 : 404, c->cur.allow);
+    cz__conn_settle_error(c, s, c->cur.allow ? 405 : 404, c->cur.allow, NULL);
   } else if (c->cur.table->routes[c->cur.route].kind == CZ_KIND_CONST) {
     cz__conn_settle_const(c, s, &c->cur.table->routes[c->cur.route]);
   } else if (!cz__batch_fits(c, cz__req_bytes(c))) {
@@ -485,10 +498,10 @@ static int cz__conn_complete(cz_conn_t* c) {
     s->flags |= CZ_SF_CLOSE;
     c->stop_parse = 1;
     close = 1;
-    cz__conn_settle_error(c, s, 431, 0);
+    cz__conn_settle_error(c, s, 431, 0, NULL);
   } else if (cz__conn_enqueue(c, s) != 0) {
     cz__server_log(srv, "out of request contexts; answering 503");
-    cz__conn_settle_error(c, s, 503, 0);
+    cz__conn_settle_error(c, s, 503, 0, NULL);
   }
   free(c->cur.body);
   c->cur.body = NULL;

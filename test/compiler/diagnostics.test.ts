@@ -82,6 +82,7 @@ const CASES: { name: string; entry: string; expect: Loc[]; files?: string[] }[] 
       ["CZ1010", "shadow.ts", '"/t/:c(int)"'],
     ],
   },
+  { name: "CZ1014 invalid route option", entry: "option.ts", expect: [["CZ1014", "option.ts", "STRICT);"]] },
   {
     name: "all errors across files",
     entry: "many.ts",
@@ -185,6 +186,13 @@ describe("warnings", () => {
     expect(headers(run)).toEqual([header(["CZ2002", "unfollowed.ts", "app.get;"])]);
     expect(run.stdout).toMatch(/compiled 1 route in \d+ ms \(1 warning\)/);
     expect(fs.existsSync(path.join(dir, ".out-unfollowed.ts", "routes.json"))).toBe(true);
+  });
+
+  it("CZ2005: paramMismatch: 400 on a route without typed params does nothing, and says so", () => {
+    const run = compileCase("strict-untyped.ts");
+    expect(run.status, run.stderr).toBe(0);
+    expect(headers(run)).toEqual([header(["CZ2005", "strict-untyped.ts", '"/users/:name"'])]);
+    expect(run.stderr).toContain("has the option paramMismatch: 400 but no typed parameter");
   });
 });
 

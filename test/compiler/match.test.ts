@@ -12,13 +12,15 @@ import { KINDS, type Kind } from "../../compiler/types.js";
 import { METHODS } from "../../runtime/app.js";
 import { copyFixture, readRoutesJson, ROOT, tmpDir, type RoutesJson } from "./helpers.js";
 
-type Expect = string | { status: 404 } | { status: 405; allow: string[] };
+type Expect = string | { status: 404 } | { status: 405; allow: string[] } | { status: 400; route: string; param: string };
 type Case = [method: string, path: string, expected: Expect, params?: Record<string, string>];
 
 interface Answer {
   route: string | null;
   allow: string[];
   params: Record<string, string>;
+  /** m->bad_param/bad_route: "GET /b/:id(int) id" when match() asks for a 400. */
+  bad: string | null;
 }
 
 let harness: string;
@@ -59,7 +61,10 @@ function matchAll(out: string, json: RoutesJson, queries: [string, string][]): {
   const answers = lines
     .filter((l) => l.startsWith("match "))
     .map((l, i) => {
-      const [, id, allowHex, , ...pairs] = l.split(" ");
+      const [, id, allowHex, , badPair, ...pairs] = l.split(" ");
+      const [badParam, badRoute] = badPair.split(":").map(Number);
+      const br = json.routes[badRoute];
+      const bad = badParam > 0 ? `${br.method} ${br.path} ${br.params[badParam - 1]}` : null;
       const allowBits = BigInt("0x" + allowHex);
       const allow = METHODS.filter((_, n) => (allowBits >> BigInt(n)) & 1n);
       const route = Number(id) >= 0 ? json.routes[Number(id)] : undefined;
@@ -68,7 +73,7 @@ function matchAll(out: string, json: RoutesJson, queries: [string, string][]): {
         const [off, len] = pair.split(":").map(Number);
         params[route ? route.params[k] : String(k)] = queries[i][1].slice(off, off + len);
       });
-      return { route: route ? `${route.method} ${route.path}` : null, allow: [...allow], params };
+      return { route: route ? `${route.method} ${route.path}` : null, allow: [...allow], params, bad };
     });
   expect(answers).toHaveLength(queries.length);
   return { header, answers };
@@ -83,9 +88,13 @@ function check(cases: Case[], answers: () => Answer[]): void {
         expect(a.route).toBe(expected);
         expect(a.allow).toEqual([]);
         expect(a.params).toEqual(params ?? {});
+      } else if (expected.status === 400) {
+        expect(a.route).toBeNull();
+        expect(a.bad).toBe(`${expected.route} ${expected.param}`);
       } else {
         expect(a.route).toBeNull();
         expect(a.params).toEqual({});
+        expect(a.bad).toBeNull();
         expect(a.allow.sort()).toEqual(expected.status === 405 ? [...expected.allow].sort() : []);
       }
     });
@@ -93,6 +102,7 @@ function check(cases: Case[], answers: () => Answer[]): void {
 }
 
 const NF = { status: 404 } as const;
+const bad = (route: string, param: string) => ({ status: 400 as const, route, param });
 const na = (...allow: string[]) => ({ status: 405 as const, allow });
 const deep = Array.from({ length: 15 }, (_, i) => String(i + 1));
 const deepParams = Object.fromEntries("abcdefghijklmno".split("").map((n, i) => [n, deep[i]]));
@@ -205,6 +215,25 @@ const TYPED: Case[] = [
   ["GET", "/e/blue/x", "GET /e/*", { "*": "blue/x" }],
   ["GET", "/e/red/y", "GET /e/*", { "*": "red/y" }],
   ["GET", "/s/anything", "GET /s/:s(string)", { s: "anything" }],
+  // paramMismatch: 400 (m->bad_param/bad_route; the server answers 400 with the param's body)
+  ["GET", "/b/12", "GET /b/:id(int)", { id: "12" }],
+  ["GET", "/b/abc", bad("GET /b/:id(int)", "id")],
+  ["HEAD", "/b/abc", bad("GET /b/:id(int)", "id")],
+  ["GET", "/b/new", "GET /b/new"],
+  ["DELETE", "/b/7", "DELETE /b/:id(int)", { id: "7" }],
+  ["DELETE", "/b/abc", NF],
+  ["POST", "/b/abc", NF],
+  ["POST", "/b/7", na("GET", "HEAD", "DELETE")],
+  ["GET", "/b/7/head", "GET /b/:id(int)/:part(head|body)", { id: "7", part: "head" }],
+  ["GET", "/b/7/foot", bad("GET /b/:id(int)/:part(head|body)", "part")],
+  ["GET", "/b/x/head", bad("GET /b/:id(int)/:part(head|body)", "id")],
+  ["GET", "/b/x/foot", bad("GET /b/:id(int)/:part(head|body)", "id")],
+  ["GET", "/b/7/head/more", NF],
+  ["GET", "/b/x/head/more", NF],
+  ["GET", "/v/1.5/a/b", "GET /v/:n(number)/*", { n: "1.5", "*": "a/b" }],
+  ["GET", "/v/one/a/b", bad("GET /v/:n(number)/*", "n")],
+  ["GET", "/v/one", NF],
+  ["GET", "/strict/x", bad("GET /strict/:id(int)", "id")],
 ];
 
 describe("generated match()", () => {
@@ -233,12 +262,12 @@ describe("generated match()", () => {
   }, 120_000);
 
   it("exports a table matching routes.json (ABI version, fingerprint, methods, kinds, patterns)", () => {
-    expect(header[0]).toBe(`table abi=1 nroutes=${json.routes.length} fingerprint=${json.fingerprint}`);
+    expect(header[0]).toBe(`table abi=2 nroutes=${json.routes.length} fingerprint=${json.fingerprint}`);
     json.routes.forEach((r, i) => {
       const method = METHODS.indexOf(r.method as (typeof METHODS)[number]);
       expect(header[i + 1]).toBe(
         `route ${i} method=${method} kind=${KINDS.indexOf(r.kind as Kind)} flags=${r.flags} body_limit=0 pattern=${r.path} ` +
-          `const=${r.kind === "const" ? "set" : "null"}`,
+          `const=${r.kind === "const" ? "set" : "null"} param_errors=null`,
       );
     });
   });
@@ -268,6 +297,13 @@ describe("generated match()", () => {
       expect(types["/n/:x(number)"]).toEqual([{ type: "number" }]);
       expect(types["/e/*"]).toEqual([{ type: "string" }]);
       expect(typedJson.routes.find((r) => r.path === "/u/:id(int)")!.params).toEqual(["id"]);
+      const strict = typedJson.routes.filter((r) => (r as { paramMismatch?: number }).paramMismatch === 400);
+      expect(strict.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+        "GET /b/:id(int)",
+        "GET /b/:id(int)/:part(head|body)",
+        "GET /strict/:id(int)",
+        "GET /v/:n(number)/*",
+      ]);
     });
     it("the type checks compile under -std=c99 -Wpedantic -Wconversion -Werror (gcc and clang)", () => {
       for (const cc of ["gcc", "clang"]) {

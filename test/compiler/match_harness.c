@@ -1,7 +1,7 @@
 /*
  * Test harness for a generated routes.so: loads it with dlopen (as the server does),
  * prints the table, then matches "METHOD_NUMBER PATH" lines from stdin and prints
- * "<route> <allow hex> <nparams> <off>:<len>..." for each.
+ * "match <route> <allow hex> <nparams> <bad_param>:<bad_route> <off>:<len>..." for each.
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -34,8 +34,9 @@ int main(int argc, char** argv) {
   printf("table abi=%u nroutes=%u fingerprint=%s\n", t->abi_version, t->nroutes, t->fingerprint);
   for (uint32_t i = 0; i < t->nroutes; i++) {
     const cz_route_t* r = &t->routes[i];
-    printf("route %u method=%u kind=%u flags=%u body_limit=%u pattern=%s const=%s\n", i, r->method, r->kind,
-           r->flags, r->body_limit, r->pattern, r->const_response == NULL ? "null" : "set");
+    printf("route %u method=%u kind=%u flags=%u body_limit=%u pattern=%s const=%s param_errors=%s\n", i, r->method,
+           r->kind, r->flags, r->body_limit, r->pattern, r->const_response == NULL ? "null" : "set",
+           r->param_errors == NULL ? "null" : "set");
   }
   while (fgets(line, sizeof line, stdin) != NULL) {
     size_t n = strlen(line);
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
     cz_match_t m;
     memset(&m, 0, sizeof m);
     int r = t->match(path, strlen(path), method, &m);
-    printf("match %d %llx %u", r, (unsigned long long)m.allow, (unsigned)m.nparams);
+    printf("match %d %llx %u %u:%u", r, (unsigned long long)m.allow, (unsigned)m.nparams, (unsigned)m.bad_param,
+           (unsigned)m.bad_route);
     for (unsigned i = 0; i < m.nparams; i++) printf(" %u:%u", (unsigned)m.params[i][0], (unsigned)m.params[i][1]);
     printf("\n");
   }

@@ -1,11 +1,13 @@
 /**
  * Typed params on the wire: C rejects a segment that does not fit the param's type before
- * any JS runs (404), so the handler never sees it; the handler's own counter proves it.
+ * any JS runs (404, or 400 naming the param with `paramMismatch: 400`), so the handler never
+ * sees it; the handler's own counter proves it.
  */
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { serve, type RunningApp } from "../helpers/app.js";
+import { exchange, get, parseResponses } from "../helpers/raw.js";
 import { copyFixture } from "./helpers.js";
 
 let app: RunningApp;
@@ -43,6 +45,43 @@ describe("typed params checked in C", () => {
     expect(await (await fetch(`${app.url}/u/me`)).text()).toBe("1");
     expect(await (await fetch(`${app.url}/u/bob`)).text()).toBe("BOB");
     expect(await (await fetch(`${app.url}/e/blue/x`)).text()).toBe("blue/x");
+  });
+
+  it("paramMismatch: 400 answers 400 with a JSON body naming the param; the handler never runs", async () => {
+    const before = await hits();
+    const ex = await exchange(
+      app.port,
+      [get("/strict/abc") + get("/b/7/foot") + get("/b/x/foot") + get("/v/one/a") + get("/strict/5")],
+      { responses: 5 },
+    );
+    const { responses, rest } = parseResponses(ex.data);
+    expect(rest).toBe("");
+    expect(ex.closed).toBe(false);
+    expect(responses.map((r) => r.status)).toEqual([400, 400, 400, 400, 200]);
+    expect(responses[0].reason).toBe("Bad Request");
+    expect(responses[0].headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(responses[0].body)).toEqual({
+      error: "Bad Request",
+      message: "Path parameter 'id' must be an integer.",
+      param: "id",
+      expected: "int",
+    });
+    expect(JSON.parse(responses[1].body)).toMatchObject({ param: "part", expected: "head|body" });
+    expect(JSON.parse(responses[1].body).message).toBe("Path parameter 'part' must be one of: head, body.");
+    expect(JSON.parse(responses[2].body)).toMatchObject({ param: "id", expected: "int" });
+    expect(JSON.parse(responses[3].body)).toMatchObject({ param: "n", expected: "number" });
+    // Only the last request ran a handler.
+    expect(JSON.parse(responses[4].body)).toEqual({ id: 5, hits: before + 1 });
+  });
+
+  it("paramMismatch: 400 yields to any route that matches, and is per route and method", async () => {
+    expect(await (await fetch(`${app.url}/b/new`)).text()).toBe("new");
+    expect((await fetch(`${app.url}/b/abc`, { method: "DELETE" })).status).toBe(404);
+    expect((await fetch(`${app.url}/b/abc`, { method: "POST" })).status).toBe(404);
+    const head = await fetch(`${app.url}/b/abc`, { method: "HEAD" });
+    expect(head.status).toBe(400);
+    expect(await head.text()).toBe("");
+    expect((await fetch(`${app.url}/b/7/head/more`)).status).toBe(404);
   });
 
   it("int and number params reach the handler as numbers", async () => {

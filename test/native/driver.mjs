@@ -23,7 +23,9 @@ export function buildFixture(name = "routes.fixture", defines = []) {
   mkdirSync(tmp, { recursive: true });
   const src = join(here, "routes.fixture.c");
   const out = join(tmp, `${name}.so`);
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) {
+  const header = join(root, "native", "include", "catzilla_routes.h");
+  const newest = Math.max(statSync(src).mtimeMs, statSync(header).mtimeMs);
+  if (!existsSync(out) || statSync(out).mtimeMs < newest) {
     execFileSync("cc", [
       "-O2", "-shared", "-fPIC", "-I", join(root, "native", "include"),
       ...defines.map((d) => `-D${d}`), "-o", out, src,
