@@ -32,6 +32,9 @@ export interface NativeBinding {
     resMeta: Int32Array;
     resData: Buffer;
     asyncData: Buffer;
+    /** Element 0 != 0 while async requests still read reqMeta/reqData: C calls release() before reusing them. */
+    hold?: Int32Array;
+    release?: () => void;
     limits: NativeLimits;
   }): NativeHandle;
   listen(handle: NativeHandle, host: string, port: number, backlog: number): number;

@@ -54,6 +54,8 @@ export class Request implements CzRequest {
   private copy: string | undefined;
   /** Set once a response has been produced (guards against a thenable settling twice). */
   done = false;
+  /** Pending async, still reading the shared arena: the server detaches it before C reuses it. */
+  held = false;
 
   constructor(data: Buffer, meta: Int32Array, base: number, body: Buffer | undefined, spec: ParamSpec) {
     this.data = data as FastBuffer;

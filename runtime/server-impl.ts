@@ -246,7 +246,33 @@ class NativeServer implements ReloadableServer {
       single.reset();
       native.respondMany(handle, asyncMeta, n, large);
     };
+    // An async request keeps reading the shared request arena until C is about to write the
+    // next batch over it; only then (release) are the still-pending ones copied out. Most
+    // settle within their own batch's microtask checkpoint and are never copied.
+    const hold = new Int32Array(1);
+    const borrowed: Request[] = [];
+    let holding = 0;
+    const holdArena = (req: Request): void => {
+      req.held = true;
+      borrowed.push(req);
+      holding++;
+      hold[0] = 1;
+    };
+    const release = (): void => {
+      for (const req of borrowed) {
+        if (!req.held) continue;
+        req.held = false;
+        req.detach();
+      }
+      borrowed.length = 0;
+      holding = 0;
+      hold[0] = 0;
+    };
     const respond = (req: Request, e: Encoded): void => {
+      if (req.held) {
+        req.held = false;
+        if (--holding === 0) hold[0] = 0;
+      }
       if (queued === RESPOND_MANY_MAX || single.room() < e.head.length) flushResponses();
       if (queued === 0) queueMicrotask(flushResponses);
       const i = queued;
@@ -288,7 +314,7 @@ class NativeServer implements ReloadableServer {
     };
     const goAsync = (i: number, req: Request, p: PromiseLike<unknown>): void => {
       batch.pending(resMeta, i);
-      req.detach();
+      holdArena(req);
       if (timeoutMs > 0) {
         const timer = setTimeout(timedOut, timeoutMs, req);
         p.then(
@@ -372,6 +398,7 @@ class NativeServer implements ReloadableServer {
 
     const onBatch = (n: number, bodies: (Buffer | undefined)[] | undefined) => {
       batch.reset();
+      if (holding === 0) borrowed.length = 0;
       // The dev server may have swapped versions since the last batch.
       if (this.epoch !== epoch) {
         epoch = this.epoch;
@@ -405,6 +432,8 @@ class NativeServer implements ReloadableServer {
       dispatch: onBatch,
       reqMeta,
       reqData,
+      hold,
+      release,
       resMeta,
       resData,
       asyncData,

@@ -53,7 +53,9 @@ struct Server {
   cz_server_t* srv = nullptr;
   Napi::FunctionReference dispatch;
   Napi::FunctionReference close_cb;
+  Napi::FunctionReference release;
   Napi::ObjectReference arenas[5];
+  Napi::ObjectReference hold;
   Napi::ObjectReference resource;
   Napi::AsyncContext* actx = nullptr;
   Napi::Reference<Napi::External<Server>> self;
@@ -145,6 +147,8 @@ void OnDispatch(cz_server_t* srv, void* data, unsigned n, int has_bodies) {
 void ReleaseJs(Server* s) {
   s->dispatch.Reset();
   s->close_cb.Reset();
+  s->release.Reset();
+  s->hold.Reset();
   for (auto& a : s->arenas)
     a.Reset();
   s->resource.Reset();
@@ -154,6 +158,19 @@ void ReleaseJs(Server* s) {
   s->async_data = nullptr;
   if (!s->self.IsEmpty())
     s->self.Reset(); /* the External may now be collected; its finalizer deletes s */
+}
+
+void OnRelease(cz_server_t*, void* data) {
+  Server* s = static_cast<Server*>(data);
+  if (s->teardown || s->release.IsEmpty())
+    return;
+  Napi::Env env(s->env);
+  Napi::HandleScope hs(env);
+  s->release.Value().Call(env.Undefined(), {});
+  if (env.IsExceptionPending()) {
+    Napi::Error e = env.GetAndClearPendingException();
+    std::fprintf(stderr, "catzilla: release threw: %s\n", e.Message().c_str());
+  }
 }
 
 void OnClosed(cz_server_t* srv, void* data) {
@@ -281,6 +298,15 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
     return ThrowType(env, "opts.resData must be a Buffer");
   if (!GetBytes(o, "asyncData", &async_data, &async_len))
     return ThrowType(env, "opts.asyncData must be a Buffer");
+  /* Optional pair: hold (Int32Array, element 0 used) and release (function). */
+  Napi::Value release = o.Get("release");
+  if (!o.Get("hold").IsUndefined()) {
+    size_t hold_len = 0;
+    if (!GetInt32Array(o, "hold", &so.arenas.hold, &hold_len) || hold_len < 1)
+      return ThrowType(env, "opts.hold must be a non-empty Int32Array");
+    if (!release.IsFunction())
+      return ThrowType(env, "opts.release must be a function when opts.hold is given");
+  }
 
   cz_limits_default(&so.limits);
   so.limits.send_timeout_ms = CZ_SEND_TIMEOUT_MS;
@@ -322,6 +348,7 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   s->env = env;
   so.hooks.dispatch = OnDispatch;
   so.hooks.closed = OnClosed;
+  so.hooks.release = OnRelease;
   so.hooks.log = Log;
   so.hooks.data = s;
 
@@ -341,6 +368,10 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   }
 
   s->dispatch = Napi::Persistent(dispatch.As<Napi::Function>());
+  if (so.arenas.hold != nullptr) {
+    s->hold = Napi::Persistent(o.Get("hold").As<Napi::Object>());
+    s->release = Napi::Persistent(release.As<Napi::Function>());
+  }
   static const char* arena_keys[5] = {"reqMeta", "reqData", "resMeta", "resData", "asyncData"};
   for (int i = 0; i < 5; i++)
     s->arenas[i] = Napi::Persistent(o.Get(arena_keys[i]).As<Napi::Object>());

@@ -70,6 +70,10 @@ typedef struct cz_arenas_s {
   size_t res_meta_len;  /* in int32 */
   char* res_data;
   size_t res_data_len;
+  /* Optional. The embedder sets *hold != 0 while requests of the last batch still read
+   * req_meta/req_data (async handlers that have not settled); before writing the next
+   * batch over them C then calls hooks.release, which copies out what it still needs. */
+  int32_t* hold;
 } cz_arenas_t;
 
 /* Body of a response whose FLAGS bit0 is set: the embedder returns large[i]. */
@@ -80,6 +84,9 @@ typedef struct cz_hooks_s {
    * cz_server_batch_done() exactly once before the microtask checkpoint (i.e. before it
    * closes its callback scope), then returns. Bodies: cz_server_batch_body(). */
   void (*dispatch)(cz_server_t* srv, void* data, unsigned n, int has_bodies);
+  /* The request arenas are about to be overwritten while *arenas.hold != 0 (see there).
+   * Runs from the read path, outside any batch; must not call back into the server. */
+  void (*release)(cz_server_t* srv, void* data);
   /* Everything is closed and every handle freed; call cz_server_free() now or later. */
   void (*closed)(cz_server_t* srv, void* data);
   /* One line, no newline. May be NULL (stderr). */

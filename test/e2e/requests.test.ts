@@ -34,6 +34,23 @@ describe("request", () => {
     expect((await getJson("/query")).body).toEqual({ query: {}, all: [] });
   });
 
+  it("an async handler reads its own request after later batches reused the arena", async () => {
+    // 24 pending handlers, then a stream of other requests (each a new batch over the same
+    // arena) before any of them reads its request.
+    const late = Array.from({ length: 24 }, (_, i) =>
+      getJson(`/late/${i}?q=q${i}`, { headers: { "X-Tag": `tag-${i}-${"x".repeat(i * 10)}` } }),
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    for (let k = 0; k < 30; k++) await getJson(`/users/other-${k}?q=zzz`);
+    const got = await Promise.all(late);
+    got.forEach((g, i) => {
+      expect(g).toEqual({
+        status: 200,
+        body: { id: String(i), path: `/late/${i}`, q: `q${i}`, tag: `tag-${i}-${"x".repeat(i * 10)}`, m: "GET" },
+      });
+    });
+  });
+
   it("headers: case-insensitive lookup", async () => {
     const { body } = await getJson("/headers", { headers: { "X-Custom": "Value 1" } });
     expect(body).toEqual({ custom: "Value 1", lower: "Value 1", missing: null, has: true });
