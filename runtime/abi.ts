@@ -47,6 +47,10 @@ export const RESPOND_MANY_MAX = 256;
 export const STATUS_PENDING = 0;
 export const RES_FLAG_LARGE = 1;
 export const RES_FLAG_CLOSE = 2;
+/** Flags bits 2-4: a Content-Type line C writes (cz_http.h enum cz_ctype). */
+export const RES_CT_JSON = 1 << 2;
+export const RES_CT_TEXT = 2 << 2;
+export const RES_CT_BYTES = 3 << 2;
 
 /** Route flags (catzilla_routes.h enum cz_route_flags). */
 export const ROUTE_HEADERS = 1;

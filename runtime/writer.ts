@@ -6,6 +6,9 @@
 import {
   RES_BODY_LEN,
   RES_BODY_OFF,
+  RES_CT_BYTES,
+  RES_CT_JSON,
+  RES_CT_TEXT,
   RES_FLAGS,
   RES_FLAG_LARGE,
   RES_HEAD_LEN,
@@ -86,13 +89,15 @@ export class ArenaWriter {
       // Header lines larger than the whole arena: nothing sensible fits; fail the request.
       throw new RangeError("catzilla: response headers too large");
     }
-    if (head.length !== 0) off += data.latin1Write(head, off);
+    // The usual heads are one Content-Type line that C writes from a flag: no write here.
+    let flags =
+      head === HEAD_JSON ? RES_CT_JSON : head === HEAD_TEXT ? RES_CT_TEXT : head === HEAD_BYTES ? RES_CT_BYTES : 0;
+    if (flags === 0 && head.length !== 0) off += data.latin1Write(head, off);
     meta[b + RES_STATUS] = e.status;
     meta[b + RES_HEAD_OFF] = headOff;
     meta[b + RES_HEAD_LEN] = off - headOff;
     meta[b + RES_BODY_OFF] = off;
     const body = e.body;
-    let flags = 0;
     if (typeof body === "string") {
       const room = data.length - off;
       if (body.length * 3 <= room || Buffer.byteLength(body) <= room) {
@@ -100,14 +105,14 @@ export class ArenaWriter {
         meta[b + RES_BODY_LEN] = n;
         off += n;
       } else {
-        flags = this.putLarge(meta, i, Buffer.from(body));
+        flags |= this.putLarge(meta, i, Buffer.from(body));
       }
     } else if (body.length <= data.length - off) {
       data.set(body, off);
       meta[b + RES_BODY_LEN] = body.length;
       off += body.length;
     } else {
-      flags = this.putLarge(meta, i, body);
+      flags |= this.putLarge(meta, i, body);
     }
     meta[b + RES_FLAGS] = flags;
     this.off = off;

@@ -344,10 +344,34 @@ static size_t cz__conn_unacked(cz_conn_t* c) {
   return n;
 }
 
+static void cz__timer_cb(uv_timer_t* t);
+
+/* Sets the current mode's deadline ms from now. The uv timer is touched only when it is not
+ * running or due after the new deadline: deadlines mostly move later (each request pushes
+ * them), so a busy connection costs no timer-heap operation per request; an early firing
+ * re-arms for what is left (cz__timer_cb). */
+static void cz__timer_arm(cz_conn_t* c, uint64_t ms) {
+  uint64_t now = uv_now(c->srv->loop);
+  c->deadline = now + ms;
+  if (c->armed != 0 && c->armed <= c->deadline)
+    return;
+  c->armed = c->deadline;
+  uv_timer_start(&c->timer, cz__timer_cb, ms, 0);
+}
+
 static void cz__timer_cb(uv_timer_t* t) {
   cz_conn_t* c = t->data;
   int mode = c->timer_mode;
+  uint64_t now = uv_now(c->srv->loop);
 
+  c->armed = 0;
+  if (mode == CZ_TIMER_NONE)
+    return; /* the mode ended since the timer was armed: nothing to do */
+  if (now < c->deadline) {
+    c->armed = c->deadline; /* the deadline moved: wait for the rest */
+    uv_timer_start(t, cz__timer_cb, c->deadline - now, 0);
+    return;
+  }
   c->timer_mode = CZ_TIMER_NONE;
   if (mode == CZ_TIMER_SEND && c->writing) {
     size_t left = cz__conn_unacked(c);
@@ -357,7 +381,7 @@ static void cz__timer_cb(uv_timer_t* t) {
        * one and two periods after its last progress. */
       c->send_mark = left;
       c->timer_mode = CZ_TIMER_SEND;
-      uv_timer_start(t, cz__timer_cb, c->srv->limits.send_timeout_ms, 0);
+      cz__timer_arm(c, c->srv->limits.send_timeout_ms);
       return;
     }
     /* The client stopped reading: what it would get is lost either way, and holding it
@@ -401,14 +425,14 @@ void cz__conn_timer_update(cz_conn_t* c) {
   }
   if (mode == c->timer_mode)
     return;
+  if (ms == 0)
+    mode = CZ_TIMER_NONE; /* that limit is off; a running uv timer finds nothing to do */
   c->timer_mode = (uint8_t)mode;
-  if (mode == CZ_TIMER_NONE || ms == 0) {
-    uv_timer_stop(&c->timer);
+  if (mode == CZ_TIMER_NONE)
     return;
-  }
   if (mode == CZ_TIMER_SEND)
     c->send_mark = SIZE_MAX; /* not sampled yet: see cz__timer_cb */
-  uv_timer_start(&c->timer, cz__timer_cb, ms, 0);
+  cz__timer_arm(c, ms);
 }
 
 static void cz__write_cb(uv_write_t* req, int status) {
@@ -488,6 +512,8 @@ int cz_conn_start(cz_server_t* srv, cz_conn_t* c) {
   c->parser.data = c;
   c->cur.route = -1;
   c->timer_mode = CZ_TIMER_NONE;
+  c->deadline = 0;
+  c->armed = 0;
   uv_timer_init(srv->loop, &c->timer);
   uv_tcp_nodelay(&c->tcp, 1);
   cz__conn_read_update(c);

@@ -126,6 +126,10 @@ struct cz_conn_s {
   uint8_t msg;           /* enum cz_msg_state */
   uint8_t pause_reason;  /* enum cz_pause_reason */
   uint8_t timer_mode;    /* enum cz_timer_mode */
+  /* Lazy timer: the mode's deadline (loop time, ms) moves on every request, the uv timer
+   * only when it would otherwise fire late; when it fires early it re-arms for the rest. */
+  uint64_t deadline;
+  uint64_t armed;        /* when the uv timer is due, or 0 when it is not running */
   uint8_t reading;
   uint8_t writing;
   uint8_t stop_parse;    /* never parse another byte (close, error, draining) */

@@ -194,6 +194,18 @@ static char* cz__put_u64(char* p, uint64_t v) {
   return p;
 }
 
+static const struct {
+  const char* line;
+  size_t len;
+} cz__ctypes[CZ_CT_MAX + 1] = {
+    {"", 0},
+#define CZ__CT(s) {"Content-Type: " s "\r\n", sizeof("Content-Type: " s "\r\n") - 1}
+    CZ__CT("application/json"),
+    CZ__CT("text/plain; charset=utf-8"),
+    CZ__CT("application/octet-stream"),
+#undef CZ__CT
+};
+
 int cz_http_render(cz_buf_t* b, const cz_date_t* d, const cz_resp_t* r) {
   /* RFC 9110 8.6: no Content-Length in 1xx and 204; 304 carries no body and we do not
    * know the selected representation's length, so we send none there either. */
@@ -201,11 +213,12 @@ int cz_http_render(cz_buf_t* b, const cz_date_t* d, const cz_resp_t* r) {
   int send_body = !bodyless && !r->omit_body;
   const char* reason = cz_http_reason(r->status);
   size_t reason_len = strlen(reason);
+  int ct = r->ctype >= 0 && r->ctype <= CZ_CT_MAX ? r->ctype : CZ_CT_NONE;
   size_t need;
   char* p;
 
   need = 9 + 4 + reason_len + 2 + d->len + 16 + 24 + 2 + cz__connhdr_len(r->connhdr) +
-         r->head_len + 2 + (send_body ? r->body_len : 0);
+         cz__ctypes[ct].len + r->head_len + 2 + (send_body ? r->body_len : 0);
   if (cz_buf_reserve(b, need) != 0)
     return UV_ENOMEM;
   p = b->base + b->len;
@@ -221,6 +234,8 @@ int cz_http_render(cz_buf_t* b, const cz_date_t* d, const cz_resp_t* r) {
     p = cz__put(p, "\r\n", 2);
   }
   p = cz__put_connhdr(p, r->connhdr);
+  if (ct != CZ_CT_NONE)
+    p = cz__put(p, cz__ctypes[ct].line, cz__ctypes[ct].len);
   if (r->head_len)
     p = cz__put(p, r->head, r->head_len);
   p = cz__put(p, "\r\n", 2);

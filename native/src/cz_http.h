@@ -60,8 +60,18 @@ enum cz_connhdr {
   CZ_CONNHDR_KEEPALIVE = 2 /* HTTP/1.0 client that asked for keep-alive */
 };
 
+/* Content-Type lines the renderer writes itself (runtime/writer.ts sets them in the flags). */
+enum cz_ctype {
+  CZ_CT_NONE = 0,
+  CZ_CT_JSON = 1,  /* application/json */
+  CZ_CT_TEXT = 2,  /* text/plain; charset=utf-8 */
+  CZ_CT_BYTES = 3, /* application/octet-stream */
+  CZ_CT_MAX = 3
+};
+
 typedef struct cz_resp_s {
   int status;
+  int ctype;               /* enum cz_ctype: written before head */
   int connhdr;             /* enum cz_connhdr */
   int omit_body;           /* HEAD: keep Content-Length, drop the bytes */
   const char* head;        /* extra header lines, each "Name: value\r\n" */

@@ -313,6 +313,7 @@ void cz_server_batch_done(cz_server_t* srv, int threw, cz_large_fn large, void* 
     }
     memset(&r, 0, sizeof(r));
     r.status = res[CZ_RES_STATUS];
+    r.ctype = CZ_RESF_CTYPE(res[CZ_RES_FLAGS]);
     ok = cz__range_ok(res[CZ_RES_HEAD_OFF], res[CZ_RES_HEAD_LEN], a->res_data_len);
     if (ok) {
       r.head = a->res_data + res[CZ_RES_HEAD_OFF];
@@ -387,6 +388,7 @@ int cz_server_respond(cz_server_t* srv, uint32_t ctx, uint32_t gen, int status, 
   s->ctx = CZ_CTX_NONE;
   memset(&r, 0, sizeof(r));
   r.status = status;
+  r.ctype = CZ_RESF_CTYPE(flags);
   r.head = head;
   r.head_len = head_len;
   r.body = body;

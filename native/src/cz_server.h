@@ -57,6 +57,9 @@ enum cz_res_flags {
   CZ_RESF_LARGE = 1 << 0, /* body is large[i] (or respond's `large` argument) */
   CZ_RESF_CLOSE = 1 << 1  /* close the connection after this response */
 };
+/* Bits 2-4 of the flags: enum cz_ctype, a Content-Type line C writes before the head, so
+ * the common responses cost JS no header write at all. */
+#define CZ_RESF_CTYPE(flags) (((flags) >> 2) & 7)
 
 typedef struct cz_server_s cz_server_t;
 
