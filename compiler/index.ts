@@ -14,7 +14,7 @@ import { discover } from "./discover.js";
 import { emitApp, importSpecifier, importsServer } from "./emit/app.js";
 import { emitRoutesC, emitRoutesH } from "./emit/c.js";
 import { emitDispatch } from "./emit/dispatch.js";
-import { formatJs } from "./emit/format.js";
+import { formatJs, startFormatter } from "./emit/format.js";
 import { emitRoutesJson } from "./emit/json.js";
 import { emitServerJs, SERVER_DTS } from "./emit/server.js";
 import { isEsmScope, writeFiles } from "./output.js";
@@ -74,6 +74,7 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
 
   const diagnostics: Diagnostic[] = [];
   if (entries.length === 0) return result([diag("CZ1011", "No entry files given.")]);
+  startFormatter(); // prettier warms up in its own thread while the program loads
   const missing = missingInputs([...entries, ...(tsconfig ? [tsconfig] : [])], (f) => relPosix(cwd, f));
   if (missing.length) return result(missing);
   const loaded = (hooks.loadProgram ?? loadProgram)(entries, outDir, tsconfig);
@@ -113,8 +114,10 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const plan = planned.plan;
   const routesC = emitRoutesC(plan);
   const routesH = emitRoutesH(plan);
-  // cc runs in its own process while the rest is emitted (prettier, the app's JS).
+  // cc runs in its own process and prettier in its thread while the app's JS is emitted.
   const cc = options.cc === false ? undefined : (hooks.compileRoutes ?? compileRoutes)(routesC, routesH, outDir);
+  const format = hooks.formatJs ?? formatJs;
+  const dispatchJs = format(emitDispatch(plan));
   const appOut = (hooks.emitApp ?? emitApp)(app);
   diagnostics.push(...appOut.diagnostics);
   const entryJs = app.entryFiles
@@ -127,9 +130,10 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   diagnostics.push(...workers.diagnostics);
   const blockingModules = workers.files.map((js) => importSpecifier(outDir, js));
   const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
+  const serverJs = format(emitServerJs(entryImports, blockingModules));
   const generated: OutFile[] = [
-    out("dispatch.js", await (hooks.formatJs ?? formatJs)(emitDispatch(plan))),
-    out("server.js", await (hooks.formatJs ?? formatJs)(emitServerJs(entryImports, blockingModules))),
+    out("dispatch.js", await dispatchJs),
+    out("server.js", await serverJs),
     out("server.d.ts", SERVER_DTS),
     out("routes.c", routesC),
     out("routes.h", routesH),
