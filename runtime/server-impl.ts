@@ -251,14 +251,13 @@ class NativeServer implements ReloadableServer {
     // An async request keeps reading the shared request arena until C is about to write the
     // next batch over it; only then (release) are the still-pending ones copied out. Most
     // settle within their own batch's microtask checkpoint and are never copied.
+    // hold[0]: how many requests of the last batch are pending and not copied (C reads != 0).
     const hold = new Int32Array(1);
     const borrowed: Request[] = [];
-    let holding = 0;
     const holdArena = (req: Request): void => {
       req.held = true;
       borrowed.push(req);
-      holding++;
-      hold[0] = 1;
+      hold[0]++;
     };
     const release = (): void => {
       for (const req of borrowed) {
@@ -267,13 +266,12 @@ class NativeServer implements ReloadableServer {
         req.detach();
       }
       borrowed.length = 0;
-      holding = 0;
       hold[0] = 0;
     };
     const respond = (req: Request, e: Encoded): void => {
       if (req.held) {
         req.held = false;
-        if (--holding === 0) hold[0] = 0;
+        hold[0]--;
       }
       if (queued === RESPOND_MANY_MAX || single.room() < e.head.length) flushResponses();
       // A reaction on a settled promise, not queueMicrotask(): same place in the queue, but
@@ -402,7 +400,7 @@ class NativeServer implements ReloadableServer {
 
     const onBatch = (n: number, bodies: (Buffer | undefined)[] | undefined) => {
       batch.reset();
-      if (holding === 0) borrowed.length = 0;
+      if (hold[0] === 0) borrowed.length = 0;
       // The dev server may have swapped versions since the last batch.
       if (this.epoch !== epoch) {
         epoch = this.epoch;
