@@ -322,17 +322,15 @@ static size_t cz__allow_line(char* out, size_t cap, uint64_t allow) {
 
 int cz_http_render_error(cz_buf_t* b, const cz_date_t* d, int status, int connhdr,
                          int omit_body, uint64_t allow, const char* json) {
-  static const char ctype[] = "Content-Type: application/json\r\n";
   char head[1024];
   char body[96];
-  size_t head_len;
+  size_t head_len = 0;
   int body_len;
   cz_resp_t r;
 
-  memcpy(head, ctype, sizeof(ctype) - 1);
-  head_len = sizeof(ctype) - 1;
+  memset(&r, 0, sizeof(r));
   if (allow != 0)
-    head_len += cz__allow_line(head + head_len, sizeof(head) - head_len, allow);
+    head_len = cz__allow_line(head, sizeof(head), allow);
   if (json != NULL) {
     body_len = (int)strlen(json);
   } else {
@@ -342,6 +340,7 @@ int cz_http_render_error(cz_buf_t* b, const cz_date_t* d, int status, int connhd
   }
 
   r.status = status;
+  r.ctype = CZ_CT_JSON;
   r.connhdr = connhdr;
   r.omit_body = omit_body;
   r.head = head;
