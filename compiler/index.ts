@@ -118,6 +118,7 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const cc = options.cc === false ? undefined : (hooks.compileRoutes ?? compileRoutes)(routesC, routesH, outDir);
   const format = hooks.formatJs ?? formatJs;
   const dispatchJs = format(emitDispatch(plan));
+  dispatchJs.catch(() => {}); // awaited below; marked handled in case emit throws first
   const appOut = (hooks.emitApp ?? emitApp)(app);
   diagnostics.push(...appOut.diagnostics);
   const entryJs = app.entryFiles
@@ -130,10 +131,11 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   diagnostics.push(...workers.diagnostics);
   const blockingModules = workers.files.map((js) => importSpecifier(outDir, js));
   const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
-  const serverJs = format(emitServerJs(entryImports, blockingModules));
+  // Together: if the formatter thread dies, both reject, and neither may go unhandled.
+  const [dispatchOut, serverOut] = await Promise.all([dispatchJs, format(emitServerJs(entryImports, blockingModules))]);
   const generated: OutFile[] = [
-    out("dispatch.js", await dispatchJs),
-    out("server.js", await serverJs),
+    out("dispatch.js", dispatchOut),
+    out("server.js", serverOut),
     out("server.d.ts", SERVER_DTS),
     out("routes.c", routesC),
     out("routes.h", routesH),

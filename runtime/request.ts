@@ -39,6 +39,11 @@ export function paramSpec(names: readonly string[], types: readonly string[] | u
   return numeric?.includes(true) ? { names, numeric } : { names };
 }
 
+/** Which batch the server's shared arena holds now: the server bumps it before each batch. */
+export interface ArenaClock {
+  batch: number;
+}
+
 export class Request implements CzRequest {
   /** The shared arena the meta offsets point into (until detach()). */
   private data: FastBuffer;
@@ -56,13 +61,39 @@ export class Request implements CzRequest {
   done = false;
   /** Pending async, still reading the shared arena: the server detaches it before C reuses it. */
   held = false;
+  private readonly clock: ArenaClock;
+  private readonly batch: number;
 
-  constructor(data: Buffer, meta: Int32Array, base: number, body: Buffer | undefined, spec: ParamSpec) {
+  constructor(
+    data: Buffer,
+    meta: Int32Array,
+    base: number,
+    body: Buffer | undefined,
+    spec: ParamSpec,
+    clock: ArenaClock,
+  ) {
     this.data = data as FastBuffer;
     this.meta = meta;
     this.base = base;
     this.body = body;
     this.spec = spec;
+    this.clock = clock;
+    this.batch = clock.batch;
+  }
+
+  /**
+   * The meta slots to read, or a loud error once the arena holds later requests: a request
+   * is valid while its handler runs (until a sync handler returns or an async one settles);
+   * read after that, it would show another client's bytes.
+   */
+  private view(what: string): Int32Array {
+    if (this.copy === undefined && this.batch !== this.clock.batch) {
+      throw new Error(
+        `catzilla: req.${what} read after the request was answered; ` +
+          "copy what a background task needs before the handler returns",
+      );
+    }
+    return this.meta;
   }
 
   private latin1(start: number, end: number): string {
@@ -76,21 +107,23 @@ export class Request implements CzRequest {
     return this.meta[this.base + REQ_GEN];
   }
   get method(): string {
-    return METHOD_NAMES[this.meta[this.base + REQ_METHOD]];
+    return METHOD_NAMES[this.view("method")[this.base + REQ_METHOD]];
   }
   get path(): string {
-    const off = this.meta[this.base + REQ_URL_OFF];
-    return this.latin1(off, off + this.meta[this.base + REQ_PATH_LEN]);
+    const m = this.view("path");
+    const off = m[this.base + REQ_URL_OFF];
+    return this.latin1(off, off + m[this.base + REQ_PATH_LEN]);
   }
   get url(): string {
-    const off = this.meta[this.base + REQ_URL_OFF];
-    return this.latin1(off, off + this.meta[this.base + REQ_URL_LEN]);
+    const m = this.view("url");
+    const off = m[this.base + REQ_URL_OFF];
+    return this.latin1(off, off + m[this.base + REQ_URL_LEN]);
   }
 
   /** Typed per route by PathParams: numbers for `(int)`/`(number)` params, strings otherwise. */
   get params(): Record<string, string> {
     if (this.cachedParams !== undefined) return this.cachedParams as Record<string, string>;
-    const m = this.meta;
+    const m = this.view("params");
     const b = this.base;
     const url = m[b + REQ_URL_OFF];
     const n = m[b + REQ_NPARAMS];
@@ -107,7 +140,7 @@ export class Request implements CzRequest {
 
   get searchParams(): URLSearchParams {
     if (this.cachedQuery !== undefined) return this.cachedQuery;
-    const m = this.meta;
+    const m = this.view("searchParams");
     const off = m[this.base + REQ_URL_OFF];
     const pathLen = m[this.base + REQ_PATH_LEN];
     const urlLen = m[this.base + REQ_URL_LEN];
@@ -121,7 +154,7 @@ export class Request implements CzRequest {
 
   get headers(): RequestHeaders {
     if (this.cachedHeaders !== undefined) return this.cachedHeaders;
-    const m = this.meta;
+    const m = this.view("headers");
     const off = m[this.base + REQ_HDR_OFF];
     if (off < 0) {
       // The compiler decided this route never reads headers; reaching here means that

@@ -18,7 +18,7 @@ import {
 } from "./abi.js";
 import { registeredRoutes, type RouteRecord } from "./app.js";
 import { loadNative, type NativeHandle } from "./native.js";
-import { paramSpec, Request, type ParamSpec } from "./request.js";
+import { paramSpec, Request, type ArenaClock, type ParamSpec } from "./request.js";
 import { HttpError } from "./response.js";
 import type { ListenOptions, Server } from "./server.js";
 import { ArenaWriter, encodeError, encodeResult, type Encoded } from "./writer.js";
@@ -312,6 +312,8 @@ class NativeServer implements ReloadableServer {
       if (req.done) return;
       req.done = true;
       console.error(`catzilla: handler for ${req.method} ${req.path} did not settle within ${timeoutMs} ms`);
+      // The handler runs on: give it its own copy before the answer releases the arena.
+      if (req.held) req.detach();
       respond(req, TIMEOUT);
     };
     const goAsync = (i: number, req: Request, p: PromiseLike<unknown>): void => {
@@ -398,8 +400,10 @@ class NativeServer implements ReloadableServer {
     let currentGen = 0;
     let epoch = this.epoch;
 
+    const clock: ArenaClock = { batch: 0 };
     const onBatch = (n: number, bodies: (Buffer | undefined)[] | undefined) => {
       batch.reset();
+      clock.batch++; // requests of earlier batches that were not copied are stale from here
       if (hold[0] === 0) borrowed.length = 0;
       // The dev server may have swapped versions since the last batch.
       if (this.epoch !== epoch) {
@@ -412,7 +416,7 @@ class NativeServer implements ReloadableServer {
         const route = reqMeta[base + REQ_ROUTE];
         const gen = reqMeta[base + REQ_TABLE];
         const v = gen === currentGen ? current : (versions.get(gen) ?? current);
-        const req = new Request(reqData, reqMeta, base, bodies === undefined ? undefined : bodies[i], v.names[route]);
+        const req = new Request(reqData, reqMeta, base, bodies?.[i], v.names[route], clock);
         try {
           v.dispatch(route, req, i);
         } catch (err) {
@@ -422,6 +426,11 @@ class NativeServer implements ReloadableServer {
           else {
             req.done = true;
             batch.put(resMeta, i, encodeError(err));
+            if (req.held) {
+              // It went async, then `then` threw: nothing will read it any more.
+              req.held = false;
+              hold[0]--;
+            }
           }
         }
       }

@@ -51,6 +51,15 @@ describe("request", () => {
     });
   });
 
+  it("reading a request after it was answered is a clear error, not another request's bytes", async () => {
+    expect(await (await fetch(app.url + "/bg/7")).text()).toBe("answered");
+    await getJson("/users/someone-else"); // a later batch reuses the arena
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await (await fetch(app.url + "/bg-result")).text()).toBe(
+      "catzilla: req.params read after the request was answered; copy what a background task needs before the handler returns",
+    );
+  });
+
   it("headers: case-insensitive lookup", async () => {
     const { body } = await getJson("/headers", { headers: { "X-Custom": "Value 1" } });
     expect(body).toEqual({ custom: "Value 1", lower: "Value 1", missing: null, has: true });

@@ -79,6 +79,17 @@ describe("handlerTimeoutMs: 200", () => {
     for (const t of served) expect(t).toBeLessThanOrEqual(hungAt);
   });
 
+  it("a handler still running after its 503 reads its own request, not later clients' bytes", async () => {
+    const late = [1, 2, 3].map((k) => fetch(`${app.url}/reads-late/${k}`, { headers: { "X-Tag": `tag${k}` } }));
+    await sleep(250); // answered 503 by now, still running
+    // (/late/1 runs in JS, so each of these is a batch written over the shared arena; /sync is const, answered in C.)
+    for (let k = 0; k < 20; k++) await (await fetch(`${app.url}/late/1?k=${k}`, { headers: { "X-Tag": "other" } })).text();
+    expect((await Promise.all(late)).map((r) => r.status)).toEqual([503, 503, 503]);
+    await sleep(250);
+    const seen = (await (await fetch(`${app.url}/seen`)).json()) as string[];
+    expect(seen.sort()).toEqual(["1 /reads-late/1 tag1", "2 /reads-late/2 tag2", "3 /reads-late/3 tag3"]);
+  });
+
   it("a result or rejection that arrives after the 503 is dropped: one answer per request", async () => {
     const sock = await openSocket(app.port);
     try {
