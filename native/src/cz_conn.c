@@ -353,9 +353,8 @@ static void cz__timer_cb(uv_timer_t* t);
 static void cz__timer_arm(cz_conn_t* c, uint64_t ms) {
   uint64_t now = uv_now(c->srv->loop);
   c->deadline = now + ms;
-  if (c->armed != 0 && c->armed <= c->deadline)
+  if (uv_is_active((uv_handle_t*)&c->timer) && now + uv_timer_get_due_in(&c->timer) <= c->deadline)
     return;
-  c->armed = c->deadline;
   uv_timer_start(&c->timer, cz__timer_cb, ms, 0);
 }
 
@@ -364,11 +363,10 @@ static void cz__timer_cb(uv_timer_t* t) {
   int mode = c->timer_mode;
   uint64_t now = uv_now(c->srv->loop);
 
-  c->armed = 0;
   if (mode == CZ_TIMER_NONE)
     return; /* the mode ended since the timer was armed: nothing to do */
   if (now < c->deadline) {
-    c->armed = c->deadline; /* the deadline moved: wait for the rest */
+    /* the deadline moved: wait for the rest */
     uv_timer_start(t, cz__timer_cb, c->deadline - now, 0);
     return;
   }
@@ -534,7 +532,6 @@ int cz_conn_start(cz_server_t* srv, cz_conn_t* c) {
   c->cur.route = -1;
   c->timer_mode = CZ_TIMER_NONE;
   c->deadline = 0;
-  c->armed = 0;
   uv_timer_init(srv->loop, &c->timer);
   uv_tcp_nodelay(&c->tcp, 1);
   cz__conn_read_update(c);

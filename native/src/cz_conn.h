@@ -129,7 +129,6 @@ struct cz_conn_s {
   /* Lazy timer: the mode's deadline (loop time, ms) moves on every request, the uv timer
    * only when it would otherwise fire late; when it fires early it re-arms for the rest. */
   uint64_t deadline;
-  uint64_t armed;        /* when the uv timer is due, or 0 when it is not running */
   uint8_t reading;
   uint8_t writing;
   uint8_t stop_parse;    /* never parse another byte (close, error, draining) */
