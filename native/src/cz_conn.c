@@ -477,6 +477,10 @@ void cz__conn_flush(cz_conn_t* c) {
     cz__conn_check_done(c);
     return;
   }
+  /* Only one write is in flight, so starting one means the last one completed: progress,
+   * and the update at the end restarts the send timer. */
+  if (c->timer_mode == CZ_TIMER_SEND)
+    c->timer_mode = CZ_TIMER_NONE;
   /* Most responses fit in the socket's send buffer: write them now, without a write
    * request. A uv_write() that completes at once still finishes on the next loop turn, and
    * that completion re-queues the epoll watcher: one epoll_ctl per response, a third of a
@@ -491,8 +495,6 @@ void cz__conn_flush(cz_conn_t* c) {
     done = (size_t)r;
   if (done == c->out.len) {
     cz_buf_reset(&c->out, CZ_BUF_KEEP);
-    if (c->timer_mode == CZ_TIMER_SEND)
-      c->timer_mode = CZ_TIMER_NONE; /* progress */
     cz__conn_check_done(c);
     cz__conn_timer_update(c);
     return;
@@ -508,10 +510,6 @@ void cz__conn_flush(cz_conn_t* c) {
     return;
   }
   c->writing = 1;
-  /* Only one write is in flight, so starting one means the last one completed: progress,
-   * and the update below restarts the send timer. */
-  if (c->timer_mode == CZ_TIMER_SEND)
-    c->timer_mode = CZ_TIMER_NONE;
   if (uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp) >= CZ_WRITE_HIGH) {
     c->read_block |= CZ_RB_WRITE;
     cz__conn_read_update(c);
