@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { METHODS } from "../runtime/app.js";
 import { codeFrame, diag, location, relPosix } from "./diagnostics.js";
 import { shapeOf } from "./routepath.js";
-import { buildTrie } from "./trie.js";
+import { buildTrie, ptypeKey } from "./trie.js";
 import type { AnalyzedRoute, Diagnostic, ParamType, Plan, PlannedRoute, Segment, Span } from "./types.js";
 
 /** Bumped when the generated files' contract changes (part of the fingerprint). */
@@ -127,13 +127,12 @@ function paramErrors(segments: Segment[]): (string | null)[] {
       out.push(null);
       continue;
     }
-    const want = s.ptype.type === "enum" ? s.ptype.values.join("|") : s.ptype.type;
     out.push(
       JSON.stringify({
         error: "Bad Request",
         message: `Path parameter '${s.name}' must be ${expected(s.ptype)}.`,
         param: s.name,
-        expected: want,
+        expected: ptypeKey(s.ptype),
       }),
     );
   }
