@@ -268,11 +268,14 @@ class NativeServer implements ReloadableServer {
       borrowed.length = 0;
       hold[0] = 0;
     };
+    /** Answered: nothing of the runtime reads it any more (a handler still running copied it). */
+    const unhold = (req: Request): void => {
+      if (!req.held) return;
+      req.held = false;
+      hold[0]--;
+    };
     const respond = (req: Request, e: Encoded): void => {
-      if (req.held) {
-        req.held = false;
-        hold[0]--;
-      }
+      unhold(req);
       if (queued === RESPOND_MANY_MAX || single.room() < e.head.length) flushResponses();
       // A reaction on a settled promise, not queueMicrotask(): same place in the queue, but
       // Node's queueMicrotask builds an AsyncResource per call.
@@ -426,11 +429,7 @@ class NativeServer implements ReloadableServer {
           else {
             req.done = true;
             batch.put(resMeta, i, encodeError(err));
-            if (req.held) {
-              // It went async, then `then` threw: nothing will read it any more.
-              req.held = false;
-              hold[0]--;
-            }
+            unhold(req); // it went async, then `then` threw
           }
         }
       }
