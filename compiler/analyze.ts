@@ -11,6 +11,8 @@ import { diagAt } from "./diagnostics.js";
 import { skipOuter } from "./discover.js";
 import type { AppProgram } from "./project.js";
 import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
+import { routeSchema } from "./schema/index.js";
+import { FLAG_BODY, FLAG_HEADERS, FLAG_QUERY } from "./types.js";
 import { requestFlags } from "./usage.js";
 
 export interface Analysis {
@@ -69,7 +71,11 @@ export function analyze(
         );
       }
     }
-    if (kind === "sync" && options.constRoutes) {
+    // A declared request schema is checked before the handler runs (compiler/schema/).
+    const declared = routeSchema(reg.handler, `${reg.method ?? "?"} ${reg.path ?? "?"}`, app.checker, app.program);
+    diagnostics.push(...declared.diagnostics);
+    const schema = declared.schema;
+    if (kind === "sync" && options.constRoutes && !schema) {
       const k = constResponse(reg.handler, app.checker, app.appFiles, inlineHandlers);
       if (k.ok) {
         kind = "const";
@@ -85,13 +91,20 @@ export function analyze(
       kind,
       reason,
       type: c.type,
-      flags: kind === "const" ? 0 : requestFlags(reg.handler, app.checker),
+      flags: kind === "const" ? 0 : requestFlags(reg.handler, app.checker) | schemaFlags(schema),
       response,
       paramMismatch: reg.paramMismatch,
+      schema,
       call: reg.call,
       pathSpan: reg.pathSpan,
       handlerSpan: reg.handlerSpan,
     });
   }
   return { routes, diagnostics };
+}
+
+/** The request parts a route's schema check reads, whatever the handler itself reads. */
+function schemaFlags(schema: { body: unknown; query: unknown; headers: unknown } | null): number {
+  if (!schema) return 0;
+  return (schema.body ? FLAG_BODY : 0) | (schema.query ? FLAG_QUERY : 0) | (schema.headers ? FLAG_HEADERS : 0);
 }

@@ -18,6 +18,7 @@ import { formatJs, startFormatter } from "./emit/format.js";
 import { emitRoutesJson } from "./emit/json.js";
 import { emitServerJs, SERVER_DTS } from "./emit/server.js";
 import { isEsmScope, writeFiles } from "./output.js";
+import { emitSchemaValidators, VALIDATORS_FILE } from "./schema/emit.js";
 import { plan as planRoutes } from "./plan.js";
 import { loadProgram, missingInputs, typeErrors, type AppProgram } from "./project.js";
 import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary, Span } from "./types.js";
@@ -119,6 +120,9 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const format = hooks.formatJs ?? formatJs;
   const dispatchJs = format(emitDispatch(plan));
   dispatchJs.catch(() => {}); // awaited below; marked handled in case emit throws first
+  const validatorsSrc = emitSchemaValidators(plan, (f) => relPosix(base, f));
+  const validatorsJs = validatorsSrc === null ? Promise.resolve(null) : format(validatorsSrc);
+  validatorsJs.catch(() => {});
   const appOut = (hooks.emitApp ?? emitApp)(app);
   diagnostics.push(...appOut.diagnostics);
   const entryJs = app.entryFiles
@@ -132,9 +136,14 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const blockingModules = workers.files.map((js) => importSpecifier(outDir, js));
   const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
   // Together: if the formatter thread dies, both reject, and neither may go unhandled.
-  const [dispatchOut, serverOut] = await Promise.all([dispatchJs, format(emitServerJs(entryImports, blockingModules))]);
+  const [dispatchOut, serverOut, validatorsOut] = await Promise.all([
+    dispatchJs,
+    format(emitServerJs(entryImports, blockingModules)),
+    validatorsJs,
+  ]);
   const generated: OutFile[] = [
     out("dispatch.js", dispatchOut),
+    ...(validatorsOut === null ? [] : [out(VALIDATORS_FILE, validatorsOut)]),
     out("server.js", serverOut),
     out("server.d.ts", SERVER_DTS),
     out("routes.c", routesC),

@@ -89,6 +89,7 @@ export function plan(
     flags: r.flags,
     response: r.response,
     paramErrors: r.paramMismatch === 400 ? paramErrors(r.segments) : null,
+    schema: r.schema,
     source: location(r.handlerSpan, base),
     span: r.handlerSpan,
     reason: r.reason,

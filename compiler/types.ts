@@ -4,6 +4,7 @@
  * analyze (the type checker needs them); nothing after analyze holds a node.
  */
 import type { ts } from "ts-morph";
+import type { RouteSchema } from "./schema/ir.js";
 
 /** Handler kinds, in the order of `enum cz_kind` in catzilla_routes.h. */
 export const KINDS = ["sync", "async", "maybe", "const", "blocking"] as const;
@@ -77,6 +78,8 @@ export interface AnalyzedRoute {
   /** Kind "const" only: the complete response bytes (see constroute.ts), else null. */
   response: Buffer | null;
   paramMismatch: 400 | 404;
+  /** What the handler's `Request<P, S>` declares (compiler/schema/), or null. */
+  schema: RouteSchema | null;
   call: Span;
   pathSpan: Span;
   handlerSpan: Span;
@@ -116,6 +119,8 @@ export interface PlannedRoute {
    * type gets (null for untyped params); else null (a mismatch is a 404).
    */
   paramErrors: (string | null)[] | null;
+  /** The request schema (validated before the handler runs), or null. */
+  schema: RouteSchema | null;
   /** "app.ts:4:21": handler location relative to the out dir's parent, POSIX separators. */
   source: string;
   /** Absolute location of the handler expression. */

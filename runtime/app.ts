@@ -5,6 +5,7 @@
  * handlers to the compiled route table when it starts listening.
  */
 import { Router } from "./router.js";
+import type { RequestSchema } from "./schema-types.js";
 import type { Handler, RouteOptions } from "./types.js";
 
 export interface RouteRecord {
@@ -32,29 +33,29 @@ export const METHODS = [
 ] as const;
 
 export class Catzilla {
-  get<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+  get<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<P, S>, options?: RouteOptions): this {
     return this.route("GET", path, handler, options);
   }
-  post<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+  post<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<P, S>, options?: RouteOptions): this {
     return this.route("POST", path, handler, options);
   }
-  put<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+  put<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<P, S>, options?: RouteOptions): this {
     return this.route("PUT", path, handler, options);
   }
-  patch<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+  patch<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<P, S>, options?: RouteOptions): this {
     return this.route("PATCH", path, handler, options);
   }
-  delete<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+  delete<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<P, S>, options?: RouteOptions): this {
     return this.route("DELETE", path, handler, options);
   }
-  head<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+  head<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<P, S>, options?: RouteOptions): this {
     return this.route("HEAD", path, handler, options);
   }
-  options<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): this {
+  options<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<P, S>, options?: RouteOptions): this {
     return this.route("OPTIONS", path, handler, options);
   }
   /** Registers a handler for any method llhttp knows (upper case, e.g. "PROPFIND"). */
-  route<P extends string>(method: string, path: P, handler: Handler<P>, options?: RouteOptions): this {
+  route<P extends string, S extends RequestSchema = {}>(method: string, path: P, handler: Handler<P, S>, options?: RouteOptions): this {
     if (typeof handler !== "function") {
       throw new TypeError(`catzilla: handler for ${method} ${path} is not a function`);
     }

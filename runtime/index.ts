@@ -13,3 +13,21 @@ export type {
   RouteOptions,
 } from "./types.js";
 export type { Server, ListenOptions } from "./server.js";
+export type {
+  Tag,
+  FormatName,
+  Format,
+  MinLength,
+  MaxLength,
+  Pattern,
+  Minimum,
+  Maximum,
+  ExclusiveMinimum,
+  ExclusiveMaximum,
+  MultipleOf,
+  Integer,
+  MinItems,
+  MaxItems,
+  UniqueItems,
+  RequestSchema,
+} from "./schema-types.js";

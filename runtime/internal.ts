@@ -3,3 +3,5 @@ export { createServer } from "./server-impl.js";
 export type { DispatchModule, HandlerRecords, ReloadableServer, RouteInfo, RuntimeHooks } from "./server-impl.js";
 /** For the dev server: registrations made so far (slice it around an import of the app). */
 export { registeredRoutes } from "./app.js";
+/** What generated validators.js imports (runtime/validate.ts). */
+export { coerce, formats, miss, unique } from "./validate.js";

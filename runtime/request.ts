@@ -57,6 +57,8 @@ export class Request implements CzRequest {
   private cachedHeaders: Headers | undefined;
   /** After detach(): the request's bytes as a latin1 string, which the offsets then index. */
   private copy: string | undefined;
+  /** The body a schema check parsed and validated (json() returns it). */
+  private checkedBody: unknown = undefined;
   /** Set once a response has been produced (guards against a thenable settling twice). */
   done = false;
   /** Pending async, still reading the shared arena: the server detaches it before C reuses it. */
@@ -138,6 +140,22 @@ export class Request implements CzRequest {
     return (this.cachedParams = params) as Record<string, string>;
   }
 
+  /**
+   * A route with a request schema: the check (runtime/validate.ts) hands over what it parsed
+   * and coerced, which json(), query and headers.get() then return.
+   */
+  validated(body: unknown, query: Record<string, unknown> | undefined, headers: Record<string, unknown> | undefined): void {
+    if (body !== undefined) this.checkedBody = body;
+    if (query !== undefined) this.cachedQueryObject = query as Record<string, string>;
+    if (headers !== undefined) (this.headers as Headers).typed = headers;
+  }
+
+  /** The body as text, or undefined when the request framed none (for the schema check). */
+  bodyText(): string | undefined {
+    const b = this.body;
+    return b === undefined ? undefined : (b as FastBuffer).utf8Slice(0, b.length);
+  }
+
   get searchParams(): URLSearchParams {
     if (this.cachedQuery !== undefined) return this.cachedQuery;
     const m = this.view("searchParams");
@@ -176,6 +194,7 @@ export class Request implements CzRequest {
   }
 
   json<T = unknown>(): Promise<T> {
+    if (this.checkedBody !== undefined) return Promise.resolve(this.checkedBody as T);
     const b = this.body ?? EMPTY;
     try {
       return Promise.resolve(JSON.parse((b as FastBuffer).utf8Slice(0, b.length)) as T);
@@ -224,11 +243,14 @@ function decodeParam(raw: string): string {
 /** Headers parsed from the `name\0value\0…` block; names are already lower case. */
 class Headers implements RequestHeaders {
   private readonly list: string[];
+  /** Values a route's header schema validated and coerced (lower-case names), else undefined. */
+  typed: Record<string, unknown> | undefined;
   constructor(block: string, count: number) {
     this.list = count === 0 ? [] : block.split("\0", count * 2);
   }
   get(name: string): string | null {
     const key = name.toLowerCase();
+    if (this.typed !== undefined && key in this.typed) return this.typed[key] as string | null;
     const l = this.list;
     let found: string | null = null;
     for (let i = 0; i < l.length; i += 2) {

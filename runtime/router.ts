@@ -6,6 +6,7 @@
  * `catzilla-compile` follows the same calls statically: it resolves every prefix, so the
  * compiled table holds the full paths the app registers at run time.
  */
+import type { RequestSchema } from "./schema-types.js";
 import type { Handler, RouteOptions } from "./types.js";
 
 /** Whatever routes can be registered on: an app or another router. */
@@ -34,29 +35,29 @@ export class Router<Prefix extends string = ""> {
   private readonly recorded: Recorded[] = [];
   private readonly mounts: { sink: RouteSink; prefix: string }[] = [];
 
-  get<P extends string>(path: P, handler: Handler<`${Prefix}${P}`>, options?: RouteOptions): this {
+  get<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
     return this.route("GET", path, handler, options);
   }
-  post<P extends string>(path: P, handler: Handler<`${Prefix}${P}`>, options?: RouteOptions): this {
+  post<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
     return this.route("POST", path, handler, options);
   }
-  put<P extends string>(path: P, handler: Handler<`${Prefix}${P}`>, options?: RouteOptions): this {
+  put<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
     return this.route("PUT", path, handler, options);
   }
-  patch<P extends string>(path: P, handler: Handler<`${Prefix}${P}`>, options?: RouteOptions): this {
+  patch<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
     return this.route("PATCH", path, handler, options);
   }
-  delete<P extends string>(path: P, handler: Handler<`${Prefix}${P}`>, options?: RouteOptions): this {
+  delete<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
     return this.route("DELETE", path, handler, options);
   }
-  head<P extends string>(path: P, handler: Handler<`${Prefix}${P}`>, options?: RouteOptions): this {
+  head<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
     return this.route("HEAD", path, handler, options);
   }
-  options<P extends string>(path: P, handler: Handler<`${Prefix}${P}`>, options?: RouteOptions): this {
+  options<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
     return this.route("OPTIONS", path, handler, options);
   }
   /** Any method llhttp knows (upper case, e.g. "PROPFIND"). */
-  route<P extends string>(method: string, path: P, handler: Handler<`${Prefix}${P}`>, options?: RouteOptions): this {
+  route<P extends string, S extends RequestSchema = {}>(method: string, path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
     if (typeof handler !== "function") {
       throw new TypeError(`catzilla: handler for ${method} ${path} is not a function`);
     }

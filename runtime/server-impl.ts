@@ -23,6 +23,7 @@ import { HttpError } from "./response.js";
 import type { ListenOptions, Server } from "./server.js";
 import { ArenaWriter, encodeError, encodeResult, type Encoded } from "./writer.js";
 import { createBlockingPool, type BlockingPool, type PlainRequest } from "./blocking.js";
+import { checkRequest, type RouteCheck } from "./validate.js";
 
 export type RouteKind = "sync" | "async" | "maybe" | "const" | "blocking";
 
@@ -46,6 +47,8 @@ export interface RuntimeHooks {
   unknown(i: number, req: Request, route: number): void;
   /** A `{ blocking: true }` route: runs on the worker pool, answered like an async one. */
   blocking(i: number, req: Request, route: number): void;
+  /** A route with a request schema: false when the request was invalid and is answered 400. */
+  accept(i: number, req: Request, check: RouteCheck): boolean;
 }
 
 export type DispatchFn = (route: number, req: Request, i: number) => void;
@@ -343,6 +346,13 @@ class NativeServer implements ReloadableServer {
         else batch.put(resMeta, i, encodeResult(value));
       },
       blocking: (i, req, route) => listenBlocking(i, req, route),
+      accept: (i, req, check) => {
+        const bad = checkRequest(req, check);
+        if (bad === undefined) return true;
+        req.done = true;
+        batch.put(resMeta, i, bad);
+        return false;
+      },
       unknown: (_i, _req, route) => {
         throw new Error(`catzilla: route id ${route} is not in the dispatch module`);
       },

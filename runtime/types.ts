@@ -1,5 +1,6 @@
 /** Public types shared by the runtime and apps. */
 import type { CzResponse } from "./response.js";
+import type { RequestSchema, SchemaBody, SchemaHeaders, SchemaQuery } from "./schema-types.js";
 
 /** `a | b | c` for "a|b|c". */
 type Literals<T extends string> = T extends `${infer A}|${infer B}` ? A | Literals<B> : T;
@@ -22,8 +23,16 @@ export type PathParams<P extends string> = string extends P
         ? { "*": string }
         : Record<never, string>;
 
-/** Case-insensitive, read-only view of the request headers (a subset of the Fetch `Headers`). */
-export interface RequestHeaders extends Iterable<[string, string]> {
+/**
+ * Case-insensitive, read-only view of the request headers; `H`: the headers a route's schema
+ * declares (lower-case names), which `get` returns validated and coerced to their types.
+ */
+export type RequestHeaders<H = {}> = [keyof H] extends [never]
+  ? HeaderView
+  : { get<K extends keyof H & string>(name: K): H[K] } & HeaderView;
+
+/** The request headers as received (a subset of the Fetch `Headers`). */
+export interface HeaderView extends Iterable<[string, string]> {
   get(name: string): string | null;
   has(name: string): boolean;
   forEach(fn: (value: string, name: string) => void): void;
@@ -33,7 +42,12 @@ export interface RequestHeaders extends Iterable<[string, string]> {
   toJSON(): Record<string, string>;
 }
 
-export interface CzRequest<P extends string = string> {
+/**
+ * `S` (optional): what the handler accepts, `{ body?, query?, headers? }` as TypeScript types.
+ * The compiler generates validators from them; invalid input is answered 400 before the
+ * handler runs, so `await req.json()` is typed (and is) the body type.
+ */
+export interface CzRequest<P extends string = string, S extends RequestSchema = {}> {
   /** "GET", "POST", ... (a HEAD request to a GET route says "HEAD"). */
   readonly method: string;
   /** The path as received, without the query string, not percent-decoded. */
@@ -42,15 +56,21 @@ export interface CzRequest<P extends string = string> {
   readonly url: string;
   /** Path parameters, percent-decoded. */
   readonly params: PathParams<P>;
-  /** Query string parameters (parsed on first access); repeated keys keep the last value. */
-  readonly query: Record<string, string>;
+  /**
+   * Query string parameters (parsed on first access); repeated keys keep the last value.
+   * With a `query` schema: validated and coerced to its types (numbers, booleans, literals).
+   */
+  readonly query: SchemaQuery<S>;
   /** The query string parsed as URLSearchParams (on first access). */
   readonly searchParams: URLSearchParams;
-  readonly headers: RequestHeaders;
+  readonly headers: RequestHeaders<SchemaHeaders<S>>;
   /** The body as text (UTF-8). */
   text(): Promise<string>;
-  /** The body parsed as JSON; a malformed body rejects with an HttpError(400). */
-  json<T = unknown>(): Promise<T>;
+  /**
+   * The body parsed as JSON; a malformed body rejects with an HttpError(400). With a `body`
+   * schema it is the validated body, typed as declared.
+   */
+  json<T = SchemaBody<S>>(): Promise<T>;
   /** The body bytes. */
   bytes(): Promise<Uint8Array>;
 }
@@ -83,6 +103,6 @@ export interface RouteOptions {
   paramMismatch?: 400 | 404;
 }
 
-export type Handler<P extends string = string> = (
-  req: CzRequest<P>,
+export type Handler<P extends string = string, S extends RequestSchema = {}> = (
+  req: CzRequest<P, S>,
 ) => HandlerResult | PromiseLike<HandlerResult>;

@@ -4,6 +4,7 @@
  * runtime/server-impl.ts (DispatchModule).
  */
 import type { Kind, Plan, PlannedRoute } from "../types.js";
+import { VALIDATORS_FILE } from "../schema/emit.js";
 import { HEADER } from "./header.js";
 
 /** The statement each kind's case runs; `h` is the handler's local name, `id` the route id. */
@@ -36,11 +37,15 @@ export function emitDispatch(plan: Plan): string {
       ? []
       : [
           `      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`,
+          // A declared request schema: an invalid request is answered 400 and the handler never runs.
+          ...(r.schema ? [`        if (!rt.accept(i, req, V.route${r.id})) return;`] : []),
           `        ${CALLS[r.kind](`h${r.id}`, r.id)}`,
         ],
   );
+  const checked = plan.routes.some((r) => r.schema && r.kind !== "const");
   return [
     `// ${HEADER}`,
+    ...(checked ? [`import * as V from "./${VALIDATORS_FILE}";`, ""] : []),
     `export const fingerprint = ${str(plan.fingerprint)};`,
     "",
     "export const routes = [",
