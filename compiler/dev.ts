@@ -16,15 +16,20 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
+import { VALIDATORS_FILE } from "./schema/emit.js";
 import { CFLAGS, compileRoutes, type CcResult } from "./cc.js";
 import { isEsmScope } from "./output.js";
 import { IncrementalCompiler, watchLoop, type BuildResult } from "./watch.js";
+
+/** validators.js as a version directory holds it. */
+const DEV_VALIDATORS = "__catzilla_validators.mjs";
 
 /**
  * Dev builds of routes.so: `-O0` instead of `-O1` (a 1,000-route table compiles 2–3 times
  * as fast; matching speed does not matter here). Same skip-if-unchanged check as cc.ts, with
  * the flags in the hash, so a later `catzilla-compile` rebuilds the table with its own flags.
  */
+
 export const DEV_CFLAGS = CFLAGS.map((f) => (f === "-O1" ? "-O0" : f));
 
 export function devCompileRoutes(routesC: string, routesH: string, outDir: string): Promise<CcResult> {
@@ -166,7 +171,11 @@ export class DevRunner {
       const routesC = b.files.find((f) => f.path === path.join(this.outDir, "routes.c"));
       if (!dispatch || !routesC) throw new Error("the build produced no dispatch.js/routes.c");
       const dispatchFile = path.join(vdir, "__catzilla_dispatch.mjs");
-      fs.writeFileSync(dispatchFile, dispatch.content);
+      // Request validators beside it, as .mjs too: the version directory may be a CommonJS scope.
+      const validators = b.files.find((f) => f.path === path.join(this.outDir, VALIDATORS_FILE));
+      if (validators) fs.writeFileSync(path.join(vdir, DEV_VALIDATORS), validators.content);
+      const dispatchText = String(dispatch.content).replace(`"./${VALIDATORS_FILE}"`, `"./${DEV_VALIDATORS}"`);
+      fs.writeFileSync(dispatchFile, dispatchText);
       const tableHash = createHash("sha256").update(routesC.content).digest("hex");
       let table: URL | null = null;
       if (tableHash !== this.loadedTable) {

@@ -240,6 +240,15 @@ void Catzilla;
     await dev.waitLine(/\+GET \/things.*-GET \/items|-GET \/items.*\+GET \/things/, from);
   }, 60_000);
 
+  test("a route with a request schema is validated in dev too", async () => {
+    const route = `app.get("/double", (req: import("catzilla").Request<"/double", { query: { n: number } }>) => req.query.n * 2);`;
+    write(app, appText("v7", route).replace("./routes/items.js", "./routes/things.js"));
+    expect((await hit("/double?n=21", (x) => x.status === 200)).body).toBe("42");
+    const bad = await hit("/double?n=x", () => true);
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).errors).toEqual([{ path: "query.n", expected: "number", message: "must be a number" }]);
+  }, 60_000);
+
   test("every step went over the one keep-alive connection opened before the first change", () => {
     expect(ports.size).toBe(1);
     expect(dev.child.exitCode).toBe(null);
