@@ -34,6 +34,12 @@ export function analyze(
     if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) inlineHandlers.add(fn);
   }
   for (const reg of registrations) {
+    const hidden = notAFunctionBehindCast(reg.handler, app.checker);
+    if (hidden) {
+      // `42 as any` type-checks and would be `maybe`, then throw when the app registers it.
+      diagnostics.push(diagAt("CZ1003", `The handler must be a function; ${hidden}.`, reg.handler));
+      continue;
+    }
     const c = classify(reg.handler, app.checker, app.promiseType);
     if (!c.ok) {
       diagnostics.push(
@@ -107,4 +113,20 @@ export function analyze(
 function schemaFlags(schema: { body: unknown; query: unknown; headers: unknown } | null): number {
   if (!schema) return 0;
   return (schema.body ? FLAG_BODY : 0) | (schema.query ? FLAG_QUERY : 0) | (schema.headers ? FLAG_HEADERS : 0);
+}
+
+/**
+ * The handler is a cast (`x as any`, `<any>x`, `x!`) of an expression whose own type is known
+ * and has no call signature: why it is not a function, else null.
+ */
+function notAFunctionBehindCast(handler: ts.Expression, checker: ts.TypeChecker): string | null {
+  const inner = skipOuter(handler);
+  if (inner === handler) return null;
+  const t = checker.getTypeAtLocation(inner);
+  const members = t.isUnion() ? t.types : [t];
+  if (members.some((m) => m.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.TypeParameter))) return null;
+  if (members.every((m) => checker.getSignaturesOfType(m, ts.SignatureKind.Call).length === 0)) {
+    return `'${inner.getText()}' has type '${checker.typeToString(t)}', which has no call signature (a cast hides it)`;
+  }
+  return null;
 }

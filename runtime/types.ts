@@ -103,6 +103,9 @@ export interface RouteOptions {
   paramMismatch?: 400 | 404;
 }
 
-export type Handler<P extends string = string, S extends RequestSchema = {}> = (
-  req: CzRequest<P, S>,
-) => HandlerResult | PromiseLike<HandlerResult>;
+/**
+ * A route handler. Its result may be typed `unknown` (what `await (await fetch(u)).json()`
+ * gives): the compiler then makes the route `maybe` (or `async`) and sends it as HandlerResult
+ * says at run time; a precise HandlerResult type is what makes a route sync and serializable.
+ */
+export type Handler<P extends string = string, S extends RequestSchema = {}> = (req: CzRequest<P, S>) => unknown;
