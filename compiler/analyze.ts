@@ -81,7 +81,8 @@ export function analyze(
     const declared = routeSchema(reg.handler, `${reg.method ?? "?"} ${reg.path ?? "?"}`, app.checker, app.program);
     diagnostics.push(...declared.diagnostics);
     const schema = declared.schema;
-    if (kind === "sync" && options.constRoutes && !schema) {
+    // A route that checks its request reads it: never const. (A result schema alone does not matter.)
+    if (kind === "sync" && options.constRoutes && !(schema && schemaFlags(schema))) {
       const k = constResponse(reg.handler, app.checker, app.appFiles, inlineHandlers);
       if (k.ok) {
         kind = "const";

@@ -100,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   for (const d of [...errors, ...warnings]) process.stderr.write(formatDiagnostic(d, cwd) + "\n");
+  if (!args.quiet) for (const d of result.notes) process.stderr.write(formatDiagnostic(d, cwd));
   if (!result.ok) {
     const n = errors.length;
     process.stderr.write(`catzilla-compile: ${n} error${n === 1 ? "" : "s"}; nothing was written.\n`);

@@ -16,13 +16,16 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { VALIDATORS_FILE } from "./schema/emit.js";
+import { SERIALIZERS_FILE, VALIDATORS_FILE } from "./schema/emit.js";
 import { CFLAGS, compileRoutes, type CcResult } from "./cc.js";
 import { isEsmScope } from "./output.js";
 import { IncrementalCompiler, watchLoop, type BuildResult } from "./watch.js";
 
-/** validators.js as a version directory holds it. */
-const DEV_VALIDATORS = "__catzilla_validators.mjs";
+/** The schema modules dispatch.js imports, as a version directory holds them. */
+const DEV_SCHEMA_FILES = [
+  [VALIDATORS_FILE, "__catzilla_validators.mjs"],
+  [SERIALIZERS_FILE, "__catzilla_serializers.mjs"],
+] as const;
 
 /**
  * Dev builds of routes.so: `-O0` instead of `-O1` (a 1,000-route table compiles 2–3 times
@@ -171,10 +174,14 @@ export class DevRunner {
       const routesC = b.files.find((f) => f.path === path.join(this.outDir, "routes.c"));
       if (!dispatch || !routesC) throw new Error("the build produced no dispatch.js/routes.c");
       const dispatchFile = path.join(vdir, "__catzilla_dispatch.mjs");
-      // Request validators beside it, as .mjs too: the version directory may be a CommonJS scope.
-      const validators = b.files.find((f) => f.path === path.join(this.outDir, VALIDATORS_FILE));
-      if (validators) fs.writeFileSync(path.join(vdir, DEV_VALIDATORS), validators.content);
-      const dispatchText = String(dispatch.content).replace(`"./${VALIDATORS_FILE}"`, `"./${DEV_VALIDATORS}"`);
+      // Validators and serializers beside it, as .mjs too: the version directory may be a CommonJS scope.
+      let dispatchText = String(dispatch.content);
+      for (const [name, devName] of DEV_SCHEMA_FILES) {
+        const f = b.files.find((x) => x.path === path.join(this.outDir, name));
+        if (!f) continue;
+        fs.writeFileSync(path.join(vdir, devName), f.content);
+        dispatchText = dispatchText.replace(`"./${name}"`, `"./${devName}"`);
+      }
       fs.writeFileSync(dispatchFile, dispatchText);
       const tableHash = createHash("sha256").update(routesC.content).digest("hex");
       let table: URL | null = null;

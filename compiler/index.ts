@@ -5,6 +5,7 @@
  *
  * Nothing is written unless every pass succeeded (warnings allowed).
  */
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { analyze } from "./analyze.js";
@@ -18,7 +19,8 @@ import { formatJs, startFormatter } from "./emit/format.js";
 import { emitRoutesJson } from "./emit/json.js";
 import { emitServerJs, SERVER_DTS } from "./emit/server.js";
 import { isEsmScope, writeFiles } from "./output.js";
-import { emitSchemaValidators, VALIDATORS_FILE } from "./schema/emit.js";
+import { emitSchemaOpenApi, emitSchemaSerializers, emitSchemaValidators, SERIALIZERS_FILE, VALIDATORS_FILE } from "./schema/emit.js";
+import { OPENAPI_FILE } from "./schema/openapi.js";
 import { plan as planRoutes } from "./plan.js";
 import { loadProgram, missingInputs, typeErrors, type AppProgram } from "./project.js";
 import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary, Span } from "./types.js";
@@ -68,6 +70,7 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
       files: [],
       filesWritten: [],
       ccSkipped: false,
+      notes: [],
       ...extra,
     };
   };
@@ -123,6 +126,9 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const validatorsSrc = emitSchemaValidators(plan, (f) => relPosix(base, f));
   const validatorsJs = validatorsSrc === null ? Promise.resolve(null) : format(validatorsSrc);
   validatorsJs.catch(() => {});
+  const serializersSrc = emitSchemaSerializers(plan, (f) => relPosix(base, f));
+  const serializersJs = serializersSrc === null ? Promise.resolve(null) : format(serializersSrc);
+  serializersJs.catch(() => {});
   const appOut = (hooks.emitApp ?? emitApp)(app);
   diagnostics.push(...appOut.diagnostics);
   const entryJs = app.entryFiles
@@ -136,14 +142,17 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const blockingModules = workers.files.map((js) => importSpecifier(outDir, js));
   const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
   // Together: if the formatter thread dies, both reject, and neither may go unhandled.
-  const [dispatchOut, serverOut, validatorsOut] = await Promise.all([
+  const [dispatchOut, serverOut, validatorsOut, serializersOut] = await Promise.all([
     dispatchJs,
     format(emitServerJs(entryImports, blockingModules)),
     validatorsJs,
+    serializersJs,
   ]);
   const generated: OutFile[] = [
     out("dispatch.js", dispatchOut),
     ...(validatorsOut === null ? [] : [out(VALIDATORS_FILE, validatorsOut)]),
+    ...(serializersOut === null ? [] : [out(SERIALIZERS_FILE, serializersOut)]),
+    out(OPENAPI_FILE, emitSchemaOpenApi(plan, appInfo(base))),
     out("server.js", serverOut),
     out("server.d.ts", SERVER_DTS),
     out("routes.c", routesC),
@@ -176,6 +185,21 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
     ],
     filesWritten,
     ccSkipped,
+    notes: fallbackNotes(plan),
+  });
+}
+
+/** CZ2030 per route whose JSON result type is too loose to serialize by (no code frame: a note). */
+function fallbackNotes(plan: Plan): Diagnostic[] {
+  return plan.routes.flatMap((r) => {
+    const why = r.schema?.fallback;
+    if (!why) return [];
+    const d = diag(
+      "CZ2030",
+      `${r.method} ${r.path}: the result is sent with JSON.stringify, not filtered by its type: ${why}.`,
+    );
+    d.span = r.span;
+    return [d];
   });
 }
 
@@ -229,6 +253,19 @@ function summaries(plan: Plan): RouteSummary[] {
     reason: r.reason,
     type: r.type,
   }));
+}
+
+/** The document's title and version: the app's package.json beside the out dir, if any. */
+function appInfo(base: string): { title: string; version: string } {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(base, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
+    return {
+      title: typeof pkg.name === "string" ? pkg.name : "Catzilla app",
+      version: typeof pkg.version === "string" ? pkg.version : "0.0.0",
+    };
+  } catch {
+    return { title: "Catzilla app", version: "0.0.0" };
+  }
 }
 
 function round(ms: number): number {

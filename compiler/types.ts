@@ -25,7 +25,8 @@ export interface Span {
   length: number;
 }
 
-export type Severity = "error" | "warning";
+/** A note informs (CompileResult.notes); it is neither a warning nor an error. */
+export type Severity = "error" | "warning" | "note";
 
 export interface RelatedInfo {
   span: Span;
@@ -200,4 +201,6 @@ export interface CompileResult {
   filesWritten: string[];
   /** True when routes.so was up to date and cc was not run. */
   ccSkipped: boolean;
+  /** Informational notes (severity "note"), e.g. CZ2030 for results sent with JSON.stringify. */
+  notes: Diagnostic[];
 }

@@ -5,3 +5,5 @@ export type { DispatchModule, HandlerRecords, ReloadableServer, RouteInfo, Runti
 export { registeredRoutes } from "./app.js";
 /** What generated validators.js imports (runtime/validate.ts). */
 export { coerce, formats, miss, unique } from "./validate.js";
+/** What generated serializers.js imports (runtime/serialize.ts). */
+export { jbool, jnum, jstr, jval, serialized, serializerStrategy, setSerializerStrategy } from "./serialize.js";

@@ -40,10 +40,13 @@ export interface RouteInfo {
 }
 
 /** What a generated dispatch module calls back into, once per request. */
+/** A route's generated result serializer (serializers.js `out<id>`): the value to encode instead. */
+export type ResultFilter = (value: unknown) => unknown;
+
 export interface RuntimeHooks {
-  sync(i: number, req: Request, value: unknown): void;
-  async(i: number, req: Request, value: PromiseLike<unknown>): void;
-  maybe(i: number, req: Request, value: unknown): void;
+  sync(i: number, req: Request, value: unknown, out?: ResultFilter): void;
+  async(i: number, req: Request, value: PromiseLike<unknown>, out?: ResultFilter): void;
+  maybe(i: number, req: Request, value: unknown, out?: ResultFilter): void;
   unknown(i: number, req: Request, route: number): void;
   /** A `{ blocking: true }` route: runs on the worker pool, answered like an async one. */
   blocking(i: number, req: Request, route: number): void;
@@ -295,12 +298,12 @@ class NativeServer implements ReloadableServer {
       asyncMeta[i * RES_STRIDE + RES_GEN] = req.gen;
       queued = i + 1;
     };
-    const settle = (req: Request, value: unknown): void => {
+    const settle = (req: Request, value: unknown, out: ResultFilter | undefined): void => {
       if (req.done) return;
       req.done = true;
       let e: Encoded;
       try {
-        e = encodeResult(value);
+        e = encodeResult(out === undefined ? value : out(value));
       } catch (err) {
         logHandlerError(req, err);
         e = encodeError(err);
@@ -322,28 +325,28 @@ class NativeServer implements ReloadableServer {
       if (req.held) req.detach();
       respond(req, TIMEOUT);
     };
-    const goAsync = (i: number, req: Request, p: PromiseLike<unknown>): void => {
+    const goAsync = (i: number, req: Request, p: PromiseLike<unknown>, out?: ResultFilter): void => {
       batch.pending(resMeta, i);
       holdArena(req);
       if (timeoutMs > 0) {
         const timer = setTimeout(timedOut, timeoutMs, req);
         p.then(
-          (v) => (clearTimeout(timer), settle(req, v)),
+          (v) => (clearTimeout(timer), settle(req, v, out)),
           (err) => (clearTimeout(timer), fail(req, err)),
         );
         return;
       }
       p.then(
-        (v) => settle(req, v),
+        (v) => settle(req, v, out),
         (err) => fail(req, err),
       );
     };
     const hooks: RuntimeHooks = {
-      sync: (i, _req, value) => batch.put(resMeta, i, encodeResult(value)),
+      sync: (i, _req, value, out) => batch.put(resMeta, i, encodeResult(out === undefined ? value : out(value))),
       async: goAsync,
-      maybe: (i, req, value) => {
-        if (isThenable(value)) goAsync(i, req, value);
-        else batch.put(resMeta, i, encodeResult(value));
+      maybe: (i, req, value, out) => {
+        if (isThenable(value)) goAsync(i, req, value, out);
+        else batch.put(resMeta, i, encodeResult(out === undefined ? value : out(value)));
       },
       blocking: (i, req, route) => listenBlocking(i, req, route),
       accept: (i, req, check) => {

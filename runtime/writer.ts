@@ -18,6 +18,7 @@ import {
   STATUS_PENDING,
 } from "./abi.js";
 import { CONTENT_TYPES, CzResponse, HttpError } from "./response.js";
+import { JsonText } from "./serialize.js";
 
 interface FastBuffer extends Buffer {
   latin1Write(s: string, offset: number, length?: number): number;
@@ -38,6 +39,7 @@ export interface Encoded {
 /** Maps a handler's return value to status, header lines and body. Throws on values JSON cannot hold. */
 export function encodeResult(value: unknown): Encoded {
   if (value instanceof CzResponse) return { status: value.status, head: value.head, body: value.body };
+  if (value instanceof JsonText) return { status: 200, head: HEAD_JSON, body: value.text };
   if (typeof value === "string") return { status: 200, head: HEAD_TEXT, body: value };
   if (value === undefined) return { status: 204, head: "", body: "" };
   if (value instanceof Uint8Array) return { status: 200, head: HEAD_BYTES, body: value };

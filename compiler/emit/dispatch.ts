@@ -4,14 +4,14 @@
  * runtime/server-impl.ts (DispatchModule).
  */
 import type { Kind, Plan, PlannedRoute } from "../types.js";
-import { VALIDATORS_FILE } from "../schema/emit.js";
+import { checks, SERIALIZERS_FILE, serializes, VALIDATORS_FILE } from "../schema/emit.js";
 import { HEADER } from "./header.js";
 
 /** The statement each kind's case runs; `h` is the handler's local name, `id` the route id. */
-const CALLS: Record<Kind, (h: string, id: number) => string> = {
-  sync: (h) => `return rt.sync(i, req, ${h}(req));`,
-  async: (h) => `return rt.async(i, req, ${h}(req));`,
-  maybe: (h) => `return rt.maybe(i, req, ${h}(req));`,
+const CALLS: Record<Kind, (h: string, id: number, out: string | null) => string> = {
+  sync: (h, _id, out) => `return rt.sync(i, req, ${h}(req)${out ? `, ${out}` : ""});`,
+  async: (h, _id, out) => `return rt.async(i, req, ${h}(req)${out ? `, ${out}` : ""});`,
+  maybe: (h, _id, out) => `return rt.maybe(i, req, ${h}(req)${out ? `, ${out}` : ""});`,
   // A const route is answered in C and never reaches dispatch: it has no case.
   const: () => "",
   // Runs on the worker pool (runtime/blocking.ts), which binds the handler by (method, path) itself.
@@ -38,14 +38,20 @@ export function emitDispatch(plan: Plan): string {
       : [
           `      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`,
           // A declared request schema: an invalid request is answered 400 and the handler never runs.
-          ...(r.schema ? [`        if (!rt.accept(i, req, V.route${r.id})) return;`] : []),
-          `        ${CALLS[r.kind](`h${r.id}`, r.id)}`,
+          ...(checks(r) ? [`        if (!rt.accept(i, req, V.route${r.id})) return;`] : []),
+          // A precise result type: serialized by it (only its fields are sent).
+          `        ${CALLS[r.kind](`h${r.id}`, r.id, serializes(r) ? `O.out${r.id}` : null)}`,
         ],
   );
-  const checked = plan.routes.some((r) => r.schema && r.kind !== "const");
+  const checked = plan.routes.some((r) => checks(r));
+  const serialized = plan.routes.some((r) => serializes(r));
+  const imports = [
+    ...(checked ? [`import * as V from "./${VALIDATORS_FILE}";`] : []),
+    ...(serialized ? [`import * as O from "./${SERIALIZERS_FILE}";`] : []),
+  ];
   return [
     `// ${HEADER}`,
-    ...(checked ? [`import * as V from "./${VALIDATORS_FILE}";`, ""] : []),
+    ...(imports.length ? [...imports, ""] : []),
     `export const fingerprint = ${str(plan.fingerprint)};`,
     "",
     "export const routes = [",

@@ -24,10 +24,10 @@ export function routeSchema(
 ): { schema: RouteSchema | null; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const declared = requestSchemaType(handler, checker);
-  if (!declared) return { schema: null, diagnostics };
   const reader = new SchemaReader(checker, program);
   const parts: Record<Part, Schema | null> = { body: null, query: null, headers: null };
-  for (const part of PARTS) {
+  for (const part of declared ? PARTS : []) {
+    if (!declared) break;
     const prop = checker.getPropertyOfType(declared.type, part);
     if (!prop) continue;
     const t = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(prop, declared.site));
@@ -64,8 +64,110 @@ export function routeSchema(
       );
     }
   }
-  if (!parts.body && !parts.query && !parts.headers) return { schema: null, diagnostics };
-  return { schema: { ...parts, response: null, defs: [...reader.defs.values()] }, diagnostics };
+  const result = resultSchema(handler, checker, reader);
+  if (!parts.body && !parts.query && !parts.headers && !result.response && !result.fallback && !result.noContent) {
+    return { schema: null, diagnostics };
+  }
+  return { schema: { ...parts, ...result, defs: [...reader.defs.values()] }, diagnostics };
+}
+
+/**
+ * The schema a handler's result is serialized by: its return type through `Promise`, when
+ * that is JSON objects or arrays (with null). Text, bytes, CzResponse, undefined and any are
+ * not serialized here (encodeResult handles them); an imprecise JSON type falls back.
+ */
+function resultSchema(
+  handler: ts.Expression,
+  checker: ts.TypeChecker,
+  reader: SchemaReader,
+): { response: Schema | null; fallback: string | null; noContent: boolean } {
+  const none = { response: null, fallback: null, noContent: false };
+  const sigs = checker.getSignaturesOfType(checker.getTypeAtLocation(handler), ts.SignatureKind.Call);
+  if (sigs.length !== 1) return none;
+  const ret = sigs[0].getReturnType();
+  const awaited = checker.getAwaitedType(ret) ?? ret;
+  const members = awaited.isUnion() ? awaited.types : [awaited];
+  if (members.every((m) => m.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined))) return { ...none, noContent: true };
+  const objects = members.filter((m) => !(m.flags & ts.TypeFlags.Null));
+  if (objects.length === 0) return none;
+  for (const m of objects) {
+    if (!(m.flags & ts.TypeFlags.Object) && !(m.flags & ts.TypeFlags.Intersection)) return none;
+    if (m.getSymbol()?.getName() === "CzResponse" || checker.getPropertyOfType(m, "byteLength")) return none;
+    if (checker.getPropertyOfType(m, "then")) return none;
+  }
+  let schema: Schema;
+  try {
+    schema = reader.read(awaited, handler);
+  } catch (err) {
+    if (!(err instanceof Problem)) throw err;
+    return { response: null, fallback: `'${err.typeName}' is ${err.message}`, noContent: false };
+  }
+  const why = imprecision(schema, reader.defs);
+  if (why) return { ...none, fallback: why };
+  // An object literal's own inferred type holds exactly the fields the literal writes (a
+  // spread may even list them in another order than the object has them): nothing to filter,
+  // and JSON.stringify keeps the object's order. A declared return type, or a named type, is
+  // what the response is filtered by.
+  const decl = sigs[0].getDeclaration() as ts.SignatureDeclaration | undefined;
+  if (!decl?.type && !namedAtTop(schema)) return none;
+  return { ...none, response: schema };
+}
+
+/** `T`, `T[]`, `T | null` for a named T: the result is typed by the app's own declarations. */
+function namedAtTop(s: Schema): boolean {
+  if (s.kind === "ref") return true;
+  if (s.kind === "array") return namedAtTop(s.items);
+  if (s.kind === "union") return s.variants.every((v) => v.kind === "null" || namedAtTop(v));
+  return false;
+}
+
+/** Why a result schema does not say exactly which fields to send, or null. */
+function imprecision(s: Schema, defs: Map<string, Def>, seen = new Set<string>()): string | null {
+  switch (s.kind) {
+    case "any":
+      return "it contains any or unknown";
+    case "ref": {
+      if (seen.has(s.id)) return null;
+      seen.add(s.id);
+      const d = defs.get(s.id);
+      const why = d ? imprecision(d.schema, defs, seen) : "it contains a type the compiler could not read";
+      return why && d ? `${why} (in ${d.tsName})` : why;
+    }
+    case "object":
+      if (s.additional) return "it has an index signature (its keys are not known)";
+      for (const p of s.props) {
+        const why = imprecision(p.schema, defs, seen);
+        if (why) return why;
+      }
+      return null;
+    case "array":
+      return imprecision(s.items, defs, seen);
+    case "tuple":
+      for (const it of [...s.items, ...(s.rest ? [s.rest] : [])]) {
+        const why = imprecision(it, defs, seen);
+        if (why) return why;
+      }
+      return null;
+    case "union": {
+      for (const v of s.variants) {
+        const why = imprecision(v, defs, seen);
+        if (why) return why;
+      }
+      const structured = s.variants.filter((v) => !isScalar(v, defs));
+      if (structured.length > 1 && !s.discriminant) {
+        return "it has a union of object types without a discriminant property (which fields to send is not known)";
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+function isScalar(s: Schema, defs: Map<string, Def>): boolean {
+  for (let i = 0; i < 32 && s.kind === "ref"; i++) s = defs.get(s.id)?.schema ?? { kind: "any" };
+  if (s.kind === "union") return s.variants.every((v) => isScalar(v, defs));
+  return !["object", "array", "tuple", "any"].includes(s.kind);
 }
 
 /**

@@ -75,6 +75,13 @@ export interface RouteSchema {
   headers: Schema | null;
   /** The handler's result type when it is precise enough to serialize by, else null. */
   response: Schema | null;
+  /**
+   * Why a JSON result type is not serialized by its type (sent with JSON.stringify, note
+   * CZ2030), or null: the result is serialized, or is no JSON object (text, bytes, a CzResponse).
+   */
+  fallback: string | null;
+  /** The handler returns nothing (`void`/`undefined`): a 204. */
+  noContent: boolean;
   defs: Def[];
 }
 

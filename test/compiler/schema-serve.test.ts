@@ -53,6 +53,20 @@ async function problem(url: string, body: unknown): Promise<Problem> {
 
 const valid = { name: "Ada", email: "ada@example.com", age: 36, role: "admin", tags: ["x", "y"] };
 
+const everythingValue = {
+  id: "user_42",
+  color: "red",
+  level: 1,
+  when: "2024-02-29T12:00:00Z",
+  pair: ["a"],
+  scores: { math: 1, art: 2.5 },
+  extra: { on: true },
+  page: { items: [{ n: 10 }], next: null },
+  ids: ["123e4567-e89b-12d3-a456-426614174000"],
+  maybe: null,
+  either: 3,
+};
+
 describe("request bodies", () => {
   it("a valid body reaches the handler, typed and parsed once", async () => {
     const r = await post("/users", valid);
@@ -124,19 +138,7 @@ describe("request bodies", () => {
     ]);
   });
 
-  const everything = {
-    id: "user_42",
-    color: "red",
-    level: 1,
-    when: "2024-02-29T12:00:00Z",
-    pair: ["a"],
-    scores: { math: 1, art: 2.5 },
-    extra: { on: true },
-    page: { items: [{ n: 10 }], next: null },
-    ids: ["123e4567-e89b-12d3-a456-426614174000"],
-    maybe: null,
-    either: 3,
-  };
+  const everything = everythingValue;
 
   it("template literals, enums, Date, tuples, records, index signatures, generics, tags", async () => {
     expect((await post("/everything", everything)).status).toBe(200);
@@ -222,6 +224,30 @@ describe("query and headers", () => {
 
   it("routes without a schema keep plain string queries", async () => {
     expect(await (await fetch(`${app.url}/plain?limit=5`)).json()).toEqual({ limit: "5" });
+  });
+});
+
+describe("results serialized by their type", () => {
+  it("fields the result type does not declare are not sent", async () => {
+    const created = await post("/users", { ...valid, name: "Cy" });
+    expect(created.status).toBe(200);
+    expect(Object.keys(created.json as object)).toEqual(["id", "name", "email", "role"]); // no passwordHash
+    const list = (await (await fetch(`${app.url}/users?limit=2`)).json()) as object[];
+    expect(list).toHaveLength(2);
+    for (const u of list) expect(Object.keys(u)).toEqual(["id", "name", "email", "role"]);
+  });
+
+  it("nested, recursive and discriminated result types filter at every level", async () => {
+    const tree = { label: "r", secret: 1, children: [{ label: "a", children: [], secret: 2 }] };
+    const r = await post("/tree", tree);
+    expect(r.json).toEqual({ got: { label: "r", children: [{ label: "a", children: [] }] } });
+    const shape = await post("/shape", { kind: "rect", width: 1, height: 2, color: "red" });
+    expect(shape.json).toEqual({ got: { kind: "rect", width: 1, height: 2 } });
+  });
+
+  it("a result type with an index signature falls back to JSON.stringify", async () => {
+    const r = await post("/everything", { ...everythingValue, unknownField: true });
+    expect((r.json as { got: Record<string, unknown> }).got.unknownField).toBe(true);
   });
 });
 
