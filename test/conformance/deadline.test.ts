@@ -3,7 +3,7 @@
 // every byte, so only a deadline on the whole request stops it. It runs from the
 // request's first byte to its last, per request: a long-lived keep-alive connection whose
 // requests each finish in time is never cut.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { serve, type RunningApp } from "../helpers/app.js";
 import { exchange, exchangeOn, get, openSocket, parseResponses } from "../helpers/raw.js";
 import { stillServes } from "./helpers.js";
@@ -33,8 +33,9 @@ async function drip(head: string, bytes: string) {
   return { ...r, ms: Date.now() - t0, statuses: parseResponses(r.data).responses.map((x) => x.status) };
 }
 
+// The cases only wait on timers and sockets: they run side by side.
 describe("requestTimeoutMs", () => {
-  it("a Content-Length body dripped one byte at a time → 408 at the deadline, closed", async () => {
+  it.concurrent("a Content-Length body dripped one byte at a time → 408 at the deadline, closed", async ({ expect }) => {
     const r = await drip("POST /echo-text HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n", "x".repeat(100));
     expect(r.statuses).toEqual([408]);
     expect(r.closed).toBe(true);
@@ -43,7 +44,7 @@ describe("requestTimeoutMs", () => {
     await stillServes(expect, app.port);
   });
 
-  it("a chunked body dripped one chunk at a time → 408 at the deadline, closed", async () => {
+  it.concurrent("a chunked body dripped one chunk at a time → 408 at the deadline, closed", async ({ expect }) => {
     const head = "POST /echo-text HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
     const t0 = Date.now();
     const chunks = Array.from({ length: 60 }, () => "1\r\nx\r\n");
@@ -53,7 +54,7 @@ describe("requestTimeoutMs", () => {
     expect(Date.now() - t0).toBeLessThan(DEADLINE_MS + LATE_MS);
   });
 
-  it("headers dripped one line at a time end at the deadline at the latest", async () => {
+  it.concurrent("headers dripped one line at a time end at the deadline at the latest", async ({ expect }) => {
     const lines = Array.from({ length: 40 }, (_, i) => `X-Drip-${i}: 1\r\n`);
     const t0 = Date.now();
     const r = await exchange(app.port, ["GET /sync HTTP/1.1\r\nHost: t\r\n", ...lines], {
@@ -66,7 +67,7 @@ describe("requestTimeoutMs", () => {
     expect(Date.now() - t0).toBeLessThan(DEADLINE_MS + LATE_MS);
   });
 
-  it("a body that ends before the deadline is served", async () => {
+  it.concurrent("a body that ends before the deadline is served", async ({ expect }) => {
     const r = await exchange(app.port, ["POST /echo-text HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\n", "a", "b", "c"], {
       gapMs: DRIP_MS,
       responses: 1,
@@ -77,7 +78,7 @@ describe("requestTimeoutMs", () => {
     expect(r.closed).toBe(false);
   });
 
-  it("the deadline is per request: a keep-alive connection outlives it", async () => {
+  it.concurrent("the deadline is per request: a keep-alive connection outlives it", async ({ expect }) => {
     const sock = await openSocket(app.port);
     try {
       const first = await exchangeOn(sock, [get("/sync")], { responses: 1 });
