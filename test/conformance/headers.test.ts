@@ -50,6 +50,14 @@ const OBS_FOLD: Case[] = [
   refused("a header line starting with a space after Host", raw("Host: t\r\n X-A: 1\r\n")),
 ];
 
+/** Header lines that are not `token ":" value` (RFC 9110 5.1: a field name is a token). */
+const MALFORMED: Case[] = [
+  refused("an empty header name", raw("Host: t\r\n: Bar\r\n")),
+  refused("an empty header name before Host", raw(": Bar\r\nHost: t\r\n")),
+  refused("a header line without a colon", raw("Host: t\r\nX-A\r\n")),
+  refused("a header name with a slash", raw("Host: t\r\nX/A: 1\r\n")),
+];
+
 /** `Connection` values that must close the connection after the answer (RFC 9112 9.6). */
 const CLOSING = ["close\t", "close ", "\tclose", "CLOSE", "keep-alive ,close", "keep-alive,\tclose", "keep-alive, close", "foo,close", "close, keep-alive"];
 const CONNECTION: Case[] = [
@@ -119,6 +127,7 @@ afterAll(async () => {
 const GROUPS: [string, Case[]][] = [
   ["Host", HOST],
   ["obs-fold", OBS_FOLD],
+  ["malformed lines", MALFORMED],
   ["Connection", CONNECTION],
   ["QUERY", QUERY],
 ];
