@@ -57,10 +57,15 @@ export const ROUTE_HEADERS = 1;
 export const ROUTE_QUERY = 2;
 export const ROUTE_BODY = 4;
 
-/** llhttp_method_t numbers → names (index = number). */
+/**
+ * llhttp_method_t numbers → names (index = number), as llhttp 9's HTTP_METHOD_MAP has them.
+ * "" marks numbers llhttp never gives an HTTP/1.x request (34-45: PRI and the RTSP methods).
+ */
 export const METHOD_NAMES: readonly string[] = [
   "DELETE", "GET", "HEAD", "POST", "PUT", "CONNECT", "OPTIONS", "TRACE", "COPY", "LOCK",
   "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND",
   "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE", "M-SEARCH", "NOTIFY", "SUBSCRIBE",
   "UNSUBSCRIBE", "PATCH", "PURGE", "MKCALENDAR", "LINK", "UNLINK", "SOURCE",
+  "", "", "", "", "", "", "", "", "", "", "", "",
+  "QUERY",
 ];

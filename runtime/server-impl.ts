@@ -453,6 +453,7 @@ class NativeServer implements ReloadableServer {
         maxHeaderCount: options.maxHeaderCount,
         maxBodyBytes: options.maxBodyBytes,
         headersTimeoutMs: options.headersTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
         keepAliveTimeoutMs: options.keepAliveTimeoutMs,
         maxConnections: options.maxConnections,
         maxPipelined: options.maxPipelined,

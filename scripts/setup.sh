@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-[ -f /usr/share/llhttp/llhttp.c ] || need_apt+=(node-llhttp)
+
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 # The benchmark suite's plain C baseline server (and its test) links Debian's libuv.

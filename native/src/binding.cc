@@ -12,7 +12,7 @@
  *              reqMeta: Int32Array, reqData: Buffer, resMeta: Int32Array,
  *              resData: Buffer, asyncData: Buffer,
  *              limits?: { maxHeaderBytes?, maxUrlBytes?, maxHeaderCount?, maxBodyBytes?,
- *                         headersTimeoutMs?, keepAliveTimeoutMs?, maxConnections?,
+ *                         headersTimeoutMs?, requestTimeoutMs?, keepAliveTimeoutMs?, maxConnections?,
  *                         maxPipelined?, sendTimeoutMs? } }
  *     Throws Error for a missing/foreign/stale table ("recompile the app"), TypeError for
  *     bad options.
@@ -324,6 +324,7 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
         {"maxHeaderCount", offsetof(cz_limits_t, max_header_count)},
         {"maxBodyBytes", offsetof(cz_limits_t, max_body_bytes)},
         {"headersTimeoutMs", offsetof(cz_limits_t, headers_timeout_ms)},
+        {"requestTimeoutMs", offsetof(cz_limits_t, request_timeout_ms)},
         {"keepAliveTimeoutMs", offsetof(cz_limits_t, keep_alive_timeout_ms)},
         {"maxConnections", offsetof(cz_limits_t, max_connections)},
         {"maxPipelined", offsetof(cz_limits_t, max_pipelined)},

@@ -16,6 +16,7 @@ void cz_limits_default(cz_limits_t* l) {
   l->max_header_count = 100;
   l->max_body_bytes = 1048576;
   l->headers_timeout_ms = 10000;
+  l->request_timeout_ms = 300000;
   l->keep_alive_timeout_ms = 5000;
   l->max_connections = 0;
   l->max_pipelined = 64;

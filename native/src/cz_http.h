@@ -19,6 +19,9 @@ typedef struct cz_limits_s {
   uint32_t keep_alive_timeout_ms;/* idle keep-alive connection is closed quietly; 0 = off */
   uint32_t max_connections;      /* 0 = unlimited */
   uint32_t max_pipelined;        /* responses pending per connection before reading stops */
+  uint32_t request_timeout_ms;   /* first byte of a request to its last (head, body and
+                                  * trailers) -> 408, however steadily bytes trickle in;
+                                  * 0 = off */
   uint32_t send_timeout_ms;      /* a write in flight made no progress -> close; 0 = off.
                                   * Not set by cz_limits_default (zero-init the struct);
                                   * the addon's default is CZ_SEND_TIMEOUT_MS (cz_server.h) */
