@@ -22,6 +22,9 @@ if [ ! -d node_modules/ts-morph ] || [ package.json -nt node_modules/.package-lo
   npm install --no-audit --no-fund --loglevel=error
 fi
 
+# runtime/abi.gen.ts: the JS↔C constants, from the C headers (rewritten only when they changed).
+node scripts/gen-abi.mjs
+
 if [ ! -f dist/.stamp ] || [ -n "$(find compiler runtime -name '*.ts' -newer dist/.stamp -print -quit)" ]; then
   echo "setup: building TypeScript"
   npx tsc -p tsconfig.json
