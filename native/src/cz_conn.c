@@ -585,6 +585,10 @@ int cz_conn_start(cz_server_t* srv, cz_conn_t* c) {
   cz_list_init(&c->dirty_node);
   cz_list_init(&c->resume_node);
   llhttp_init(&c->parser, HTTP_REQUEST, &srv->settings);
+  /* Whether a connection persists is ours to decide (cz__keep_alive reads Connection with
+   * the whitespace llhttp's token match misses), and no byte after a closing request is
+   * parsed (stop_parse). So llhttp must not refuse the next request on its own reading. */
+  llhttp_set_lenient_keep_alive(&c->parser, 1);
   c->parser.data = c;
   c->cur.route = -1;
   c->timer_mode = CZ_TIMER_NONE;

@@ -217,6 +217,8 @@ static int cz__on_header_field_complete(llhttp_t* p) {
     int kind = r->tname_len <= sizeof(r->tname) ? cz__field_kind(r->tname, r->tname_len)
                                                  : CZ_FIELD_OTHER;
     r->tname_len = 0;
+    if (cz__trailer_count(c, 1) != 0) /* the colon: many short lines are bytes too */
+      return -1;
     if (kind == CZ_FIELD_HOST || kind == CZ_FIELD_TE || kind == CZ_FIELD_CL) {
       c->reject_status = 400;
       return -1;
@@ -256,7 +258,7 @@ static int cz__on_header_value_complete(llhttp_t* p) {
   size_t n;
 
   if (c->msg != CZ_MSG_HEAD)
-    return 0;
+    return cz__trailer_count(c, 2); /* the line's CRLF */
   /* llhttp skips leading whitespace; trailing whitespace is ours to trim. */
   while (c->hbuf.len > r->value_off &&
          (c->hbuf.base[c->hbuf.len - 1] == ' ' || c->hbuf.base[c->hbuf.len - 1] == '\t'))
@@ -326,6 +328,17 @@ static int cz__head_valid(const llhttp_t* p, const cz_req_t* r) {
   return 0;
 }
 
+/* RFC 9112 9.3: HTTP/1.1 persists unless a Connection line says close; HTTP/1.0 only
+ * when one says keep-alive (and none close). Read from our own token parse, which takes
+ * the whitespace llhttp's does not ("close\t"). */
+static int cz__keep_alive(const llhttp_t* p, const cz_req_t* r) {
+  if (r->conn_tokens & CZ_CONN_CLOSE)
+    return 0;
+  if (p->http_major == 1 && p->http_minor >= 1)
+    return 1;
+  return p->http_major == 1 && p->http_minor == 0 && (r->conn_tokens & CZ_CONN_KEEP_ALIVE);
+}
+
 static int cz__on_headers_complete(llhttp_t* p) {
   cz_conn_t* c = p->data;
   cz_server_t* srv = c->srv;
@@ -378,7 +391,7 @@ static int cz__on_headers_complete(llhttp_t* p) {
   if (p->method == HTTP_HEAD)
     s->flags |= CZ_SF_HEAD;
   /* An upgrade (or CONNECT) is answered like any request, then the connection ends. */
-  if (!llhttp_should_keep_alive(p) || p->upgrade || (r->conn_tokens & CZ_CONN_CLOSE))
+  if (p->upgrade || !cz__keep_alive(p, r))
     s->flags |= CZ_SF_CLOSE;
   else if (p->http_major == 1 && p->http_minor == 0)
     s->flags |= CZ_SF_KA10;
