@@ -165,7 +165,7 @@ const versions = {
   commit: spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).stdout.trim(),
   cc: spawnSync("cc", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0],
   libuv: spawnSync("sh", ["-c", "dpkg-query -W -f '${Version}' libuv1 2>/dev/null"], { encoding: "utf8" }).stdout.trim(),
-  llhttp: spawnSync("sh", ["-c", "dpkg-query -W -f '${Version}' node-llhttp 2>/dev/null"], { encoding: "utf8" }).stdout.trim(),
+  llhttp: (() => { try { return readFileSync(new URL("../native/deps/llhttp/VERSION", import.meta.url), "utf8").trim(); } catch { return "?"; } })(),
 };
 
 const setupS = (Date.now() - t0) / 1000;

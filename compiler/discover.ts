@@ -26,7 +26,7 @@ const VERBS: Record<string, string> = {
   options: "OPTIONS",
 };
 const METHOD_NAMES = new Set([...Object.keys(VERBS), "route"]);
-const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== ""));
 
 export interface Discovery {
   registrations: Registration[];
@@ -133,7 +133,7 @@ function readCall(
       out.push(
         diagAt(
           "CZ1004",
-          `Unknown HTTP method ${JSON.stringify(m.value)}; llhttp accepts ${METHODS.join(", ")}.`,
+          `Unknown HTTP method ${JSON.stringify(m.value)}; llhttp accepts ${[...KNOWN_METHODS].join(", ")}.`,
           methodArg,
         ),
       );

@@ -3,6 +3,7 @@
  * (duplicates CZ1001, shadowing CZ1010), the fingerprint, and the matching trie.
  */
 import { createHash } from "node:crypto";
+import { ROUTES_ABI_VERSION } from "../runtime/abi.js";
 import { METHODS } from "../runtime/app.js";
 import { codeFrame, diag, location, relPosix } from "./diagnostics.js";
 import { shapeOf } from "./routepath.js";
@@ -10,7 +11,6 @@ import { buildTrie, ptypeKey } from "./trie.js";
 import type { AnalyzedRoute, Diagnostic, ParamType, Plan, PlannedRoute, Segment, Span } from "./types.js";
 
 /** Bumped when the generated files' contract changes (part of the fingerprint). */
-export const ROUTES_ABI_VERSION = 2;
 
 /**
  * `base`: the out dir's parent (generated files name sources relative to it);

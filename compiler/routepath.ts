@@ -3,10 +3,10 @@
  * A pattern starts with '/'; its segments (split on '/') are static text, `:name` or
  * `:name(type)` (type: int, number, string, or literals `a|b|c`), or a final `*`. An empty static segment is allowed only last ("/" or a trailing slash).
  */
+import { MAX_PARAMS } from "../runtime/abi.js";
 import { ptypeKey } from "./trie.js";
 import type { ParamType, Segment } from "./types.js";
 
-export const MAX_PARAMS = 16; // CZ_MAX_PARAMS
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LITERAL = /^[A-Za-z0-9_.~-]+$/;
 /** RFC 3986 pchar minus '*' (reserved for the wildcard); ':' only after the first char. */

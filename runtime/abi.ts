@@ -1,66 +1,93 @@
 /**
- * The layout of the arenas shared with the native server. Mirrors docs/internals.md;
- * change both together (and the C side in native/src).
+ * The JS↔C contract under the names the runtime and the compiler use. Every number comes
+ * from the C headers through runtime/abi.gen.ts (scripts/gen-abi.mjs); test/abi.test.ts
+ * fails when the generated file, the compiled addon or README disagree with them.
  */
+import * as C from "./abi.gen.js";
 
 /** Requests per crossing into JS. */
-export const BATCH_MAX = 256;
+export const BATCH_MAX = C.CZ_BATCH_MAX;
 
 /** reqMeta: int32 slots per request. */
-export const REQ_STRIDE = 48;
-export const REQ_ROUTE = 0;
-export const REQ_CTX = 1;
-export const REQ_GEN = 2;
-export const REQ_METHOD = 3;
-export const REQ_URL_OFF = 4;
-export const REQ_URL_LEN = 5;
-export const REQ_PATH_LEN = 6;
-export const REQ_HDR_OFF = 7;
-export const REQ_HDR_LEN = 8;
-export const REQ_HDR_COUNT = 9;
-export const REQ_FLAGS = 10;
-export const REQ_NPARAMS = 11;
-export const REQ_PARAMS = 12;
+export const REQ_STRIDE = C.CZ_REQ_STRIDE;
+export const REQ_ROUTE = C.CZ_REQ_ROUTE;
+export const REQ_CTX = C.CZ_REQ_CTX;
+export const REQ_GEN = C.CZ_REQ_GEN;
+export const REQ_METHOD = C.CZ_REQ_METHOD;
+export const REQ_URL_OFF = C.CZ_REQ_URL_OFF;
+export const REQ_URL_LEN = C.CZ_REQ_URL_LEN;
+export const REQ_PATH_LEN = C.CZ_REQ_PATH_LEN;
+export const REQ_HDR_OFF = C.CZ_REQ_HDR_OFF;
+export const REQ_HDR_LEN = C.CZ_REQ_HDR_LEN;
+export const REQ_HDR_COUNT = C.CZ_REQ_HDR_COUNT;
+export const REQ_FLAGS = C.CZ_REQ_FLAGS;
+export const REQ_NPARAMS = C.CZ_REQ_NPARAMS;
+export const REQ_PARAMS = C.CZ_REQ_PARAMS;
 /** Generation of the route table ROUTE indexes (0 until the dev server swaps tables). */
-export const REQ_TABLE = 44;
+export const REQ_TABLE = C.CZ_REQ_TABLE;
 
-export const REQ_FLAG_KEEP_ALIVE = 1;
-export const REQ_FLAG_HTTP10 = 2;
-export const REQ_FLAG_BODY = 4;
+export const REQ_FLAG_KEEP_ALIVE = C.CZ_REQF_KEEP_ALIVE;
+export const REQ_FLAG_HTTP10 = C.CZ_REQF_HTTP10;
+export const REQ_FLAG_BODY = C.CZ_REQF_BODY;
 
 /** resMeta: int32 slots per response. */
-export const RES_STRIDE = 8;
-export const RES_STATUS = 0;
-export const RES_FLAGS = 1;
-export const RES_HEAD_OFF = 2;
-export const RES_HEAD_LEN = 3;
-export const RES_BODY_OFF = 4;
-export const RES_BODY_LEN = 5;
+export const RES_STRIDE = C.CZ_RES_STRIDE;
+export const RES_STATUS = C.CZ_RES_STATUS;
+export const RES_FLAGS = C.CZ_RES_FLAGS;
+export const RES_HEAD_OFF = C.CZ_RES_HEAD_OFF;
+export const RES_HEAD_LEN = C.CZ_RES_HEAD_LEN;
+export const RES_BODY_OFF = C.CZ_RES_BODY_OFF;
+export const RES_BODY_LEN = C.CZ_RES_BODY_LEN;
 /** respondMany only: which pending request the entry answers. */
-export const RES_CTX = 6;
-export const RES_GEN = 7;
+export const RES_CTX = C.CZ_RES_CTX;
+export const RES_GEN = C.CZ_RES_GEN;
 
-/** Async answers per respondMany call (binding.cc kRespondManyMax). */
-export const RESPOND_MANY_MAX = 256;
+/** Async answers per respondMany call. */
+export const RESPOND_MANY_MAX = C.CZ_RESPOND_MANY_MAX;
 
 /** RES_STATUS value for a response that `respond` delivers later. */
 export const STATUS_PENDING = 0;
-export const RES_FLAG_LARGE = 1;
-export const RES_FLAG_CLOSE = 2;
-/** Flags bits 2-4: a Content-Type line C writes (cz_http.h enum cz_ctype). */
-export const RES_CT_JSON = 1 << 2;
-export const RES_CT_TEXT = 2 << 2;
-export const RES_CT_BYTES = 3 << 2;
+export const RES_FLAG_LARGE = C.CZ_RESF_LARGE;
+export const RES_FLAG_CLOSE = C.CZ_RESF_CLOSE;
+/** Flags bits 2-4: a Content-Type line C writes (cz_http.h enum cz_ctype, CZ_RESF_CTYPE). */
+const CT_SHIFT = 2;
+export const RES_CT_JSON = C.CZ_CT_JSON << CT_SHIFT;
+export const RES_CT_TEXT = C.CZ_CT_TEXT << CT_SHIFT;
+export const RES_CT_BYTES = C.CZ_CT_BYTES << CT_SHIFT;
 
 /** Route flags (catzilla_routes.h enum cz_route_flags). */
-export const ROUTE_HEADERS = 1;
-export const ROUTE_QUERY = 2;
-export const ROUTE_BODY = 4;
+export const ROUTE_HEADERS = C.CZ_ROUTE_HEADERS;
+export const ROUTE_QUERY = C.CZ_ROUTE_QUERY;
+export const ROUTE_BODY = C.CZ_ROUTE_BODY;
 
-/** llhttp_method_t numbers → names (index = number). */
+/** The generated route table's ABI (catzilla_routes.h): the server refuses other versions. */
+export const ROUTES_ABI_VERSION = C.CZ_ROUTES_ABI_VERSION;
+/** Path parameters a route may have (catzilla_routes.h CZ_MAX_PARAMS). */
+export const MAX_PARAMS = C.CZ_MAX_PARAMS;
+
+/** The native server's limit defaults, by listen option (cz_http.h, cz_server.h). */
+export const LIMIT_DEFAULTS = {
+  maxHeaderBytes: C.CZ_DEFAULT_MAX_HEADER_BYTES,
+  maxUrlBytes: C.CZ_DEFAULT_MAX_URL_BYTES,
+  maxHeaderCount: C.CZ_DEFAULT_MAX_HEADER_COUNT,
+  maxBodyBytes: C.CZ_DEFAULT_MAX_BODY_BYTES,
+  headersTimeoutMs: C.CZ_DEFAULT_HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: C.CZ_DEFAULT_REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: C.CZ_DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  maxConnections: C.CZ_DEFAULT_MAX_CONNECTIONS,
+  maxPipelined: C.CZ_DEFAULT_MAX_PIPELINED,
+  sendTimeoutMs: C.CZ_SEND_TIMEOUT_MS,
+} as const;
+
+/**
+ * llhttp_method_t numbers → names (index = number), as llhttp 9's HTTP_METHOD_MAP has them.
+ * "" marks numbers llhttp never gives an HTTP/1.x request (34-45: PRI and the RTSP methods).
+ */
 export const METHOD_NAMES: readonly string[] = [
   "DELETE", "GET", "HEAD", "POST", "PUT", "CONNECT", "OPTIONS", "TRACE", "COPY", "LOCK",
   "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND",
   "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE", "M-SEARCH", "NOTIFY", "SUBSCRIBE",
   "UNSUBSCRIBE", "PATCH", "PURGE", "MKCALENDAR", "LINK", "UNLINK", "SOURCE",
+  "", "", "", "", "", "", "", "", "", "", "", "",
+  "QUERY",
 ];

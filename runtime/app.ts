@@ -4,6 +4,7 @@
  * decides each handler's kind, and the generated server binds the recorded
  * handlers to the compiled route table when it starts listening.
  */
+import { METHOD_NAMES } from "./abi.js";
 import { Router } from "./router.js";
 import type { RequestSchema } from "./schema-types.js";
 import type { Handler, RouteOptions } from "./types.js";
@@ -24,13 +25,8 @@ export function registeredRoutes(): readonly RouteRecord[] {
   return registry;
 }
 
-/** HTTP methods a route may use (llhttp's set). */
-export const METHODS = [
-  "DELETE", "GET", "HEAD", "POST", "PUT", "CONNECT", "OPTIONS", "TRACE", "COPY", "LOCK",
-  "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND",
-  "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE", "M-SEARCH", "NOTIFY", "SUBSCRIBE",
-  "UNSUBSCRIBE", "PATCH", "PURGE", "MKCALENDAR", "LINK", "UNLINK", "SOURCE",
-] as const;
+/** HTTP methods a route may use (llhttp's set), indexed by llhttp's method number ("" = none). */
+export const METHODS: readonly string[] = METHOD_NAMES;
 
 export class Catzilla {
   get<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<P, S>, options?: RouteOptions): this {

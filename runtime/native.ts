@@ -16,6 +16,7 @@ export type NativeLimits = Pick<
   | "maxHeaderCount"
   | "maxBodyBytes"
   | "headersTimeoutMs"
+  | "requestTimeoutMs"
   | "keepAliveTimeoutMs"
   | "maxConnections"
   | "maxPipelined"

@@ -6,6 +6,7 @@
 import { fileURLToPath } from "node:url";
 import {
   BATCH_MAX,
+  LIMIT_DEFAULTS,
   REQ_ROUTE,
   REQ_STRIDE,
   REQ_TABLE,
@@ -232,7 +233,7 @@ class NativeServer implements ReloadableServer {
     if (blockingRoutes.length > 0 && this.pool === undefined) {
       this.pool = createBlockingPool([...this.blockingModules], blockingRoutes);
     }
-    const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
+    const maxHeaderBytes = options.maxHeaderBytes ?? LIMIT_DEFAULTS.maxHeaderBytes;
     const reqMeta = new Int32Array(BATCH_MAX * REQ_STRIDE);
     const reqData = Buffer.allocUnsafeSlow(Math.max(REQ_DATA_MIN, 2 * maxHeaderBytes));
     const resMeta = new Int32Array(BATCH_MAX * RES_STRIDE);
@@ -466,6 +467,7 @@ class NativeServer implements ReloadableServer {
         maxHeaderCount: options.maxHeaderCount,
         maxBodyBytes: options.maxBodyBytes,
         headersTimeoutMs: options.headersTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
         keepAliveTimeoutMs: options.keepAliveTimeoutMs,
         maxConnections: options.maxConnections,
         maxPipelined: options.maxPipelined,

@@ -18,6 +18,12 @@ export interface ListenOptions {
   maxBodyBytes?: number;
   /** Time to receive a request's headers, ms (default 10 000) → 408. */
   headersTimeoutMs?: number;
+  /**
+   * Time from a request's first byte to its last (head, body, trailers), ms (default
+   * 300 000, like node:http's requestTimeout; 0 = off) → 408. Unlike the head and body
+   * timers, trickling bytes in does not extend it.
+   */
+  requestTimeoutMs?: number;
   /** Idle keep-alive time, ms (default 5 000), then the connection is closed quietly. */
   keepAliveTimeoutMs?: number;
   /** Concurrent connections (default 0 = unlimited); new ones beyond are closed at once. */

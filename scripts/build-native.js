@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the native addon with node-gyp. llhttp's C sources come from Debian's node-llhttp;
-// gyp cannot build sources outside the package, so they are copied into native/deps/ first.
+// Builds the native addon with node-gyp, against llhttp 9 from native/deps/llhttp
+// (scripts/fetch-llhttp.sh brings it on first use).
 //
 // CATZILLA_SANITIZE=1 builds with AddressSanitizer (binding.gyp reads the same variable),
 // staged in test/.tmp/asan/ so the shared build/Release stays a normal build (an ASan
@@ -12,26 +12,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const LLHTTP_SRC = process.env.CATZILLA_LLHTTP_DIR ?? "/usr/share/llhttp";
-const LLHTTP_INC = process.env.CATZILLA_LLHTTP_INCLUDE ?? "/usr/share/include/llhttp";
-const files = [
-  [join(LLHTTP_SRC, "llhttp.c"), "llhttp.c"],
-  [join(LLHTTP_SRC, "api.c"), "api.c"],
-  [join(LLHTTP_SRC, "http.c"), "http.c"],
-  [join(LLHTTP_INC, "llhttp.h"), "llhttp.h"],
-];
-const missing = files.filter(([src]) => !existsSync(src)).map(([src]) => src);
-if (missing.length > 0) {
-  console.error(
-    `catzilla: llhttp sources not found (${missing.join(", ")}).\n` +
-      `Install Debian's package node-llhttp (apt-get install -y node-llhttp), ` +
-      `or point CATZILLA_LLHTTP_DIR / CATZILLA_LLHTTP_INCLUDE at llhttp's C sources.`,
-  );
+// llhttp 9 (header + static archive) into native/deps/llhttp: see scripts/fetch-llhttp.sh.
+execFileSync("bash", [join(root, "scripts", "fetch-llhttp.sh")], { stdio: ["ignore", "inherit", "inherit"] });
+const deps = join(root, "native", "deps", "llhttp");
+if (!existsSync(join(deps, "libllhttp.a")) || !existsSync(join(deps, "llhttp.h"))) {
+  console.error(`catzilla: llhttp 9 not found in ${deps} (scripts/fetch-llhttp.sh failed).`);
   process.exit(1);
 }
-const deps = join(root, "native", "deps", "llhttp");
-mkdirSync(deps, { recursive: true });
-for (const [src, name] of files) copyFileSync(src, join(deps, name));
 
 const require = createRequire(import.meta.url);
 let gyp;

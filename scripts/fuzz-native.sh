@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libFuzzer + ASan/UBSan run of the native server's C core, without Node: the system
-# libuv, our llhttp copy and the fixture route table (test/native/fuzz_core.c).
+# libuv, llhttp 9 (native/deps/llhttp, scripts/fetch-llhttp.sh) and the fixture route table (test/native/fuzz_core.c).
 #   scripts/fuzz-native.sh [seconds=60] [more libFuzzer flags...]
 # The corpus lives in test/.tmp/fuzz/corpus; a crash leaves crash-* files in the cwd.
 set -euo pipefail
@@ -10,13 +10,13 @@ secs="${1:-60}"
 out=test/.tmp/fuzz
 mkdir -p "$out/corpus"
 
-[ -f native/deps/llhttp/llhttp.c ] || node scripts/build-native.js >/dev/null
+bash scripts/fetch-llhttp.sh
 cc -O2 -shared -fPIC -I native/include -o test/.tmp/routes.fixture.so test/native/routes.fixture.c
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -D_DEFAULT_SOURCE -DLLHTTP_STRICT_MODE=1 -I native/include -I native/src -I native/deps/llhttp \
-  test/native/fuzz_core.c native/src/cz_ctx.c native/src/cz_http.c native/src/cz_table.c \
+  -D_DEFAULT_SOURCE -I native/include -I native/src -I native/deps/llhttp \
+  test/native/fuzz_core.c native/src/cz_ctx.c native/src/cz_http.c native/src/cz_fields.c native/src/cz_table.c \
   native/src/cz_conn.c native/src/cz_parse.c native/src/cz_server.c \
-  native/deps/llhttp/llhttp.c native/deps/llhttp/api.c native/deps/llhttp/http.c \
+  native/deps/llhttp/libllhttp.a \
   -luv -ldl -o "$out/fuzz_core"
 
 # Seeds: <mode byte><chunk byte><client bytes>.

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-[ -f /usr/share/llhttp/llhttp.c ] || need_apt+=(node-llhttp)
+
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 # The benchmark suite's plain C baseline server (and its test) links Debian's libuv.
@@ -21,6 +21,9 @@ if [ ! -d node_modules/ts-morph ] || [ package.json -nt node_modules/.package-lo
   echo "setup: npm install"
   npm install --no-audit --no-fund --loglevel=error
 fi
+
+# runtime/abi.gen.ts: the JS↔C constants, from the C headers (rewritten only when they changed).
+node scripts/gen-abi.mjs
 
 if [ ! -f dist/.stamp ] || [ -n "$(find compiler runtime -name '*.ts' -newer dist/.stamp -print -quit)" ]; then
   echo "setup: building TypeScript"

@@ -273,7 +273,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p();
   p(`- CPU: ${m.cpu} (${m.mhz} MHz${m.flags ? `, ${m.flags.trim()}` : ""}), \`nproc\` = ${m.nproc}, ${m.memTotal} RAM, ${m.kernel}, ${m.virt}`);
   p(`- Node ${v.node}; wrk ${v.wrk}; Fastify ${v.fastify}; Bun ${v.bun ?? "not available"}; catzilla ${v.catzilla} @ ${v.commit}`);
-  p(`- ${v.cc}; libuv ${v.libuv} (Debian libuv1-dev, plain C server); llhttp from Debian node-llhttp ${v.llhttp}`);
+  p(`- ${v.cc}; libuv ${v.libuv} (Debian libuv1-dev, plain C server); llhttp ${v.llhttp} (Debian 13 libllhttp-dev)`);
   p();
   p("## Method and exact commands");
   p();

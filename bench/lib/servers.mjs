@@ -72,8 +72,9 @@ export function ensureLibuvDev({ install = true } = {}) {
   return "installed libuv1-dev";
 }
 
-const LLHTTP_SRC = ["/usr/share/llhttp/llhttp.c", "/usr/share/llhttp/api.c", "/usr/share/llhttp/http.c"];
-const LLHTTP_INC = "/usr/share/include/llhttp";
+/** llhttp 9, as the addon links it (scripts/fetch-llhttp.sh). */
+const LLHTTP_DIR = join(BENCH, "..", "native", "deps", "llhttp");
+const LLHTTP_LIB = join(LLHTTP_DIR, "libllhttp.a");
 
 /**
  * Builds bench/plain-c/server.c into bench/.tmp/plain-c/server (only when stale).
@@ -85,12 +86,12 @@ export function buildPlainC({ install = true } = {}) {
   const outDir = join(TMP, "plain-c");
   const bin = join(outDir, "server");
   const notes = [];
-  if (!LLHTTP_SRC.every(existsSync) || !existsSync(join(LLHTTP_INC, "llhttp.h"))) {
-    throw new Error("llhttp sources missing: install Debian's node-llhttp (bash scripts/setup.sh does)");
+  if (!existsSync(LLHTTP_LIB)) {
+    throw new Error("llhttp missing: run bash scripts/setup.sh (scripts/fetch-llhttp.sh brings it)");
   }
   const note = ensureLibuvDev({ install });
   if (note) notes.push(note);
-  const newest = Math.max(...[src, ...LLHTTP_SRC].map((f) => statSync(f).mtimeMs));
+  const newest = Math.max(...[src, LLHTTP_LIB].map((f) => statSync(f).mtimeMs));
   if (existsSync(bin) && statSync(bin).mtimeMs >= newest) return { bin, notes };
   mkdirSync(outDir, { recursive: true });
   let link;
@@ -102,7 +103,7 @@ export function buildPlainC({ install = true } = {}) {
     link = [`-I${nodeInc}`, rt];
     notes.push(`built against Node's uv.h and ${rt} (libuv1-dev missing)`);
   }
-  const r = run("cc", ["-O2", "-o", bin, src, ...LLHTTP_SRC, `-I${LLHTTP_INC}`, ...link]);
+  const r = run("cc", ["-O2", "-o", bin, src, LLHTTP_LIB, `-I${LLHTTP_DIR}`, ...link]);
   if (!r.ok) throw new Error(`cc failed building the plain C server:\n${r.out}`);
   return { bin, notes };
 }

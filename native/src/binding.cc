@@ -12,7 +12,7 @@
  *              reqMeta: Int32Array, reqData: Buffer, resMeta: Int32Array,
  *              resData: Buffer, asyncData: Buffer,
  *              limits?: { maxHeaderBytes?, maxUrlBytes?, maxHeaderCount?, maxBodyBytes?,
- *                         headersTimeoutMs?, keepAliveTimeoutMs?, maxConnections?,
+ *                         headersTimeoutMs?, requestTimeoutMs?, keepAliveTimeoutMs?, maxConnections?,
  *                         maxPipelined?, sendTimeoutMs? } }
  *     Throws Error for a missing/foreign/stale table ("recompile the app"), TypeError for
  *     bad options.
@@ -324,6 +324,7 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
         {"maxHeaderCount", offsetof(cz_limits_t, max_header_count)},
         {"maxBodyBytes", offsetof(cz_limits_t, max_body_bytes)},
         {"headersTimeoutMs", offsetof(cz_limits_t, headers_timeout_ms)},
+        {"requestTimeoutMs", offsetof(cz_limits_t, request_timeout_ms)},
         {"keepAliveTimeoutMs", offsetof(cz_limits_t, keep_alive_timeout_ms)},
         {"maxConnections", offsetof(cz_limits_t, max_connections)},
         {"maxPipelined", offsetof(cz_limits_t, max_pipelined)},
@@ -477,10 +478,9 @@ Napi::Value Respond(const Napi::CallbackInfo& info) {
 }
 
 /* respondMany(handle, meta: Int32Array, n, large?: (Buffer|undefined)[]) -> delivered count.
- * Entry i at meta[i*8]: status, flags, headOff, headLen, bodyOff, bodyLen, ctx, gen; the
+ * Entry i at meta[i * CZ_RES_STRIDE], slots CZ_RES_* (STATUS .. BODY_LEN, CTX, GEN); the
  * bytes are in asyncData (or large[i] when flags has CZ_RESF_LARGE). Responses that settled
  * together are queued, then flushed once: one write per connection. */
-const size_t kRespondManyMax = 256;
 
 Napi::Value RespondMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -494,28 +494,29 @@ Napi::Value RespondMany(const Napi::CallbackInfo& info) {
     return ThrowType(env, "respondMany(handle, meta: Int32Array, n, large?)");
   Napi::Int32Array meta = info[1].As<Napi::Int32Array>();
   int64_t n = info[2].As<Napi::Number>().Int64Value();
-  if (n < 0 || (uint64_t)n > kRespondManyMax || (uint64_t)n * 8 > meta.ElementLength()) {
+  if (n < 0 || (uint64_t)n > CZ_RESPOND_MANY_MAX || (uint64_t)n * CZ_RES_STRIDE > meta.ElementLength()) {
     Napi::RangeError::New(env, "catzilla: respondMany: n out of range").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   bool has_large = info.Length() > 3 && info[3].IsArray();
   Napi::Array large = has_large ? info[3].As<Napi::Array>() : Napi::Array();
-  cz_respond_t list[kRespondManyMax];
+  cz_respond_t list[CZ_RESPOND_MANY_MAX];
   const int32_t* m = meta.Data();
-  for (int64_t i = 0; i < n; i++, m += 8) {
+  for (int64_t i = 0; i < n; i++, m += CZ_RES_STRIDE) {
     cz_respond_t* r = &list[i];
-    int64_t head_off = m[2], head_len = m[3], body_off = m[4], body_len = m[5];
+    int64_t head_off = m[CZ_RES_HEAD_OFF], head_len = m[CZ_RES_HEAD_LEN];
+    int64_t body_off = m[CZ_RES_BODY_OFF], body_len = m[CZ_RES_BODY_LEN];
     if (head_off < 0 || head_len < 0 || body_len < 0 ||
         (uint64_t)(head_off + head_len) > s->async_len) {
       Napi::RangeError::New(env, "catzilla: respondMany: head out of range").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    r->status = m[0];
-    r->flags = m[1];
+    r->status = m[CZ_RES_STATUS];
+    r->flags = m[CZ_RES_FLAGS];
     r->head = s->async_data + head_off;
     r->head_len = (size_t)head_len;
-    r->ctx = (uint32_t)m[6];
-    r->gen = (uint32_t)m[7];
+    r->ctx = (uint32_t)m[CZ_RES_CTX];
+    r->gen = (uint32_t)m[CZ_RES_GEN];
     r->body_len = (size_t)body_len;
     if (r->flags & CZ_RESF_LARGE) {
       Napi::Value v = has_large ? large.Get((uint32_t)i) : env.Undefined();
@@ -610,6 +611,25 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   c.Set("RES_STRIDE", Napi::Number::New(env, CZ_RES_STRIDE));
   c.Set("REQ_TABLE", Napi::Number::New(env, CZ_REQ_TABLE));
   c.Set("ROUTES_ABI_VERSION", Napi::Number::New(env, CZ_ROUTES_ABI_VERSION));
+  c.Set("MAX_PARAMS", Napi::Number::New(env, CZ_MAX_PARAMS));
+  c.Set("RESPOND_MANY_MAX", Napi::Number::New(env, CZ_RESPOND_MANY_MAX));
+  c.Set("RES_CTX", Napi::Number::New(env, CZ_RES_CTX));
+  c.Set("RES_GEN", Napi::Number::New(env, CZ_RES_GEN));
+  /* What the compiled addon enforces when a limit is not given (test/abi.test.ts). */
+  cz_limits_t d;
+  cz_limits_default(&d);
+  Napi::Object defaults = Napi::Object::New(env);
+  defaults.Set("maxHeaderBytes", Napi::Number::New(env, d.max_header_bytes));
+  defaults.Set("maxUrlBytes", Napi::Number::New(env, d.max_url_bytes));
+  defaults.Set("maxHeaderCount", Napi::Number::New(env, d.max_header_count));
+  defaults.Set("maxBodyBytes", Napi::Number::New(env, d.max_body_bytes));
+  defaults.Set("headersTimeoutMs", Napi::Number::New(env, d.headers_timeout_ms));
+  defaults.Set("requestTimeoutMs", Napi::Number::New(env, d.request_timeout_ms));
+  defaults.Set("keepAliveTimeoutMs", Napi::Number::New(env, d.keep_alive_timeout_ms));
+  defaults.Set("maxConnections", Napi::Number::New(env, d.max_connections));
+  defaults.Set("maxPipelined", Napi::Number::New(env, d.max_pipelined));
+  defaults.Set("sendTimeoutMs", Napi::Number::New(env, CZ_SEND_TIMEOUT_MS));
+  c.Set("defaults", defaults);
   exports.Set("constants", c);
   return exports;
 }

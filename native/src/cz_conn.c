@@ -100,8 +100,42 @@ void cz__conn_mark_dirty(cz_conn_t* c) {
   cz__conn_flush(c);
 }
 
+static void cz__timer_arm(cz_conn_t* c, uint64_t ms);
+static void cz__alloc_cb(uv_handle_t* h, size_t hint, uv_buf_t* buf);
+static void cz__read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+
+static void cz__shutdown_cb(uv_shutdown_t* req, int status) {
+  cz_conn_t* c = cz_container_of(req, cz_conn_t, sreq);
+  if (status < 0 && status != UV_ECANCELED)
+    cz__conn_close(c);
+}
+
+/* The error response is out: send FIN and read (dropping it) whatever the client still
+ * sends until its EOF, CZ_LINGER_BYTES or CZ_LINGER_MS, then close. */
+static void cz__conn_linger(cz_conn_t* c) {
+  c->lingering = 1;
+  c->linger_bytes = 0;
+  if (uv_shutdown(&c->sreq, (uv_stream_t*)&c->tcp, cz__shutdown_cb) != 0) {
+    cz__conn_close(c);
+    return;
+  }
+  if (!c->reading) {
+    if (uv_read_start((uv_stream_t*)&c->tcp, cz__alloc_cb, cz__read_cb) != 0) {
+      cz__conn_close(c);
+      return;
+    }
+    c->reading = 1;
+  }
+  c->timer_mode = CZ_TIMER_LINGER;
+  cz__timer_arm(c, CZ_LINGER_MS);
+}
+
 static void cz__conn_check_done(cz_conn_t* c) {
-  if (!c->closing && c->draining && c->nslots == 0 && !c->writing && c->out.len == 0)
+  if (c->closing || c->lingering || !c->draining || c->nslots != 0 || c->writing || c->out.len != 0)
+    return;
+  if (c->linger && !c->eof)
+    cz__conn_linger(c);
+  else
     cz__conn_close(c);
 }
 
@@ -213,6 +247,7 @@ void cz__conn_reject(cz_conn_t* c, int status) {
   if (c->closing)
     return;
   c->stop_parse = 1;
+  c->linger = 1;
   c->pend.len = 0;
   c->msg = CZ_MSG_IDLE;
   s = c->cur.slot;
@@ -249,6 +284,7 @@ static void cz__alloc_cb(uv_handle_t* h, size_t hint, uv_buf_t* buf) {
 static void cz__conn_eof(cz_conn_t* c) {
   cz_slot_t* s;
 
+  c->eof = 1;
   c->stop_parse = 1;
   c->draining = 1;
   c->pend.len = 0;
@@ -284,6 +320,11 @@ static void cz__read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 
   if (nread == 0)
     return;
+  if (c->lingering) {
+    if (nread < 0 || (c->linger_bytes += (size_t)nread) > CZ_LINGER_BYTES)
+      cz__conn_close(c);
+    return;
+  }
   if (nread < 0) {
     if (nread == UV_EOF)
       cz__conn_eof(c);
@@ -312,7 +353,7 @@ void cz__conn_resume(cz_conn_t* c) {
 void cz__conn_read_update(cz_conn_t* c) {
   int want;
 
-  if (c->closing)
+  if (c->closing || c->lingering)
     return;
   want = !c->stop_parse && !c->draining && c->read_block == 0 && c->pend.len == 0;
   if (want && !c->reading) {
@@ -365,6 +406,10 @@ static void cz__timer_cb(uv_timer_t* t) {
 
   if (mode == CZ_TIMER_NONE)
     return; /* the mode ended since the timer was armed: nothing to do */
+  if (mode == CZ_TIMER_LINGER) {
+    cz__conn_close(c);
+    return;
+  }
   if (now < c->deadline) {
     /* the deadline moved: wait for the rest */
     uv_timer_start(t, cz__timer_cb, c->deadline - now, 0);
@@ -394,12 +439,26 @@ static void cz__timer_cb(uv_timer_t* t) {
     cz__conn_close(c);
 }
 
+/* A head or body deadline of ms (0 = none), shortened to what is left of the whole
+ * request's requestTimeoutMs: each read restarts the body timer, this one never. */
+static uint64_t cz__request_ms(cz_conn_t* c, uint64_t ms) {
+  uint32_t limit = c->srv->limits.request_timeout_ms;
+  uint64_t now;
+  uint64_t left;
+
+  if (limit == 0)
+    return ms;
+  now = uv_now(c->srv->loop);
+  left = c->req_start + limit > now ? c->req_start + limit - now : 1;
+  return ms == 0 || left < ms ? left : ms;
+}
+
 void cz__conn_timer_update(cz_conn_t* c) {
   const cz_limits_t* l = &c->srv->limits;
   uint64_t ms = 0;
   int mode = CZ_TIMER_NONE;
 
-  if (c->closing)
+  if (c->closing || c->lingering)
     return;
   if (c->writing && (c->msg == CZ_MSG_IDLE || c->stop_parse || c->read_block != 0)) {
     /* Responses are on their way and we are not waiting on request bytes (or cannot
@@ -408,14 +467,14 @@ void cz__conn_timer_update(cz_conn_t* c) {
     ms = l->send_timeout_ms;
   } else if (c->msg == CZ_MSG_HEAD && !c->stop_parse) {
     mode = CZ_TIMER_HEADERS;
-    ms = l->headers_timeout_ms;
+    ms = cz__request_ms(c, l->headers_timeout_ms);
   } else if (c->msg == CZ_MSG_BODY && !c->stop_parse && c->read_block == 0 &&
              !(c->cur.slot != NULL &&
                (c->cur.slot->flags & (CZ_SF_CONTINUE | CZ_SF_CONTINUE_SENT)) == CZ_SF_CONTINUE)) {
     /* A body that stops arriving while we are reading (and not holding back a
      * 100 Continue) would pin the connection forever; restarted on every read. */
     mode = CZ_TIMER_BODY;
-    ms = l->headers_timeout_ms;
+    ms = cz__request_ms(c, l->headers_timeout_ms);
   } else if (c->msg == CZ_MSG_IDLE && !c->stop_parse && c->nslots == 0 && !c->writing &&
              c->out.len == 0 && c->pend.len == 0) {
     mode = CZ_TIMER_IDLE;
@@ -526,6 +585,10 @@ int cz_conn_start(cz_server_t* srv, cz_conn_t* c) {
   cz_list_init(&c->dirty_node);
   cz_list_init(&c->resume_node);
   llhttp_init(&c->parser, HTTP_REQUEST, &srv->settings);
+  /* Whether a connection persists is ours to decide (cz__keep_alive reads Connection with
+   * the whitespace llhttp's token match misses), and no byte after a closing request is
+   * parsed (stop_parse). So llhttp must not refuse the next request on its own reading. */
+  llhttp_set_lenient_keep_alive(&c->parser, 1);
   c->parser.data = c;
   c->cur.route = -1;
   c->timer_mode = CZ_TIMER_NONE;

@@ -54,7 +54,8 @@ enum cz_pause_reason {
   CZ_PAUSE_NONE = 0,
   CZ_PAUSE_BATCH,    /* the batch is full: run it, then take this request */
   CZ_PAUSE_PIPELINE, /* max_pipelined responses pending: keep the rest for later */
-  CZ_PAUSE_STOP      /* no more requests on this connection */
+  CZ_PAUSE_STOP,     /* no more requests on this connection */
+  CZ_PAUSE_CHUNKED   /* headers of a chunked request done: its body is counted from here */
 };
 
 /* Reasons reading is stopped (bits). */
@@ -68,8 +69,16 @@ enum cz_timer_mode {
   CZ_TIMER_HEADERS = 1,
   CZ_TIMER_IDLE = 2,
   CZ_TIMER_BODY = 3, /* no body bytes for headers_timeout_ms while we are reading -> 408 */
-  CZ_TIMER_SEND = 4  /* a write in flight made no progress for send_timeout_ms -> close */
+  CZ_TIMER_SEND = 4, /* a write in flight made no progress for send_timeout_ms -> close */
+  CZ_TIMER_LINGER = 5 /* after a rejection: close at the client's EOF or CZ_LINGER_MS */
 };
+
+/* Lingering close after a rejected request (see cz__conn_linger): how long, and how many
+ * bytes, the rest of what the client sends is read and dropped so the error response is
+ * not destroyed by a TCP reset (closing with unread input sends RST, and a client's stack
+ * may discard the response it had not read yet). */
+#define CZ_LINGER_MS 2000u
+#define CZ_LINGER_BYTES (64u * 1024u)
 
 /* The request being parsed. */
 typedef struct cz_req_s {
@@ -92,10 +101,18 @@ typedef struct cz_req_s {
   uint32_t table_gen;   /* its generation, reported to JS as REQ_TABLE */
   uint8_t keep_body;    /* buffer the body for JS */
   uint8_t has_body;     /* framing announced a body */
-  uint8_t has_host;
+  uint64_t framing;      /* chunked: bytes of chunk lines, extensions and trailers so far */
+  uint16_t te_status;   /* cz_fields_te_check of the Transfer-Encoding value: 0, 400, 501 */
+  uint8_t host_count;   /* Host lines (saturates) */
+  uint8_t host_bad;     /* a Host value that is not uri-host[:port] */
+  uint8_t te_count;     /* Transfer-Encoding lines (saturates) */
+  uint8_t cl_count;     /* Content-Length lines (saturates) */
+  uint8_t conn_tokens;  /* enum cz_conn_tokens of every Connection line */
+  uint8_t chunked;      /* the body is chunked: its framing is counted (cz__parse_feed) */
   uint8_t expect;       /* 0 none, 1 100-continue, 2 something else */
-  uint8_t field_kind;   /* 1 host, 2 expect, 0 other */
-  uint8_t value_cr;     /* the last value piece ended at CR: another piece is obs-fold */
+  uint8_t field_kind;   /* enum cz_field of the header (or trailer) line being read */
+  uint8_t tname_len;    /* trailer name bytes seen (saturates past sizeof tname) */
+  char tname[20];       /* a trailer's name, lowercased, as far as it fits */
   uint8_t asterisk;     /* OPTIONS * (asterisk-form): answered in C */
 } cz_req_t;
 
@@ -105,6 +122,7 @@ struct cz_conn_s {
   uv_tcp_t tcp;
   uv_timer_t timer;
   uv_write_t wreq;
+  uv_shutdown_t sreq;    /* lingering close: our FIN */
   cz_server_t* srv;
   cz_list_t node;        /* srv->conns */
   cz_list_t dirty_node;  /* srv->dirty while it has bytes to flush after a batch */
@@ -129,10 +147,16 @@ struct cz_conn_s {
   /* Lazy timer: the mode's deadline (loop time, ms) moves on every request, the uv timer
    * only when it would otherwise fire late; when it fires early it re-arms for the rest. */
   uint64_t deadline;
+  uint64_t req_start;    /* loop time the current request's first byte was parsed */
+  uint32_t req_seq;      /* requests begun on this connection (tells one body from the next) */
   uint8_t reading;
   uint8_t writing;
   uint8_t stop_parse;    /* never parse another byte (close, error, draining) */
   uint8_t draining;      /* close once everything queued is written */
+  uint8_t linger;        /* a rejection: linger once it is written (cz__conn_linger) */
+  uint8_t lingering;     /* FIN sent; reading only to drop bytes until EOF or the timer */
+  uint8_t eof;           /* the client closed its side */
+  size_t linger_bytes;   /* dropped while lingering */
   uint8_t closing;
 };
 

@@ -11,14 +11,15 @@
 #include "llhttp.h"
 
 void cz_limits_default(cz_limits_t* l) {
-  l->max_header_bytes = 16384;
-  l->max_url_bytes = 8192;
-  l->max_header_count = 100;
-  l->max_body_bytes = 1048576;
-  l->headers_timeout_ms = 10000;
-  l->keep_alive_timeout_ms = 5000;
-  l->max_connections = 0;
-  l->max_pipelined = 64;
+  l->max_header_bytes = CZ_DEFAULT_MAX_HEADER_BYTES;
+  l->max_url_bytes = CZ_DEFAULT_MAX_URL_BYTES;
+  l->max_header_count = CZ_DEFAULT_MAX_HEADER_COUNT;
+  l->max_body_bytes = CZ_DEFAULT_MAX_BODY_BYTES;
+  l->headers_timeout_ms = CZ_DEFAULT_HEADERS_TIMEOUT_MS;
+  l->request_timeout_ms = CZ_DEFAULT_REQUEST_TIMEOUT_MS;
+  l->keep_alive_timeout_ms = CZ_DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+  l->max_connections = CZ_DEFAULT_MAX_CONNECTIONS;
+  l->max_pipelined = CZ_DEFAULT_MAX_PIPELINED;
 }
 
 /* ---- buffers ---------------------------------------------------------------------- */

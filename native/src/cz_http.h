@@ -9,6 +9,19 @@
 #include <stdint.h>
 #include <time.h>
 
+/* Default limits (cz_limits_default): the one place they are written. runtime/abi.gen.ts
+ * is generated from these lines (scripts/gen-abi.mjs), and README's table is checked
+ * against them (test/abi.test.ts). */
+#define CZ_DEFAULT_MAX_HEADER_BYTES 16384
+#define CZ_DEFAULT_MAX_URL_BYTES 8192
+#define CZ_DEFAULT_MAX_HEADER_COUNT 100
+#define CZ_DEFAULT_MAX_BODY_BYTES 1048576
+#define CZ_DEFAULT_HEADERS_TIMEOUT_MS 10000
+#define CZ_DEFAULT_REQUEST_TIMEOUT_MS 300000
+#define CZ_DEFAULT_KEEP_ALIVE_TIMEOUT_MS 5000
+#define CZ_DEFAULT_MAX_CONNECTIONS 0
+#define CZ_DEFAULT_MAX_PIPELINED 64
+
 /* Limits enforced in C before a request can reach JS (see docs/internals.md). */
 typedef struct cz_limits_s {
   uint32_t max_header_bytes;     /* request line + headers (raw bytes) -> 431 */
@@ -19,6 +32,9 @@ typedef struct cz_limits_s {
   uint32_t keep_alive_timeout_ms;/* idle keep-alive connection is closed quietly; 0 = off */
   uint32_t max_connections;      /* 0 = unlimited */
   uint32_t max_pipelined;        /* responses pending per connection before reading stops */
+  uint32_t request_timeout_ms;   /* first byte of a request to its last (head, body and
+                                  * trailers) -> 408, however steadily bytes trickle in;
+                                  * 0 = off */
   uint32_t send_timeout_ms;      /* a write in flight made no progress -> close; 0 = off.
                                   * Not set by cz_limits_default (zero-init the struct);
                                   * the addon's default is CZ_SEND_TIMEOUT_MS (cz_server.h) */

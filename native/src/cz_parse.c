@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cz_core.h"
+#include "cz_fields.h"
 
 /* ---- the request being parsed ------------------------------------------------------ */
 
@@ -47,6 +48,8 @@ static int cz__on_message_begin(llhttp_t* p) {
   cz_conn_t* c = p->data;
   cz__req_reset(c);
   c->msg = CZ_MSG_HEAD;
+  c->req_start = uv_now(c->srv->loop);
+  c->req_seq++;
   return 0;
 }
 
@@ -143,19 +146,58 @@ static int cz__on_url_complete(llhttp_t* p) {
   return 0;
 }
 
+/* The header (and trailer) fields C acts on. */
+enum cz_field {
+  CZ_FIELD_OTHER = 0,
+  CZ_FIELD_HOST,
+  CZ_FIELD_EXPECT,
+  CZ_FIELD_TE,
+  CZ_FIELD_CL,
+  CZ_FIELD_CONNECTION
+};
+
+/* name: a whole field name, lowercased. */
+static int cz__field_kind(const char* name, size_t n) {
+  static const struct {
+    const char* name;
+    size_t len;
+    int kind;
+  } known[] = {
+      {"host", 4, CZ_FIELD_HOST},
+      {"expect", 6, CZ_FIELD_EXPECT},
+      {"transfer-encoding", 17, CZ_FIELD_TE},
+      {"content-length", 14, CZ_FIELD_CL},
+      {"connection", 10, CZ_FIELD_CONNECTION},
+  };
+  size_t i;
+  for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+    if (n == known[i].len && memcmp(name, known[i].name, n) == 0)
+      return known[i].kind;
+  return CZ_FIELD_OTHER;
+}
+
+/* Trailer bytes are not kept, but they count against the head limit. */
+static int cz__trailer_count(cz_conn_t* c, size_t len) {
+  c->cur.head_raw += len;
+  if (c->cur.head_raw > c->srv->limits.max_header_bytes) {
+    c->reject_status = 431;
+    return -1;
+  }
+  return 0;
+}
+
 static int cz__on_header_field(llhttp_t* p, const char* at, size_t len) {
   cz_conn_t* c = p->data;
   size_t i;
   char* dst;
 
   if (c->msg != CZ_MSG_HEAD) {
-    /* Trailers: not kept, but they count against the head limit. */
-    c->cur.head_raw += len;
-    if (c->cur.head_raw > c->srv->limits.max_header_bytes) {
-      c->reject_status = 431;
-      return -1;
-    }
-    return 0;
+    /* A trailer: its name is kept only as far as the longest name we look for. */
+    for (i = 0; i < len && c->cur.tname_len < sizeof(c->cur.tname); i++)
+      c->cur.tname[c->cur.tname_len++] = (char)cz_http_lower[(unsigned char)at[i]];
+    if (i < len)
+      c->cur.tname_len = UINT8_MAX; /* longer than any of them */
+    return cz__trailer_count(c, len);
   }
   if (cz__head_check(c, at + len) != 0 || cz__hbuf_append(c, at, len) != 0)
     return -1;
@@ -167,85 +209,134 @@ static int cz__on_header_field(llhttp_t* p, const char* at, size_t len) {
 
 static int cz__on_header_field_complete(llhttp_t* p) {
   cz_conn_t* c = p->data;
-  const char* name;
-  size_t n;
+  cz_req_t* r = &c->cur;
 
-  if (c->msg != CZ_MSG_HEAD)
+  if (c->msg != CZ_MSG_HEAD) {
+    /* Framing and routing never come from a trailer (RFC 9110 6.5.1): a message that
+     * tries is refused, so no proxy that merges trailers can read it differently. */
+    int kind = r->tname_len <= sizeof(r->tname) ? cz__field_kind(r->tname, r->tname_len)
+                                                 : CZ_FIELD_OTHER;
+    r->tname_len = 0;
+    if (cz__trailer_count(c, 1) != 0) /* the colon: many short lines are bytes too */
+      return -1;
+    if (kind == CZ_FIELD_HOST || kind == CZ_FIELD_TE || kind == CZ_FIELD_CL) {
+      c->reject_status = 400;
+      return -1;
+    }
     return 0;
-  if (++c->cur.hdr_count > c->srv->limits.max_header_count) {
+  }
+  if (++r->hdr_count > c->srv->limits.max_header_count) {
     c->reject_status = 431;
     return -1;
   }
-  name = c->hbuf.base + c->cur.field_off;
-  n = c->hbuf.len - c->cur.field_off;
-  c->cur.field_kind = 0;
-  if (n == 4 && memcmp(name, "host", 4) == 0)
-    c->cur.field_kind = 1;
-  else if (n == 6 && memcmp(name, "expect", 6) == 0)
-    c->cur.field_kind = 2;
+  r->field_kind = (uint8_t)cz__field_kind(c->hbuf.base + r->field_off, c->hbuf.len - r->field_off);
   if (cz__hbuf_append(c, "", 1) != 0)
     return -1;
-  c->cur.value_off = c->hbuf.len;
+  r->value_off = c->hbuf.len;
   return 0;
 }
 
 static int cz__on_header_value(llhttp_t* p, const char* at, size_t len) {
   cz_conn_t* c = p->data;
-  if (c->msg != CZ_MSG_HEAD) {
-    c->cur.head_raw += len;
-    if (c->cur.head_raw > c->srv->limits.max_header_bytes) {
-      c->reject_status = 431;
-      return -1;
-    }
-    return 0;
-  }
-  /* obs-fold (RFC 9112 5.2): llhttp joins a continuation line to the value. A piece of
-   * value that follows one which ended at CR (not at the end of a read) is such a line:
-   * reject it rather than let a proxy and us disagree on the headers. */
-  if (c->cur.value_cr) {
-    c->reject_status = 400;
-    return -1;
-  }
+  /* obs-fold and whitespace-led lines: llhttp 9 refuses them (HPE_INVALID_HEADER_TOKEN,
+   * HPE_UNEXPECTED_SPACE); test/conformance checks it stays so. */
+  if (c->msg != CZ_MSG_HEAD)
+    return cz__trailer_count(c, len);
   if (cz__head_check(c, at + len) != 0 || cz__hbuf_append(c, at, len) != 0)
     return -1;
-  {
-    const char* e = at + len;
-    while (e < c->exec_end && (*e == ' ' || *e == '\t'))
-      e++;
-    c->cur.value_cr = e < c->exec_end && *e == '\r';
-  }
   return 0;
+}
+
+static uint8_t cz__count(uint8_t n) {
+  return n == UINT8_MAX ? n : (uint8_t)(n + 1);
 }
 
 static int cz__on_header_value_complete(llhttp_t* p) {
   cz_conn_t* c = p->data;
+  cz_req_t* r = &c->cur;
   const char* v;
   size_t n;
 
   if (c->msg != CZ_MSG_HEAD)
-    return 0;
-  c->cur.value_cr = 0;
+    return cz__trailer_count(c, 2); /* the line's CRLF */
   /* llhttp skips leading whitespace; trailing whitespace is ours to trim. */
-  while (c->hbuf.len > c->cur.value_off &&
+  while (c->hbuf.len > r->value_off &&
          (c->hbuf.base[c->hbuf.len - 1] == ' ' || c->hbuf.base[c->hbuf.len - 1] == '\t'))
     c->hbuf.len--;
-  v = c->hbuf.base + c->cur.value_off;
-  n = c->hbuf.len - c->cur.value_off;
-  if (c->cur.field_kind == 1) {
-    c->cur.has_host = 1;
-  } else if (c->cur.field_kind == 2) {
-    static const char want[] = "100-continue";
-    size_t i;
-    int ok = n == sizeof(want) - 1;
-    for (i = 0; ok && i < n; i++)
-      ok = cz_http_lower[(unsigned char)v[i]] == (unsigned char)want[i];
-    /* Any other expectation, or a second Expect line, is one we cannot meet. */
-    c->cur.expect = (ok && c->cur.expect == 0) ? 1 : 2;
+  v = c->hbuf.base + r->value_off;
+  n = c->hbuf.len - r->value_off;
+  switch (r->field_kind) {
+    case CZ_FIELD_HOST:
+      r->host_count = cz__count(r->host_count);
+      if (!cz_fields_host_valid(v, n))
+        r->host_bad = 1;
+      break;
+    case CZ_FIELD_EXPECT: {
+      static const char want[] = "100-continue";
+      size_t i;
+      int ok = n == sizeof(want) - 1;
+      for (i = 0; ok && i < n; i++)
+        ok = cz_http_lower[(unsigned char)v[i]] == (unsigned char)want[i];
+      /* Any other expectation, or a second Expect line, is one we cannot meet. */
+      r->expect = (ok && r->expect == 0) ? 1 : 2;
+      break;
+    }
+    case CZ_FIELD_TE:
+      r->te_count = cz__count(r->te_count);
+      r->te_status = (uint16_t)cz_fields_te_check(v, n);
+      break;
+    case CZ_FIELD_CL:
+      r->cl_count = cz__count(r->cl_count);
+      break;
+    case CZ_FIELD_CONNECTION:
+      r->conn_tokens |= (uint8_t)cz_fields_connection(v, n);
+      break;
+    default:
+      break;
   }
   if (cz__hbuf_append(c, "", 1) != 0)
     return -1;
-  c->cur.field_off = c->hbuf.len;
+  r->field_off = c->hbuf.len;
   return 0;
+}
+
+/* RFC 9112 3.2, 6.1, 6.3: the request's framing and Host, checked whatever llhttp let
+ * through (it frames by the same fields, so anything it accepted and we refuse here is a
+ * message a proxy might frame differently). The status to answer, or 0. */
+static int cz__head_valid(const llhttp_t* p, const cz_req_t* r) {
+  int http11 = p->http_major == 1 && p->http_minor >= 1;
+
+  if (r->host_count > 1 || r->host_bad || (http11 && r->host_count == 0))
+    return 400;
+  if (r->cl_count > 1)
+    return 400; /* even equal values: one Content-Length or none */
+  if (r->te_count > 0) {
+    /* In HTTP/1.0 Transfer-Encoding means the framing cannot be trusted (6.1); with
+     * Content-Length it is a smuggling attempt (6.3); a second line is a list split in
+     * two that we do not piece together. */
+    if (!http11 || r->cl_count > 0 || r->te_count > 1)
+      return 400;
+    if (r->te_status != 0)
+      return r->te_status;
+    if (!(p->flags & F_CHUNKED))
+      return 400; /* we read chunked, llhttp did not: never frame on a disagreement */
+  } else if (p->flags & (F_CHUNKED | F_TRANSFER_ENCODING)) {
+    return 400;
+  }
+  if (r->expect == 2)
+    return 417;
+  return 0;
+}
+
+/* RFC 9112 9.3: HTTP/1.1 persists unless a Connection line says close; HTTP/1.0 only
+ * when one says keep-alive (and none close). Read from our own token parse, which takes
+ * the whitespace llhttp's does not ("close\t"). */
+static int cz__keep_alive(const llhttp_t* p, const cz_req_t* r) {
+  if (r->conn_tokens & CZ_CONN_CLOSE)
+    return 0;
+  if (p->http_major == 1 && p->http_minor >= 1)
+    return 1;
+  return p->http_major == 1 && p->http_minor == 0 && (r->conn_tokens & CZ_CONN_KEEP_ALIVE);
 }
 
 static int cz__on_headers_complete(llhttp_t* p) {
@@ -261,20 +352,8 @@ static int cz__on_headers_complete(llhttp_t* p) {
   c->msg = CZ_MSG_BODY;
   cz__conn_timer_update(c);
 
-  /* RFC 9112 3.2: a server MUST respond 400 to an HTTP/1.1 request without Host. */
-  if (p->http_major == 1 && p->http_minor >= 1 && !r->has_host) {
-    c->reject_status = 400;
+  if ((c->reject_status = cz__head_valid(p, r)) != 0)
     return -1;
-  }
-  /* RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means the framing cannot be trusted. */
-  if (p->http_major == 1 && p->http_minor == 0 && (p->flags & (F_TRANSFER_ENCODING | F_CHUNKED))) {
-    c->reject_status = 400;
-    return -1;
-  }
-  if (r->expect == 2) {
-    c->reject_status = 417;
-    return -1;
-  }
 
   memset(&r->m, 0, sizeof(r->m)); /* the ABI: the caller zeroes *m */
   /* The request keeps the table it was matched against: a swapTable() before its body
@@ -312,7 +391,7 @@ static int cz__on_headers_complete(llhttp_t* p) {
   if (p->method == HTTP_HEAD)
     s->flags |= CZ_SF_HEAD;
   /* An upgrade (or CONNECT) is answered like any request, then the connection ends. */
-  if (!llhttp_should_keep_alive(p) || p->upgrade)
+  if (p->upgrade || !cz__keep_alive(p, r))
     s->flags |= CZ_SF_CLOSE;
   else if (p->http_major == 1 && p->http_minor == 0)
     s->flags |= CZ_SF_KA10;
@@ -340,6 +419,13 @@ static int cz__on_headers_complete(llhttp_t* p) {
       s->flags |= CZ_SF_CONTINUE_SENT;
       cz__conn_mark_dirty(c);
     }
+  }
+  if (chunked) {
+    /* Pause so the feed loop knows where the body starts: from here every byte it
+     * parses for this request is body data or chunk framing (cz__parse_feed). */
+    r->chunked = 1;
+    c->pause_reason = CZ_PAUSE_CHUNKED;
+    return HPE_PAUSED;
   }
   return 0;
 }
@@ -564,16 +650,47 @@ static void cz__conn_park(cz_conn_t* c, const char* data, size_t len) {
   }
 }
 
+/* A chunked body's framing (chunk-size lines, extensions, the CRLFs, trailers) is what a
+ * client can send without end and without a byte of body: "1;x=aaaa..." or a chunk size
+ * of a million zeros is parsed forever (CVE-2024-22019's shape). The framing may cost up
+ * to CZ_CHUNK_FRAMING_PER_BYTE per body byte (a stream of 1-byte chunks costs 5) plus
+ * maxHeaderBytes; past that the request is answered 413. `body_phase` says the bytes just
+ * parsed were all this request's body (the pause at headers complete sees to that). */
+#define CZ_CHUNK_FRAMING_PER_BYTE 8u
+
+static int cz__chunked_account(cz_conn_t* c, size_t parsed, size_t body_before) {
+  cz_req_t* r = &c->cur;
+  r->framing += parsed - (r->body_len - body_before);
+  if (r->framing > c->srv->limits.max_header_bytes + (uint64_t)CZ_CHUNK_FRAMING_PER_BYTE * r->body_len) {
+    c->reject_status = 413;
+    return -1;
+  }
+  return 0;
+}
+
 void cz__parse_feed(cz_conn_t* c, const char* data, size_t len) {
   while (len > 0 && !c->stop_parse && !c->closing) {
     llhttp_errno_t err;
     const char* pos;
     int reason;
+    /* Still inside this chunked body when llhttp returns: the whole span was framing
+     * or data (see cz__chunked_account). */
+    int in_chunked = c->msg == CZ_MSG_BODY && c->cur.chunked;
+    uint32_t seq = c->req_seq;
+    size_t body_before = c->cur.body_len;
 
     if (c->msg == CZ_MSG_HEAD && c->cur.head_mark != NULL)
       c->cur.head_mark = data;
     c->exec_end = data + len;
     err = llhttp_execute(&c->parser, data, len);
+    if (in_chunked && c->msg == CZ_MSG_BODY && c->req_seq == seq &&
+        (err == HPE_OK || err == HPE_PAUSED)) {
+      pos = err == HPE_OK ? data + len : llhttp_get_error_pos(&c->parser);
+      if (cz__chunked_account(c, (size_t)(pos - data), body_before) != 0) {
+        cz__conn_reject(c, 413);
+        return;
+      }
+    }
     if (err == HPE_OK) {
       if (c->msg == CZ_MSG_HEAD) {
         /* Count this read's share of the head now: the next read restarts the mark. */
@@ -593,6 +710,8 @@ void cz__parse_feed(cz_conn_t* c, const char* data, size_t len) {
       data = pos;
       reason = c->pause_reason;
       c->pause_reason = CZ_PAUSE_NONE;
+      if (reason == CZ_PAUSE_CHUNKED)
+        continue;
       if (reason == CZ_PAUSE_BATCH) {
         cz__server_run_batch(c->srv);
         if (c->closing)

@@ -50,8 +50,13 @@ enum cz_res_slot {
   CZ_RES_HEAD_OFF = 2,
   CZ_RES_HEAD_LEN = 3,
   CZ_RES_BODY_OFF = 4,
-  CZ_RES_BODY_LEN = 5
+  CZ_RES_BODY_LEN = 5,
+  CZ_RES_CTX = 6,         /* respondMany's entries only: which pending request... */
+  CZ_RES_GEN = 7          /* ...and its generation */
 };
+
+/* Answers per respondMany call (the binding's async answer queue, one RES_STRIDE each). */
+#define CZ_RESPOND_MANY_MAX 256
 
 enum cz_res_flags {
   CZ_RESF_LARGE = 1 << 0, /* body is large[i] (or respond's `large` argument) */

@@ -1,6 +1,6 @@
 /*
  * fuzz_core.c: libFuzzer target for the native server's C core, built without Node
- * (system libuv, our llhttp copy, the fixture route table). scripts/fuzz-native.sh builds
+ * (system libuv, llhttp 9 from native/deps/llhttp, the fixture route table). scripts/fuzz-native.sh builds
  * and runs it.
  *
  * One input = one client. Byte 0 picks the behaviour of the stand-in JS side (which
