@@ -19,7 +19,15 @@ import { formatJs, startFormatter } from "./emit/format.js";
 import { emitRoutesJson } from "./emit/json.js";
 import { emitServerJs, SERVER_DTS } from "./emit/server.js";
 import { isEsmScope, writeFiles } from "./output.js";
-import { emitSchemaOpenApi, emitSchemaSerializers, emitSchemaValidators, SERIALIZERS_FILE, VALIDATORS_FILE } from "./schema/emit.js";
+import { CLIENT_FILES } from "./schema/client.js";
+import {
+  emitSchemaClient,
+  emitSchemaOpenApi,
+  emitSchemaSerializers,
+  emitSchemaValidators,
+  SERIALIZERS_FILE,
+  VALIDATORS_FILE,
+} from "./schema/emit.js";
 import { OPENAPI_FILE } from "./schema/openapi.js";
 import { plan as planRoutes } from "./plan.js";
 import { loadProgram, missingInputs, typeErrors, type AppProgram } from "./project.js";
@@ -129,6 +137,10 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const serializersSrc = emitSchemaSerializers(plan, (f) => relPosix(base, f));
   const serializersJs = serializersSrc === null ? Promise.resolve(null) : format(serializersSrc);
   serializersJs.catch(() => {});
+  const client = emitSchemaClient(plan);
+  // The .ts and .d.ts are written indented; prettier here formats JavaScript only.
+  const clientFiles = Promise.all([client.ts, format(client.js), client.dts]);
+  clientFiles.catch(() => {});
   const appOut = (hooks.emitApp ?? emitApp)(app);
   diagnostics.push(...appOut.diagnostics);
   const entryJs = app.entryFiles
@@ -142,17 +154,21 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const blockingModules = workers.files.map((js) => importSpecifier(outDir, js));
   const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
   // Together: if the formatter thread dies, both reject, and neither may go unhandled.
-  const [dispatchOut, serverOut, validatorsOut, serializersOut] = await Promise.all([
+  const [dispatchOut, serverOut, validatorsOut, serializersOut, [clientTs, clientJs, clientDts]] = await Promise.all([
     dispatchJs,
     format(emitServerJs(entryImports, blockingModules)),
     validatorsJs,
     serializersJs,
+    clientFiles,
   ]);
   const generated: OutFile[] = [
     out("dispatch.js", dispatchOut),
     ...(validatorsOut === null ? [] : [out(VALIDATORS_FILE, validatorsOut)]),
     ...(serializersOut === null ? [] : [out(SERIALIZERS_FILE, serializersOut)]),
     out(OPENAPI_FILE, emitSchemaOpenApi(plan, appInfo(base))),
+    out(CLIENT_FILES.ts, clientTs),
+    out(CLIENT_FILES.js, clientJs),
+    out(CLIENT_FILES.dts, clientDts),
     out("server.js", serverOut),
     out("server.d.ts", SERVER_DTS),
     out("routes.c", routesC),

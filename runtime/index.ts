@@ -2,6 +2,7 @@
 export { Catzilla } from "./app.js";
 export { Router } from "./router.js";
 export { json, text, html, body, redirect, HttpError, CzResponse } from "./response.js";
+export { openapi } from "./openapi.js";
 export type { ResponseInit, HeadersInit } from "./response.js";
 export type {
   CzRequest,

@@ -25,6 +25,7 @@ import type { ListenOptions, Server } from "./server.js";
 import { ArenaWriter, encodeError, encodeResult, type Encoded } from "./writer.js";
 import { createBlockingPool, type BlockingPool, type PlainRequest } from "./blocking.js";
 import { checkRequest, type RouteCheck } from "./validate.js";
+import { useOpenApiDocument } from "./openapi.js";
 
 export type RouteKind = "sync" | "async" | "maybe" | "const" | "blocking";
 
@@ -111,9 +112,12 @@ export function bindHandlers(
 export interface CreateServerOptions {
   /** The app's route modules, for the blocking pool's workers to import (generated server.js). */
   blockingModules?: readonly string[];
+  /** The app's openapi.json, which the `openapi` handler answers. */
+  openapi?: URL;
 }
 
 export function createServer(dispatchModule: DispatchModule, table: URL, opts: CreateServerOptions = {}): Server {
+  if (opts.openapi) useOpenApiDocument(opts.openapi);
   return new NativeServer(dispatchModule, fileURLToPath(table), opts.blockingModules ?? []);
 }
 

@@ -14,9 +14,14 @@ export declare const server: Server;
  * `blockingModules`: specifiers of the modules the blocking pool's workers import (empty: no pool).
  */
 export function emitServerJs(entryImports: string[], blockingModules: string[] = []): string {
-  const blocking = blockingModules.length
-    ? `, { blockingModules: [${blockingModules.map((s) => `new URL(${JSON.stringify(s)}, import.meta.url).href`).join(", ")}] }`
-    : "";
+  const options = [
+    ...(blockingModules.length
+      ? [`blockingModules: [${blockingModules.map((s) => `new URL(${JSON.stringify(s)}, import.meta.url).href`).join(", ")}]`]
+      : []),
+    // What the `openapi` handler answers (runtime/openapi.ts).
+    'openapi: new URL("./openapi.json", import.meta.url)',
+  ];
+  const blocking = `, { ${options.join(", ")} }`;
   return [
     `// ${HEADER}`,
     'import { createServer } from "catzilla/internal";',

@@ -4,6 +4,7 @@
  */
 import type { Plan, PlannedRoute } from "../types.js";
 import type { Def } from "./ir.js";
+import { emitClient, type ClientSources } from "./client.js";
 import { emitOpenApi, type OpenApiInfo } from "./openapi.js";
 import { emitSerializers, type SerializedRoute } from "./serializer.js";
 import { defNames, emitValidators, type CheckedRoute } from "./validator.js";
@@ -58,4 +59,10 @@ function filedDefs(plan: Plan, relFile: (file: string) => string): (Def & { file
 export function emitSchemaOpenApi(plan: Plan, info: OpenApiInfo): string {
   const defs = planDefs(plan);
   return emitOpenApi(plan, defs, defNames(defs), info);
+}
+
+/** client.ts, client.js and client.d.ts: one typed function per route. */
+export function emitSchemaClient(plan: Plan): ClientSources {
+  const defs = planDefs(plan);
+  return emitClient(plan, defs, defNames(defs));
 }

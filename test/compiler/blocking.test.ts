@@ -57,7 +57,7 @@ describe("CZ2003: blocking calls in sync handlers", () => {
     const id = json.routes.find((r) => r.path === "/marked")!.id;
     expect(d).toContain(`case ${id}: // GET /marked (blocking)\n        return rt.blocking(i, req, ${id});`);
     const s = fs.readFileSync(path.join(dir, ".catzilla", "server.js"), "utf8");
-    expect(s).toContain('{\n  blockingModules: [new URL("../app.js", import.meta.url).href],\n}');
+    expect(s).toContain('{\n  blockingModules: [new URL("../app.js", import.meta.url).href],\n  openapi: new URL("./openapi.json", import.meta.url),\n}');
   });
 });
 

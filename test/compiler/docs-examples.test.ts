@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { serve, type RunningApp } from "../helpers/app.js";
+import { loadOpenApiValidator } from "../helpers/openapi-validator.js";
 import { ROOT, writeApp } from "./helpers.js";
 
 /** name → source of each ```ts <name> block of a page. */
@@ -42,5 +43,25 @@ describe("docs/validation.md", () => {
     expect((await fetch(`${running.url}/users?limit=0`)).status).toBe(400);
     const me = await fetch(`${running.url}/me`, { headers: { "x-user-id": "1" } });
     expect(((await me.json()) as { name: string }).name).toBe("A");
+  });
+});
+
+describe("docs/openapi.md", () => {
+  it("its example compiles to a valid OpenAPI 3.1 document with the parts the page lists", async () => {
+    const files = examples("openapi.md");
+    const dir = writeApp("docs-openapi", files);
+    const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir, cc: false });
+    expect(r.diagnostics).toEqual([]);
+    const doc = JSON.parse(fs.readFileSync(path.join(dir, ".catzilla", "openapi.json"), "utf8"));
+    const Validator = await loadOpenApiValidator();
+    const v = new Validator();
+    expect(await v.validate(doc)).toMatchObject({ valid: true });
+    expect(Object.keys(doc.paths)).toEqual(["/openapi.json", "/pets", "/pets/{id}"]);
+    expect(doc.paths["/pets/{id}"].get.parameters).toEqual([{ name: "id", in: "path", required: true, schema: { type: "integer" } }]);
+    expect(Object.keys(doc.paths["/pets/{id}"].get.responses)).toEqual(["200", "404"]);
+    expect(Object.keys(doc.paths["/pets/{id}"].delete.responses)).toEqual(["204", "404"]);
+    expect(Object.keys(doc.paths["/pets"].post.responses)).toEqual(["200", "400", "413"]);
+    expect(doc.components.schemas.Pet.description).toBe("A pet in the store.");
+    expect(doc.components.schemas.Pet.properties.name.description).toBe("What the pet answers to.");
   });
 });

@@ -53,6 +53,9 @@ describe("generated files (multi-entry app)", () => {
     expect(fs.existsSync(path.join(out, "package.json"))).toBe(false); // the repo's package.json is "type": "module"
     expect(result.files.map((f) => path.relative(dir, f)).sort()).toEqual(
       [
+        ".catzilla/client.d.ts",
+        ".catzilla/client.js",
+        ".catzilla/client.ts",
         ".catzilla/dispatch.js",
         ".catzilla/openapi.json",
         ".catzilla/routes.c",
@@ -80,7 +83,9 @@ describe("generated files (multi-entry app)", () => {
         'import "../extra.js";',
         'import * as dispatch from "./dispatch.js";',
         "",
-        'export const server = createServer(dispatch, new URL("./routes.so", import.meta.url));',
+        'export const server = createServer(dispatch, new URL("./routes.so", import.meta.url), {',
+        '  openapi: new URL("./openapi.json", import.meta.url),',
+        "});",
         "",
       ].join("\n"),
     );

@@ -251,6 +251,14 @@ describe("results serialized by their type", () => {
   });
 });
 
+describe("openapi", () => {
+  it("app.get('/openapi.json', openapi) serves the generated document", async () => {
+    const res = await fetch(`${app.url}/openapi.json`);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(await res.text()).toBe(fs.readFileSync(path.join(out, "openapi.json"), "utf8"));
+  });
+});
+
 describe("generated validators", () => {
   it("are plain JS, one pair per type, reused across routes", () => {
     const js = fs.readFileSync(path.join(out, "validators.js"), "utf8");

@@ -1,0 +1,120 @@
+// Validation and serialization alone, per Node version: the generated validators against ajv
+// (a compiled schema, what Fastify uses), the generated serializers (both strategies) against
+// JSON.stringify and fast-json-stringify. Schemas for ajv and fast-json-stringify come from
+// the same compile's openapi.json.
+//
+//   node bench/schema/micro.mjs [--out bench/schema/results-<node>.json]
+//
+// Run it with each Node binary; bench/schema/RESULTS.md has the command lines and numbers.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createRequire } from "node:module";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const WORK = path.join(ROOT, "bench", ".tmp", "schema");
+const require = createRequire(import.meta.url);
+
+function compileApp() {
+  fs.mkdirSync(WORK, { recursive: true });
+  fs.copyFileSync(path.join(ROOT, "bench", "schema", "app.ts"), path.join(WORK, "app.ts"));
+  // The compiler runs on the machine's node; only the measuring runs on the Node under test.
+  const r = spawnSync("node", [path.join(ROOT, "bin", "catzilla-compile.js"), "app.ts", "--out", ".catzilla", "--quiet"], {
+    cwd: WORK,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`catzilla-compile failed:\n${r.stdout}${r.stderr}`);
+}
+
+/** ops/s of fn over ~`ms` milliseconds (after a warm-up), median of 5 rounds. */
+function opsPerSec(fn, ms = 300) {
+  for (let i = 0; i < 20000; i++) fn(i);
+  const rounds = [];
+  for (let r = 0; r < 5; r++) {
+    let n = 0;
+    const end = performance.now() + ms;
+    const t0 = performance.now();
+    while (performance.now() < end) {
+      for (let i = 0; i < 200; i++) fn(i);
+      n += 200;
+    }
+    rounds.push(n / ((performance.now() - t0) / 1000));
+  }
+  return rounds.sort((a, b) => a - b)[2];
+}
+
+if (!process.argv.includes("--no-compile")) compileApp();
+const out = path.join(WORK, ".catzilla");
+const doc = JSON.parse(fs.readFileSync(path.join(out, "openapi.json"), "utf8"));
+const validators = await import(pathToFileURL(path.join(out, "validators.js")).href);
+const serializers = await import(pathToFileURL(path.join(out, "serializers.js")).href);
+const internal = await import(pathToFileURL(path.join(ROOT, "dist", "runtime", "internal.js")).href);
+
+const { Ajv2020 } = require("ajv/dist/2020.js");
+const addFormats = require("ajv-formats");
+const fastJson = require("fast-json-stringify");
+
+const inline = (s) => JSON.parse(JSON.stringify(s).replaceAll("#/components/schemas/", "#/$defs/"));
+const defs = inline(doc.components.schemas);
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+addFormats.default ? addFormats.default(ajv) : addFormats(ajv);
+const ajvNewUser = ajv.compile({ $ref: "#/$defs/NewUser", $defs: defs });
+const route = Object.values(doc.paths["/users"]).find((op) => op.requestBody)["x-catzilla-route"];
+const check = validators[`route${route}`].body;
+
+const validUser = {
+  name: "Ada Lovelace",
+  email: "ada@example.com",
+  age: 36,
+  role: "admin",
+  tags: ["math", "engines"],
+  active: true,
+  score: 99.5,
+  country: "GB",
+  bio: "Wrote the first program.",
+  website: "https://example.com/ada",
+};
+const invalidUser = { ...validUser, email: "not-an-email", age: -1, tags: ["ok", 3] };
+
+const results = { node: process.version, validation: {}, serialization: {} };
+const valid = JSON.parse(JSON.stringify(validUser));
+const invalid = JSON.parse(JSON.stringify(invalidUser));
+if (!check.is(valid) || !ajvNewUser(valid) || check.is(invalid) || ajvNewUser(invalid)) throw new Error("validators disagree");
+results.validation["catzilla valid"] = opsPerSec(() => check.is(valid));
+results.validation["ajv valid"] = opsPerSec(() => ajvNewUser(valid));
+results.validation["catzilla invalid (with errors)"] = opsPerSec(() => {
+  if (!check.is(invalid)) check.report(invalid, "$", []);
+});
+results.validation["ajv invalid (allErrors)"] = opsPerSec(() => ajvNewUser(invalid));
+
+// 100 users with a field the User type does not declare (the filter must drop it).
+const users = Array.from({ length: 100 }, (_, i) => ({
+  id: i + 1,
+  name: `User ${i + 1}`,
+  email: `user${i + 1}@example.com`,
+  role: i % 3 === 0 ? "admin" : "member",
+  active: i % 2 === 0,
+  passwordHash: "$2b$10$abcdefghijklmnopqrstuv",
+}));
+const clean = users.map(({ passwordHash, ...u }) => u);
+const listRoute = Object.values(doc.paths["/users"]).find((op) => !op.requestBody)["x-catzilla-route"];
+const outList = serializers[`out${listRoute}`];
+const fjs = fastJson({ type: "array", items: { $ref: "#/$defs/User" }, $defs: defs });
+const expected = JSON.stringify(clean);
+for (const s of ["concat", "pick"]) {
+  internal.setSerializerStrategy(s);
+  if (outList(users).text !== expected) throw new Error(`${s} output differs from JSON.stringify`);
+  results.serialization[`catzilla ${s} (filtered)`] = opsPerSec(() => outList(users).text);
+}
+if (fjs(users) !== expected) throw new Error("fast-json-stringify output differs");
+results.serialization["JSON.stringify (unfiltered)"] = opsPerSec(() => JSON.stringify(users));
+results.serialization["JSON.stringify (pre-filtered)"] = opsPerSec(() => JSON.stringify(clean));
+results.serialization["fast-json-stringify (filtered)"] = opsPerSec(() => fjs(users));
+
+const i = process.argv.indexOf("--out");
+if (i > 0) fs.writeFileSync(process.argv[i + 1], JSON.stringify(results, null, 2) + "\n");
+for (const [group, rows] of Object.entries({ validation: results.validation, serialization: results.serialization })) {
+  console.log(`${process.version} ${group}`);
+  for (const [k, v] of Object.entries(rows)) if (typeof v === "number") console.log(`  ${k.padEnd(34)} ${Math.round(v).toLocaleString("en-US").padStart(12)} ops/s`);
+}
