@@ -8,7 +8,7 @@ import { blockingCalls } from "./blocking.js";
 import { classify } from "./classify.js";
 import { constResponse } from "./constroute.js";
 import { diagAt } from "./diagnostics.js";
-import { skipOuter } from "./discover.js";
+import { skipOuter } from "./shared/ast.js";
 import type { AppProgram } from "./project.js";
 import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { requestFlags } from "./usage.js";

@@ -4,8 +4,6 @@
  * whose method the type checker resolves to the `Catzilla` class of the package named
  * "catzilla" (so subclasses and chained calls count; look-alikes do not).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { ts } from "ts-morph";
 import { METHODS } from "../runtime/app.js";
 import { diagAt, relatedAt, spanOf } from "./diagnostics.js";
@@ -13,6 +11,7 @@ import type { AppProgram } from "./project.js";
 import { parsePath } from "./routepath.js";
 import { joinPath } from "../runtime/router.js";
 import { prefixesOf, type Owner, type PrefixContext, type Prefixes } from "./prefixes.js";
+import { packageNameOf } from "./shared/package.js";
 import { evalStatic, explain } from "./staticval.js";
 import type { Diagnostic, Registration } from "./types.js";
 
@@ -214,19 +213,6 @@ export function staticText(
   return { ok: true, value: v.value };
 }
 
-export function skipOuter(e: ts.Expression): ts.Expression {
-  while (
-    ts.isParenthesizedExpression(e) ||
-    ts.isAsExpression(e) ||
-    ts.isSatisfiesExpression(e) ||
-    ts.isNonNullExpression(e) ||
-    ts.isTypeAssertionExpression(e)
-  ) {
-    e = e.expression;
-  }
-  return e;
-}
-
 /** Registrations made by the Catzilla class itself (`this.route(...)` inside get()) are not app routes. */
 function insideCatzilla(callee: ts.PropertyAccessExpression): boolean {
   if (callee.expression.kind !== ts.SyntaxKind.ThisKeyword) return false;
@@ -306,27 +292,4 @@ function classOwner(
     return null;
   };
   return (e) => visit(checker.getTypeAtLocation(e), 0);
-}
-
-const pkgNameCache = new Map<string, string | null>();
-
-/** The `name` of the nearest package.json above `file`, or null. */
-export function packageNameOf(file: string): string | null {
-  const dir = path.dirname(file);
-  const cached = pkgNameCache.get(dir);
-  if (cached !== undefined) return cached;
-  let name: string | null = null;
-  const pj = path.join(dir, "package.json");
-  if (fs.existsSync(pj)) {
-    try {
-      const v = JSON.parse(fs.readFileSync(pj, "utf8")).name;
-      name = typeof v === "string" ? v : null;
-    } catch {
-      name = null;
-    }
-  } else if (path.dirname(dir) !== dir) {
-    name = packageNameOf(dir);
-  }
-  pkgNameCache.set(dir, name);
-  return name;
 }

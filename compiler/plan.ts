@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import { METHODS } from "../runtime/app.js";
 import { codeFrame, diag, location, relPosix } from "./diagnostics.js";
 import { shapeOf } from "./routepath.js";
-import { buildTrie, ptypeKey } from "./trie.js";
+import { ptypeKey } from "./shared/params.js";
+import { buildTrie } from "./trie.js";
 import type { AnalyzedRoute, Diagnostic, ParamType, Plan, PlannedRoute, Segment, Span } from "./types.js";
 
 /** Bumped when the generated files' contract changes (part of the fingerprint). */

@@ -3,7 +3,7 @@
  * A pattern starts with '/'; its segments (split on '/') are static text, `:name` or
  * `:name(type)` (type: int, number, string, or literals `a|b|c`), or a final `*`. An empty static segment is allowed only last ("/" or a trailing slash).
  */
-import { ptypeKey } from "./trie.js";
+import { ptypeKey } from "./shared/params.js";
 import type { ParamType, Segment } from "./types.js";
 
 export const MAX_PARAMS = 16; // CZ_MAX_PARAMS
