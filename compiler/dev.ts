@@ -23,9 +23,10 @@ import { IncrementalCompiler, type BuildResult } from "./incremental.js";
 import { watchLoop } from "./watch.js";
 
 /**
- * Dev builds of routes.so: `-O0` instead of `-O1` (a 1,000-route table compiles 2–3 times
- * as fast; matching speed does not matter here). Same skip-if-unchanged check as cc.ts, with
- * the flags in the hash, so a later `catzilla-compile` rebuilds the table with its own flags.
+ * Dev builds of routes.so: `-O0` instead of `-O1` (cc's CPU time for a 1,000-route table:
+ * 0.06 s instead of 0.08 s; matching speed does not matter here). Same skip-if-unchanged
+ * check as cc.ts, with the flags in the hash, so a later `catzilla-compile` rebuilds the
+ * table with its own flags.
  */
 export const DEV_CFLAGS = CFLAGS.map((f) => (f === "-O1" ? "-O0" : f));
 
