@@ -6,7 +6,7 @@
  */
 import { ts } from "ts-morph";
 import { METHODS } from "../runtime/app.js";
-import { diagAt, relatedAt, spanOf } from "./diagnostics.js";
+import { diag, diagAt, relatedAt, spanOf } from "./diagnostics.js";
 import type { AppProgram } from "./project.js";
 import { parsePath } from "./routepath.js";
 import { joinPath } from "../runtime/router.js";
@@ -86,7 +86,19 @@ export function discover(app: AppProgram): Discovery {
     };
     visit(sf);
   }
+  if (registrations.length === 0) diagnostics.push(noRoutes(app));
   return { registrations, diagnostics };
+}
+
+/** CZ1007, at the top of the first entry: an app without a route cannot be served. */
+function noRoutes(app: AppProgram): Diagnostic {
+  const first = app.entryFiles[0];
+  const at = first ? { span: { file: first.fileName, line: 1, col: 1, start: 0, length: 0 }, text: first.text } : undefined;
+  return diag(
+    "CZ1007",
+    "No routes found: no call like `app.get(path, handler)` on a Catzilla app from the 'catzilla' package in the program.",
+    at,
+  );
 }
 
 function unfollowed(node: ts.Node): Diagnostic {

@@ -76,6 +76,9 @@ await server.listen();
     expect(r.diagnostics.map((x) => `${x.code} ${x.span!.line}:${x.span!.col}`)).toEqual(["CZ1013 4:1"]);
     expect(r.ok).toBe(false);
     expect(fs.existsSync(path.join(d, ".catzilla"))).toBe(false);
+    // The link pass reports it, before anything is emitted; the routes are still listed.
+    expect(Object.keys(r.timings)).toEqual(["program", "discover", "typecheck", "analyze", "plan", "link", "total"]);
+    expect(r.routes.map((x) => `${x.method} ${x.path} ${x.kind}`)).toEqual(["GET /b blocking", "GET /s sync"]);
   });
 });
 
