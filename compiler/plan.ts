@@ -1,6 +1,7 @@
 /**
- * Pass 3: route ids (sorted by file, then position of the registration's path argument), conflict checks
- * (duplicates CZ1001, shadowing CZ1010), the fingerprint, and the matching trie.
+ * The plan pass: route ids (sorted by file, then position of the registration's path
+ * argument), conflict checks (duplicates CZ1001, shadowing CZ1010), the fingerprint, and
+ * the matching trie.
  */
 import { createHash } from "node:crypto";
 import { METHODS } from "../runtime/app.js";
