@@ -82,6 +82,37 @@ await server.listen();
   });
 });
 
+describe("the modules the workers import (the link pass)", () => {
+  it("entries that do not import the server, and every module registering a route, once each, sorted", async () => {
+    const d = writeApp("blocking-link", {
+      "main.ts": `import { server } from "./.catzilla/server.js";
+import { app } from "./app.js";
+app.get("/main", () => "main"); // not blocking: fine in a module that imports the server
+await server.listen();
+`,
+      "app.ts": `import { Catzilla } from "catzilla";
+export const app = new Catzilla();
+import "./routes/z.js";
+import "./routes/a.js";
+`,
+      "routes/z.ts": `import { app } from "../app.js";
+app.get("/z", () => "z", { blocking: true });
+app.get("/z2", () => "z2", { blocking: true });
+`,
+      "routes/a.ts": `import { app } from "../app.js";
+app.get("/a", (req) => req.path);
+`,
+    });
+    const r = await compile({ entries: ["main.ts", "app.ts"], outDir: ".catzilla", cwd: d, cc: false });
+    expect(r.diagnostics).toEqual([]);
+    const s = fs.readFileSync(path.join(d, ".catzilla", "server.js"), "utf8");
+    expect(s).toContain('import "../app.js";');
+    expect(s).not.toContain("main.js");
+    const workers = [...s.matchAll(/new URL\("([^"]+)", import\.meta\.url\)\.href/g)].map((m) => m[1]);
+    expect(workers).toEqual(["../app.js", "../routes/a.js", "../routes/z.js"]);
+  });
+});
+
 describe("the blocking pool", () => {
   let pool: BlockingPool;
   const idOf = (p: string) => json.routes.find((r) => r.path === p)!.id;
