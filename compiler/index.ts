@@ -58,12 +58,16 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const timings: Record<string, number> = {};
   const diagnostics: Diagnostic[] = [];
   let mark = start;
-  /** Records a pass: its diagnostics, and its time since the previous one finished. */
-  const done = <T extends { diagnostics: readonly Diagnostic[] }>(pass: Pass, out: T): T => {
-    diagnostics.push(...out.diagnostics);
+  /** A pass's time: since the previous one finished. */
+  const lap = (pass: Pass) => {
     const now = performance.now();
     timings[pass] = round(now - mark);
     mark = now;
+  };
+  /** A pass has finished: its diagnostics join the others. */
+  const done = <T extends { diagnostics: readonly Diagnostic[] }>(pass: Pass, out: T): T => {
+    diagnostics.push(...out.diagnostics);
+    lap(pass);
     return out;
   };
   const failed = () => diagnostics.some((d) => d.severity === "error");
@@ -94,7 +98,8 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const { app } = done("program", (hooks.loadProgram ?? loadProgram)(entries, outDir, tsconfig));
   if (!app) return result();
   const { registrations } = done("discover", discover(app));
-  done("typecheck", { diagnostics: (hooks.typeErrors ?? typeErrors)(app) });
+  diagnostics.push(...(hooks.typeErrors ?? typeErrors)(app));
+  lap("typecheck");
   const constRoutes = options.constRoutes !== false;
   const analysis = done("analyze", (hooks.analyze ?? analyze)(app, registrations, { constRoutes }));
   const textOf = (file: string) => app.program.getSourceFile(file)?.text ?? "";
@@ -107,13 +112,13 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   // cc runs in its own process (and prettier in its thread) while the app's JS is emitted.
   const cc = options.cc === false ? undefined : (hooks.compileRoutes ?? compileRoutes)(table.routesC, table.routesH, outDir);
   const emitted = done("emit", await emitModules(plan, app, linked, table, outDir, hooks));
-  const built: CcResult = done("cc", cc === undefined ? { files: [], skipped: false, diagnostics: [] } : await cc);
+  const built = done("cc", cc === undefined ? NO_CC : await cc);
   if (failed()) return result({ routes });
 
   const files = [...emitted.files, ...built.files];
   hooks.output?.(files, { entryJs: emitted.entryJs, plan, blockingJs: emitted.blockingJs });
   const filesWritten = options.write === false ? [] : writeFiles(files);
-  done("write", { diagnostics: [] });
+  lap("write");
   return result({
     routes,
     fingerprint: plan.fingerprint,
@@ -125,6 +130,9 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
     ccSkipped: built.skipped,
   });
 }
+
+/** `{ cc: false }`: no routes.so; the generated files are still written. */
+const NO_CC: CcResult = { files: [], skipped: false, diagnostics: [] };
 
 function summaries(plan: Plan): RouteSummary[] {
   return plan.routes.map((r) => ({
