@@ -5,7 +5,7 @@
  */
 import { paramTypesOf } from "../shared/params.js";
 import type { Kind, Plan, PlannedRoute } from "../types.js";
-import { HEADER } from "./header.js";
+import { HEADER } from "../shared/generated.js";
 
 /** The statement each kind's case runs; `h` is the handler's local name, `id` the route id. */
 const CALLS: Record<Kind, (h: string, id: number) => string> = {

@@ -17,7 +17,8 @@ import { emitRoutesC, emitRoutesH } from "./c.js";
 import { emitDispatch } from "./dispatch.js";
 import { formatJs } from "./format.js";
 import { emitRoutesJson } from "./json.js";
-import { emitServerJs, SERVER_DTS } from "./server.js";
+import { SERVER_DTS } from "../shared/generated.js";
+import { emitServerJs } from "./server.js";
 
 export interface Table {
   routesC: string;
