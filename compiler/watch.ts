@@ -115,7 +115,7 @@ export interface WatchLoopOptions {
   err?: NodeJS.WritableStream;
   /** After each successful build (not called for failed ones); may throw to report a failure. */
   onBuild?: (b: BuildResult, first: boolean) => Promise<string | void>;
-  /** The compiler to build with (default: a new one for `compile`); dev mode passes one whose cc uses its own flags. */
+  /** What builds (default: a new IncrementalCompiler for `compile`); dev mode's has its own cc flags. */
   compiler?: IncrementalCompiler;
 }
 
