@@ -4,15 +4,14 @@
  * whose method the type checker resolves to the `Catzilla` class of the package named
  * "catzilla" (so subclasses and chained calls count; look-alikes do not).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { ts } from "ts-morph";
 import { METHODS } from "../runtime/app.js";
-import { diagAt, relatedAt, spanOf } from "./diagnostics.js";
+import { diag, diagAt, relatedAt, spanOf } from "./diagnostics.js";
 import type { AppProgram } from "./project.js";
 import { parsePath } from "./routepath.js";
 import { joinPath } from "../runtime/router.js";
 import { prefixesOf, type Owner, type PrefixContext, type Prefixes } from "./prefixes.js";
+import { packageNameOf } from "./shared/package.js";
 import { evalStatic, explain } from "./staticval.js";
 import type { Diagnostic, Registration } from "./types.js";
 
@@ -87,7 +86,19 @@ export function discover(app: AppProgram): Discovery {
     };
     visit(sf);
   }
+  if (registrations.length === 0) diagnostics.push(noRoutes(app));
   return { registrations, diagnostics };
+}
+
+/** CZ1007, at the top of the first entry: an app without a route cannot be served. */
+function noRoutes(app: AppProgram): Diagnostic {
+  const first = app.entryFiles[0];
+  const at = first ? { span: { file: first.fileName, line: 1, col: 1, start: 0, length: 0 }, text: first.text } : undefined;
+  return diag(
+    "CZ1007",
+    "No routes found: no call like `app.get(path, handler)` on a Catzilla app from the 'catzilla' package in the program.",
+    at,
+  );
 }
 
 function unfollowed(node: ts.Node): Diagnostic {
@@ -214,19 +225,6 @@ export function staticText(
   return { ok: true, value: v.value };
 }
 
-export function skipOuter(e: ts.Expression): ts.Expression {
-  while (
-    ts.isParenthesizedExpression(e) ||
-    ts.isAsExpression(e) ||
-    ts.isSatisfiesExpression(e) ||
-    ts.isNonNullExpression(e) ||
-    ts.isTypeAssertionExpression(e)
-  ) {
-    e = e.expression;
-  }
-  return e;
-}
-
 /** Registrations made by the Catzilla class itself (`this.route(...)` inside get()) are not app routes. */
 function insideCatzilla(callee: ts.PropertyAccessExpression): boolean {
   if (callee.expression.kind !== ts.SyntaxKind.ThisKeyword) return false;
@@ -306,27 +304,4 @@ function classOwner(
     return null;
   };
   return (e) => visit(checker.getTypeAtLocation(e), 0);
-}
-
-const pkgNameCache = new Map<string, string | null>();
-
-/** The `name` of the nearest package.json above `file`, or null. */
-export function packageNameOf(file: string): string | null {
-  const dir = path.dirname(file);
-  const cached = pkgNameCache.get(dir);
-  if (cached !== undefined) return cached;
-  let name: string | null = null;
-  const pj = path.join(dir, "package.json");
-  if (fs.existsSync(pj)) {
-    try {
-      const v = JSON.parse(fs.readFileSync(pj, "utf8")).name;
-      name = typeof v === "string" ? v : null;
-    } catch {
-      name = null;
-    }
-  } else if (path.dirname(dir) !== dir) {
-    name = packageNameOf(dir);
-  }
-  pkgNameCache.set(dir, name);
-  return name;
 }

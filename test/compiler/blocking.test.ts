@@ -76,6 +76,40 @@ await server.listen();
     expect(r.diagnostics.map((x) => `${x.code} ${x.span!.line}:${x.span!.col}`)).toEqual(["CZ1013 4:1"]);
     expect(r.ok).toBe(false);
     expect(fs.existsSync(path.join(d, ".catzilla"))).toBe(false);
+    // The link pass reports it, before anything is emitted; the routes are still listed.
+    expect(Object.keys(r.timings)).toEqual(["program", "discover", "typecheck", "analyze", "plan", "link", "total"]);
+    expect(r.routes.map((x) => `${x.method} ${x.path} ${x.kind}`)).toEqual(["GET /b blocking", "GET /s sync"]);
+  });
+});
+
+describe("the modules the workers import (the link pass)", () => {
+  it("entries that do not import the server, and every module registering a route, once each, sorted", async () => {
+    const d = writeApp("blocking-link", {
+      "main.ts": `import { server } from "./.catzilla/server.js";
+import { app } from "./app.js";
+app.get("/main", () => "main"); // not blocking: fine in a module that imports the server
+await server.listen();
+`,
+      "app.ts": `import { Catzilla } from "catzilla";
+export const app = new Catzilla();
+import "./routes/z.js";
+import "./routes/a.js";
+`,
+      "routes/z.ts": `import { app } from "../app.js";
+app.get("/z", () => "z", { blocking: true });
+app.get("/z2", () => "z2", { blocking: true });
+`,
+      "routes/a.ts": `import { app } from "../app.js";
+app.get("/a", (req) => req.path);
+`,
+    });
+    const r = await compile({ entries: ["main.ts", "app.ts"], outDir: ".catzilla", cwd: d, cc: false });
+    expect(r.diagnostics).toEqual([]);
+    const s = fs.readFileSync(path.join(d, ".catzilla", "server.js"), "utf8");
+    expect(s).toContain('import "../app.js";');
+    expect(s).not.toContain("main.js");
+    const workers = [...s.matchAll(/new URL\("([^"]+)", import\.meta\.url\)\.href/g)].map((m) => m[1]);
+    expect(workers).toEqual(["../app.js", "../routes/a.js", "../routes/z.js"]);
   });
 });
 

@@ -39,7 +39,7 @@ describe("generated files (multi-entry app)", () => {
       "GET /admin const",
     ]);
     expect(result.timings.total).toBeGreaterThan(0);
-    for (const pass of ["program", "discover", "typecheck", "analyze", "plan", "emit", "cc", "write"]) {
+    for (const pass of ["program", "discover", "typecheck", "analyze", "plan", "link", "emit", "cc", "write"]) {
       expect(result.timings[pass], pass).toBeTypeOf("number");
     }
   });
