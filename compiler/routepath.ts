@@ -1,7 +1,8 @@
 /**
  * Route path patterns: "/", "/users/:id", "/files/*", "/a/b/".
  * A pattern starts with '/'; its segments (split on '/') are static text, `:name` or
- * `:name(type)` (type: int, number, string, or literals `a|b|c`), or a final `*`. An empty static segment is allowed only last ("/" or a trailing slash).
+ * `:name(type)` (type: int, number, string, or literals `a|b|c`), or a final `*`. An empty
+ * static segment is allowed only last ("/" or a trailing slash).
  */
 import { MAX_PARAMS } from "../runtime/abi.js";
 import { ptypeKey } from "./shared/params.js";
