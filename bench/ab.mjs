@@ -104,7 +104,7 @@ async function hotpath() {
   const lines = [
     `A = ${variants[0].what}, B = ${variants[1].what}; bench/hotpath/run.mjs (the runtime's JS only, batches of 16), ${reps} interleaved rounds, CPU 0.`,
     "",
-    "| route | A req/s (median) | B req/s (median) | B / A | B / A per round (min – max) |",
+    "| route | A req per CPU-s (median) | B req per CPU-s (median) | B / A | B / A per round (min – max) |",
     "| --- | ---: | ---: | ---: | ---: |",
   ];
   for (const r of routes) {
