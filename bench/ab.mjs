@@ -128,6 +128,7 @@ for (const v of variants) {
 for (const s of servers) for (const r of routes) for (const m of modes) await measure(s, r, m, { durationS: 1 });
 
 const rps = new Map(); // `${variant} ${route} ${mode}` → req/s per round
+const cpu = new Map(); // the same → server CPU µs per request per round
 for (let round = 0; round < reps; round++) {
   // A then B on even rounds, B then A on odd ones: neither always runs right after the other.
   const order = round % 2 === 0 ? servers : [...servers].reverse();
@@ -138,6 +139,7 @@ for (let round = 0; round < reps; round++) {
         if (rec.error) throw new Error(`${s.def.name} ${r} ${m}: ${rec.error}`);
         const key = `${s.def.name} ${r} ${m}`;
         rps.set(key, [...(rps.get(key) ?? []), rec.rps]);
+        cpu.set(key, [...(cpu.get(key) ?? []), rec.cpuUsPerReq]);
       }
     }
   }
@@ -148,17 +150,23 @@ for (const s of servers) await s.stop();
 const lines = [
   `A = ${variants[0].what}, B = ${variants[1].what}; ${reps} interleaved rounds of ${durationS} s wrk runs, 64 connections, server on CPU 0, wrk on CPU 1.`,
   "",
-  "| route | mode | A req/s (median) | B req/s (median) | B / A | B / A per round (min – max) |",
-  "| --- | --- | ---: | ---: | ---: | ---: |",
+  "Server CPU µs/request (utime + stime of the server process over the run, /proc, divided by the responses) is",
+  "steadier than req/s where other work shares the machine: wrk's rate also counts the time either process waits for a core.",
+  "",
+  "| route | mode | A req/s (median) | B req/s (median) | B / A | B / A per round (min – max) | A CPU µs/req | B CPU µs/req | B / A CPU |",
+  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 ];
 for (const r of routes) {
   for (const m of modes) {
     const ra = rps.get(`A ${r} ${m}`);
     const rb = rps.get(`B ${r} ${m}`);
     const per = ra.map((x, i) => rb[i] / x);
+    const ca = median(cpu.get(`A ${r} ${m}`));
+    const cb = median(cpu.get(`B ${r} ${m}`));
     lines.push(
       `| \`${routeLabel(r)}\` | ${MODES[m].label} | ${fmtRate(median(ra))} | ${fmtRate(median(rb))} | ` +
-        `${(median(rb) / median(ra)).toFixed(3)} | ${Math.min(...per).toFixed(3)} – ${Math.max(...per).toFixed(3)} |`,
+        `${(median(rb) / median(ra)).toFixed(3)} | ${Math.min(...per).toFixed(3)} – ${Math.max(...per).toFixed(3)} | ` +
+        `${ca.toFixed(2)} | ${cb.toFixed(2)} | ${(cb / ca).toFixed(3)} |`,
     );
   }
 }

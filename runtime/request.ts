@@ -18,6 +18,7 @@ import {
   REQ_URL_OFF,
 } from "./abi.js";
 import { HttpError } from "./response.js";
+import { Headers } from "./headers.js";
 import type { CzRequest, RequestHeaders } from "./types.js";
 
 /** Buffer's fast, encoding-specific slicers (present on every Node Buffer). */
@@ -57,7 +58,8 @@ export interface RequestCopy {
 
 // What the runtime reads and sets on a request, keyed by symbols this module owns: the
 // handler gets the same object and sees none of it (no name to type, nothing in JSON or
-// for…in). Symbol keys cost what string keys do (measured: bench/hotpath, docs/internals.md).
+// for…in). Measured with bench/hotpath (bench/RESULTS.md): no cost against the former
+// public members, and none against `#` fields reached through accessor functions.
 /** Set once a response has been produced (guards against a thenable settling twice). */
 export const DONE = Symbol("catzilla.done");
 /** Pending async, still reading the shared arena: the server detaches it before C reuses it. */
@@ -73,7 +75,7 @@ const STOPPED: ArenaClock = { batch: 0 };
 
 export class Request implements CzRequest {
   // Every field is `#` private or symbol-keyed: a handler's request shows its public
-  // members only (measured on the hot path: bench/hotpath, docs/internals.md).
+  // members only.
   /** The shared arena the meta offsets point into (until DETACH). */
   #data: FastBuffer;
   #meta: Int32Array;
@@ -252,51 +254,5 @@ function decodeParam(raw: string): string {
     return decodeURIComponent(raw);
   } catch {
     return raw; // malformed escapes are passed through as received
-  }
-}
-
-/** Headers parsed from the `name\0value\0…` block; names are already lower case. */
-class Headers implements RequestHeaders {
-  readonly #list: string[];
-  constructor(block: string, count: number) {
-    this.#list = count === 0 ? [] : block.split("\0", count * 2);
-  }
-  get(name: string): string | null {
-    const key = name.toLowerCase();
-    const l = this.#list;
-    let found: string | null = null;
-    for (let i = 0; i < l.length; i += 2) {
-      if (l[i] === key) found = found === null ? l[i + 1] : `${found}, ${l[i + 1]}`;
-    }
-    return found;
-  }
-  has(name: string): boolean {
-    const key = name.toLowerCase();
-    for (let i = 0; i < this.#list.length; i += 2) if (this.#list[i] === key) return true;
-    return false;
-  }
-  forEach(fn: (value: string, name: string) => void): void {
-    for (const [k, v] of this.entries()) fn(v, k);
-  }
-  *entries(): IterableIterator<[string, string]> {
-    const seen = new Set<string>();
-    for (let i = 0; i < this.#list.length; i += 2) {
-      const k = this.#list[i];
-      if (seen.has(k)) continue;
-      seen.add(k);
-      yield [k, this.get(k) as string];
-    }
-  }
-  *keys(): IterableIterator<string> {
-    for (const [k] of this.entries()) yield k;
-  }
-  *values(): IterableIterator<string> {
-    for (const [, v] of this.entries()) yield v;
-  }
-  [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.entries();
-  }
-  toJSON(): Record<string, string> {
-    return Object.fromEntries(this.entries());
   }
 }
