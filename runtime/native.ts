@@ -8,7 +8,7 @@ import type { ListenOptions } from "./server.js";
 /** Opaque handle of a native server. */
 export type NativeHandle = { readonly __catzillaServer: unique symbol };
 
-/** The listen options the native server enforces itself (defaults in native/src/cz_server.h). */
+/** The listen options the native server enforces itself (defaults: `cz_limits_default`, native/src/cz_http.c). */
 export type NativeLimits = Pick<
   ListenOptions,
   | "maxHeaderBytes"

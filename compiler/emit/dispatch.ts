@@ -1,7 +1,7 @@
 /**
  * dispatch.js: the route list and `createDispatch(rt, handlers)`, a switch with one case
  * per route, each calling the runtime hook of the route's kind. Consumed by
- * runtime/server-impl.ts (DispatchModule).
+ * runtime/bind.ts (DispatchModule).
  */
 import { paramTypesOf } from "../shared/params.js";
 import type { Kind, Plan, PlannedRoute } from "../types.js";
