@@ -1,14 +1,15 @@
 /**
- * Pass 2: classify every handler (kind, via the type checker) and compute which request
- * members it reads (flags). Kinds a later pass may refine (const, blocking) start from
- * the verdict here: a const or blocking handler is first of all a sync one.
+ * The analyze pass: classify every handler (kind, via the type checker) and compute which
+ * request members it reads (flags). The kind starts from the handler's type; then a route
+ * with `{ blocking: true }` becomes blocking, and a sync handler that ignores the request
+ * and returns a value known at compile time becomes const (constroute.ts).
  */
 import { ts } from "ts-morph";
 import { blockingCalls } from "./blocking.js";
 import { classify } from "./classify.js";
 import { constResponse } from "./constroute.js";
 import { diagAt } from "./diagnostics.js";
-import { skipOuter } from "./discover.js";
+import { skipOuter } from "./shared/ast.js";
 import type { AppProgram } from "./project.js";
 import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { routeSchema } from "./schema/index.js";

@@ -4,7 +4,7 @@
  * come back; when in doubt "maybe".
  */
 import { ts } from "ts-morph";
-import { skipOuter } from "./discover.js";
+import { skipOuter } from "./shared/ast.js";
 import type { Kind } from "./types.js";
 
 export type Classification =

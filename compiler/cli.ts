@@ -6,8 +6,10 @@
  * 1 on any error, in which case nothing is written.
  */
 import * as path from "node:path";
+import { parseArgv, untilSignal } from "./command.js";
 import { formatDiagnostic, relPosix } from "./diagnostics.js";
 import { compile } from "./index.js";
+import { plural, printDiagnostics, printRoutes } from "./report.js";
 import { watchLoop } from "./watch.js";
 
 const USAGE = "usage: catzilla-compile <entry.ts...> --out <dir> [--tsconfig <file>] [--no-const] [--quiet] [--watch]";
@@ -18,34 +20,26 @@ interface Args {
   tsconfig?: string;
   quiet: boolean;
   help: boolean;
-  noConst?: boolean;
-  watch?: boolean;
+  noConst: boolean;
+  watch: boolean;
 }
 
 export function parseArgs(argv: string[]): Args | string {
-  const args: Args = { entries: [], quiet: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    try {
-      if (a === "--out" || a === "-o") args.out = value();
-      else if (a.startsWith("--out=")) args.out = a.slice(6);
-      else if (a === "--tsconfig" || a === "-p") args.tsconfig = value();
-      else if (a.startsWith("--tsconfig=")) args.tsconfig = a.slice(11);
-      else if (a === "--quiet" || a === "-q") args.quiet = true;
-      else if (a === "--no-const") args.noConst = true;
-      else if (a === "--watch" || a === "-w") args.watch = true;
-      else if (a === "--help" || a === "-h") args.help = true;
-      else if (a.startsWith("-")) return `unknown option ${a}`;
-      else args.entries.push(a);
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
+  const p = parseArgv(argv, {
+    values: { out: ["--out", "-o"], tsconfig: ["--tsconfig", "-p"] },
+    flags: { quiet: ["--quiet", "-q"], noConst: ["--no-const"], watch: ["--watch", "-w"], help: ["--help", "-h"] },
+  });
+  if (typeof p === "string") return p;
+  const { values: v, flags: f } = p;
+  const args: Args = {
+    entries: p.entries,
+    out: v.out,
+    tsconfig: v.tsconfig,
+    quiet: f.quiet === true,
+    help: f.help === true,
+    noConst: f.noConst === true,
+    watch: f.watch === true,
+  };
   if (args.help) return args;
   if (!args.out) return "--out <dir> is required";
   if (args.entries.length === 0) return "at least one entry file is required";
@@ -63,57 +57,30 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
+  const options = { entries: args.entries, outDir: args.out!, tsconfig: args.tsconfig, cwd, constRoutes: !args.noConst };
   if (args.watch) {
     // Rebuilds on every change until SIGINT/SIGTERM (compiler/watch.ts).
-    const loop = watchLoop({
-      compile: { entries: args.entries, outDir: args.out!, tsconfig: args.tsconfig, cwd, constRoutes: !args.noConst },
-      cwd,
-      label: "catzilla-compile",
-      quiet: args.quiet,
-    });
+    const loop = watchLoop({ compile: options, cwd, label: "catzilla-compile", quiet: args.quiet });
     await loop.ready;
-    return new Promise<number>((resolve) => {
-      for (const sig of ["SIGINT", "SIGTERM"] as const) {
-        process.once(sig, () => {
-          loop.close();
-          resolve(0);
-        });
-      }
-    });
+    await untilSignal(() => loop.close());
+    return 0;
   }
-  const result = await compile({ entries: args.entries, outDir: args.out!, tsconfig: args.tsconfig, cwd, constRoutes: !args.noConst });
-  const errors = result.diagnostics.filter((d) => d.severity === "error");
-  const warnings = result.diagnostics.filter((d) => d.severity === "warning");
-
-  if (result.ok && !args.quiet) {
-    const rows = result.routes.map((r) => [
-      r.method,
-      r.path,
-      r.kind,
-      `${relPosix(cwd, r.span.file)}:${r.span.line}:${r.span.col}`,
-    ]);
-    const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length)));
-    for (const row of rows) {
-      process.stdout.write(
-        `  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2].padEnd(widths[2])}  ${row[3]}\n`,
-      );
-    }
-  }
-  for (const d of [...errors, ...warnings]) process.stderr.write(formatDiagnostic(d, cwd) + "\n");
+  const result = await compile(options);
+  if (result.ok && !args.quiet) printRoutes(result.routes, cwd, process.stdout);
+  const { errors, warnings } = printDiagnostics(result.diagnostics, cwd, process.stderr);
+  // Notes (CZ2030): one line each, after the warnings.
   if (!args.quiet) for (const d of result.notes) process.stderr.write(formatDiagnostic(d, cwd));
   if (!result.ok) {
-    const n = errors.length;
-    process.stderr.write(`catzilla-compile: ${n} error${n === 1 ? "" : "s"}; nothing was written.\n`);
+    process.stderr.write(`catzilla-compile: ${plural(errors.length, "error")}; nothing was written.\n`);
     return 1;
   }
   // CATZILLA_TIMINGS=1: each pass's milliseconds on stderr (bench/watch.mjs reads them).
   if (process.env.CATZILLA_TIMINGS) process.stderr.write(`catzilla-compile: timings ${JSON.stringify(result.timings)}\n`);
   if (!args.quiet) {
-    const w = warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? "" : "s"})` : "";
-    const n = result.routes.length;
+    const w = warnings.length ? ` (${plural(warnings.length, "warning")})` : "";
     const out = relPosix(cwd, path.resolve(cwd, args.out!));
     process.stdout.write(
-      `compiled ${n} route${n === 1 ? "" : "s"} in ${Math.round(result.timings.total)} ms${w} → ${out}\n`,
+      `compiled ${plural(result.routes.length, "route")} in ${Math.round(result.timings.total)} ms${w} → ${out}\n`,
     );
   }
   return 0;

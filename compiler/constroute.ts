@@ -17,8 +17,8 @@
 import { ts } from "ts-morph";
 import { body as bodyHelper, html, json, redirect, text } from "../runtime/response.js";
 import { encodeResult, type Encoded } from "../runtime/writer.js";
-import { packageNameOf } from "./discover.js";
-import { reasonPhrase } from "./emit/reasons.js";
+import { packageNameOf } from "./shared/package.js";
+import { reasonPhrase } from "./shared/reasons.js";
 import { constObjectIsFrozen, evalStatic, explain, type EvalContext, type StaticValue } from "./staticval.js";
 import { resolveFunction } from "./usage.js";
 

@@ -1,31 +1,24 @@
 /**
  * Pass 1: find every route registration. A registration is a call
  * `x.get|post|put|patch|delete|head|options(path, handler)` or `x.route(method, path, handler)`
- * whose method the type checker resolves to the `Catzilla` class of the package named
- * "catzilla" (so subclasses and chained calls count; look-alikes do not).
+ * whose method the type checker resolves to a registrar class of the package named
+ * "catzilla": one whose instances carry runtime/router.ts's REGISTRAR property (so
+ * subclasses and chained calls count; look-alikes do not, and the runtime may arrange its
+ * classes as it likes).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { ts } from "ts-morph";
 import { METHODS } from "../runtime/app.js";
-import { diagAt, relatedAt, spanOf } from "./diagnostics.js";
+import { diag, diagAt, relatedAt, spanOf } from "./diagnostics.js";
 import type { AppProgram } from "./project.js";
 import { parsePath } from "./routepath.js";
-import { joinPath } from "../runtime/router.js";
-import { prefixesOf, type Owner, type PrefixContext, type Prefixes } from "./prefixes.js";
+import { joinPath, REGISTRAR, VERBS, type RegistrarKind } from "../runtime/router.js";
+import { prefixesOf, type PrefixContext, type Prefixes } from "./prefixes.js";
+import { packageNameOf } from "./shared/package.js";
 import { evalStatic, explain } from "./staticval.js";
 import type { Diagnostic, Registration } from "./types.js";
 
-const VERBS: Record<string, string> = {
-  get: "GET",
-  post: "POST",
-  put: "PUT",
-  patch: "PATCH",
-  delete: "DELETE",
-  head: "HEAD",
-  options: "OPTIONS",
-};
-const METHOD_NAMES = new Set([...Object.keys(VERBS), "route"]);
+const VERB_OF: Readonly<Record<string, string>> = VERBS;
+const METHOD_NAMES = new Set([...Object.keys(VERB_OF), "route"]);
 const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== ""));
 
 export interface Discovery {
@@ -37,23 +30,21 @@ export function discover(app: AppProgram): Discovery {
   const { checker } = app;
   const registrations: Registration[] = [];
   const diagnostics: Diagnostic[] = [];
-  const classes = catzillaClasses(app);
-  const ownerOf = methodOwner(checker, classes);
-  const isCatzilla = (name: ts.Node) => ownerOf(name) !== null;
+  const registrars = registrarsOf(app);
+  const isRegistrarMethod = registrars.isMethod;
   const ctx: PrefixContext = {
     checker,
     files: app.appFiles,
-    ownerOf,
-    classOf: classOwner(checker, classes),
+    isRegistrarMethod: registrars.isMethod,
+    registrarOf: registrars.kindOf,
   };
 
   for (const sf of app.appFiles) {
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
         const callee = node.expression;
-        const owner = METHOD_NAMES.has(callee.name.text) ? ownerOf(callee.name) : null;
-        if (owner && !insideCatzilla(callee)) {
-          const p: Prefixes = owner === "Catzilla" ? { ok: true, prefixes: [""] } : prefixesOf(callee.expression, ctx);
+        if (METHOD_NAMES.has(callee.name.text) && isRegistrarMethod(callee.name)) {
+          const p: Prefixes = prefixesOf(callee.expression, ctx);
           if (!p.ok) {
             diagnostics.push(
               diagAt(
@@ -77,9 +68,9 @@ export function discover(app: AppProgram): Discovery {
         }
       } else if (ts.isPropertyAccessExpression(node) && METHOD_NAMES.has(node.name.text)) {
         const called = ts.isCallExpression(node.parent) && node.parent.expression === node;
-        if (!called && isCatzilla(node.name)) diagnostics.push(unfollowed(node));
+        if (!called && isRegistrarMethod(node.name)) diagnostics.push(unfollowed(node));
       } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
-        if (METHOD_NAMES.has(node.argumentExpression.text) && isCatzilla(node.argumentExpression)) {
+        if (METHOD_NAMES.has(node.argumentExpression.text) && isRegistrarMethod(node.argumentExpression)) {
           diagnostics.push(unfollowed(node));
         }
       }
@@ -87,7 +78,19 @@ export function discover(app: AppProgram): Discovery {
     };
     visit(sf);
   }
+  if (registrations.length === 0) diagnostics.push(noRoutes(app));
   return { registrations, diagnostics };
+}
+
+/** CZ1007, at the top of the first entry: an app without a route cannot be served. */
+function noRoutes(app: AppProgram): Diagnostic {
+  const first = app.entryFiles[0];
+  const at = first ? { span: { file: first.fileName, line: 1, col: 1, start: 0, length: 0 }, text: first.text } : undefined;
+  return diag(
+    "CZ1007",
+    "No routes found: no call like `app.get(path, handler)` on a Catzilla app from the 'catzilla' package in the program.",
+    at,
+  );
 }
 
 function unfollowed(node: ts.Node): Diagnostic {
@@ -116,7 +119,7 @@ function readCall(
   if (args.length < want) return []; // TypeScript reports the missing argument (CZ1006)
   const [methodArg, pathArg, handler] = isRoute ? args : [call.expression, args[0], args[1]];
 
-  let method: string | null = VERBS[name] ?? null;
+  let method: string | null = VERB_OF[name] ?? null;
   if (isRoute) {
     const m = staticText(methodArg, checker);
     if (!m.ok) {
@@ -214,119 +217,50 @@ export function staticText(
   return { ok: true, value: v.value };
 }
 
-export function skipOuter(e: ts.Expression): ts.Expression {
-  while (
-    ts.isParenthesizedExpression(e) ||
-    ts.isAsExpression(e) ||
-    ts.isSatisfiesExpression(e) ||
-    ts.isNonNullExpression(e) ||
-    ts.isTypeAssertionExpression(e)
-  ) {
-    e = e.expression;
-  }
-  return e;
-}
-
-/** Registrations made by the Catzilla class itself (`this.route(...)` inside get()) are not app routes. */
-function insideCatzilla(callee: ts.PropertyAccessExpression): boolean {
-  if (callee.expression.kind !== ts.SyntaxKind.ThisKeyword) return false;
-  for (let n: ts.Node | undefined = callee; n; n = n.parent) {
-    if (ts.isClassDeclaration(n)) return n.name?.text === "Catzilla";
-  }
-  return false;
-}
-
 /**
- * The `Catzilla` class declarations the app can reach through the module "catzilla"
- * (every import or re-export of it in the app's files), kept only when the declaring file
- * belongs to a package named "catzilla". A class merely named Catzilla is not one.
+ * The app's registrars, recognised by runtime/router.ts's REGISTRAR property rather than
+ * by class names: `kindOf(e)` says whether an expression is an app ("app": routes served
+ * at their own path) or a Router ("router": served where it is mounted), `isMethod(name)`
+ * whether `x.name` is a member catzilla declares on a registrar `x` (a class method, or a
+ * verb shortcut typed from VERBS). Only declarations of the package named "catzilla",
+ * outside the app's own files, count: a class the app writes with the same members, or a
+ * member a subclass of the app overrides, is not a registration.
  */
-function catzillaClasses(app: AppProgram): Map<ts.ClassDeclaration, Owner> {
+function registrarsOf(app: AppProgram): {
+  kindOf(e: ts.Expression): RegistrarKind | null;
+  isMethod(name: ts.Node): boolean;
+} {
   const { checker } = app;
-  const found = new Map<ts.ClassDeclaration, Owner>();
-  const seenModules = new Set<ts.Symbol>();
-  for (const sf of app.appFiles) {
-    for (const st of sf.statements) {
-      const spec = ts.isImportDeclaration(st) || ts.isExportDeclaration(st) ? st.moduleSpecifier : undefined;
-      if (!spec || !ts.isStringLiteral(spec) || spec.text !== "catzilla") continue;
-      const mod = checker.getSymbolAtLocation(spec);
-      if (!mod || seenModules.has(mod)) continue;
-      seenModules.add(mod);
-      for (const owner of ["Catzilla", "Router"] as const) {
-        let sym = checker.getExportsOfModule(mod).find((e) => e.name === owner);
-        if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
-        for (const d of sym?.declarations ?? []) {
-          if (ts.isClassDeclaration(d) && packageNameOf(d.getSourceFile().fileName) === "catzilla") found.set(d, owner);
-        }
+  const appFiles = new Set(app.appFiles);
+  const ours = (d: ts.Node): boolean => {
+    const sf = d.getSourceFile();
+    return !appFiles.has(sf) && packageNameOf(sf.fileName) === "catzilla";
+  };
+  /** The type's REGISTRAR property when catzilla declares it. */
+  const markOf = (t: ts.Type): ts.Symbol | undefined => {
+    const mark = checker.getPropertyOfType(checker.getApparentType(t), REGISTRAR); // `this` too
+    const decls = mark?.declarations ?? [];
+    return decls.length > 0 && decls.every(ours) ? mark : undefined;
+  };
+  const members = new Map<ts.Symbol, boolean>();
+  return {
+    kindOf: (e) => {
+      const mark = markOf(checker.getTypeAtLocation(e));
+      const v = mark && checker.getTypeOfSymbol(mark);
+      return v?.isStringLiteral() && (v.value === "app" || v.value === "router") ? v.value : null;
+    },
+    isMethod: (name) => {
+      const access = name.parent;
+      if (!ts.isPropertyAccessExpression(access) && !ts.isElementAccessExpression(access)) return false;
+      const sym = checker.getSymbolAtLocation(name);
+      if (!sym) return false;
+      let declared = members.get(sym);
+      if (declared === undefined) {
+        const decls = sym.declarations ?? [];
+        declared = decls.length > 0 && decls.every(ours);
+        members.set(sym, declared);
       }
-    }
-  }
-  return found;
-}
-
-/** The catzilla class (Catzilla or Router) that declares the method `name` refers to, or null. */
-function methodOwner(
-  checker: ts.TypeChecker,
-  classes: Map<ts.ClassDeclaration, Owner>,
-): (name: ts.Node) => Owner | null {
-  const cache = new Map<ts.Symbol, Owner | null>();
-  return (name) => {
-    const sym = checker.getSymbolAtLocation(name);
-    if (!sym) return null;
-    let hit = cache.get(sym);
-    if (hit === undefined) {
-      const decls = sym.declarations ?? [];
-      const owners = decls.map((d) =>
-        ts.isMethodDeclaration(d) && ts.isClassDeclaration(d.parent) ? (classes.get(d.parent) ?? null) : null,
-      );
-      hit = owners.length > 0 && owners.every((o) => o !== null && o === owners[0]) ? owners[0] : null;
-      cache.set(sym, hit);
-    }
-    return hit;
+      return declared && markOf(checker.getTypeAtLocation(access.expression)) !== undefined;
+    },
   };
-}
-
-/** The catzilla class an expression's type is, or derives from. */
-function classOwner(
-  checker: ts.TypeChecker,
-  classes: Map<ts.ClassDeclaration, Owner>,
-): (e: ts.Expression) => Owner | null {
-  const visit = (t: ts.Type, depth: number): Owner | null => {
-    for (const d of t.getSymbol()?.declarations ?? []) {
-      const o = ts.isClassDeclaration(d) ? classes.get(d) : undefined;
-      if (o) return o;
-    }
-    if (depth > 8) return null;
-    const target = (t as ts.TypeReference).target ?? t;
-    if (!target.isClassOrInterface()) return null;
-    for (const b of checker.getBaseTypes(target)) {
-      const o = visit(b, depth + 1);
-      if (o) return o;
-    }
-    return null;
-  };
-  return (e) => visit(checker.getTypeAtLocation(e), 0);
-}
-
-const pkgNameCache = new Map<string, string | null>();
-
-/** The `name` of the nearest package.json above `file`, or null. */
-export function packageNameOf(file: string): string | null {
-  const dir = path.dirname(file);
-  const cached = pkgNameCache.get(dir);
-  if (cached !== undefined) return cached;
-  let name: string | null = null;
-  const pj = path.join(dir, "package.json");
-  if (fs.existsSync(pj)) {
-    try {
-      const v = JSON.parse(fs.readFileSync(pj, "utf8")).name;
-      name = typeof v === "string" ? v : null;
-    } catch {
-      name = null;
-    }
-  } else if (path.dirname(dir) !== dir) {
-    name = packageNameOf(dir);
-  }
-  pkgNameCache.set(dir, name);
-  return name;
 }

@@ -1,13 +1,15 @@
 /**
- * Pass 3: route ids (sorted by file, then position of the registration's path argument), conflict checks
- * (duplicates CZ1001, shadowing CZ1010), the fingerprint, and the matching trie.
+ * The plan pass: route ids (sorted by file, then position of the registration's path
+ * argument), conflict checks (duplicates CZ1001, shadowing CZ1010), the fingerprint, and
+ * the matching trie.
  */
 import { createHash } from "node:crypto";
 import { ROUTES_ABI_VERSION } from "../runtime/abi.js";
 import { METHODS } from "../runtime/app.js";
 import { codeFrame, diag, location, relPosix } from "./diagnostics.js";
 import { shapeOf } from "./routepath.js";
-import { buildTrie, ptypeKey } from "./trie.js";
+import { ptypeKey } from "./shared/params.js";
+import { buildTrie } from "./trie.js";
 import type { AnalyzedRoute, Diagnostic, ParamType, Plan, PlannedRoute, Segment, Span } from "./types.js";
 
 /** Bumped when the generated files' contract changes (part of the fingerprint). */

@@ -8,27 +8,24 @@
  *   app.mount("/api", new Router().get(…))         an inline router
  *   function users(r: Router) {…}  users(router)   a helper's parameter, at each call site
  *
- * and chained calls (`r.get(…).post(…)`). A receiver typed `Catzilla` has the prefix "".
- * Anything else cannot be followed: an error that says why (CZ1012).
+ * and chained calls (`r.get(…).post(…)`: every registrar method returns its receiver). A
+ * receiver that is an app (a `Catzilla`) has the prefix "". Anything else cannot be
+ * followed: an error that says why (CZ1012).
  */
 import { ts } from "ts-morph";
-import { joinPath } from "../runtime/router.js";
+import { joinPath, type RegistrarKind } from "../runtime/router.js";
 import { evalStatic, explain } from "./staticval.js";
-
-export type Owner = "Catzilla" | "Router";
 
 export interface PrefixContext {
   checker: ts.TypeChecker;
   files: readonly ts.SourceFile[];
-  /** Which catzilla class declares the method this name refers to (null: not one of ours). */
-  ownerOf(name: ts.Node): Owner | null;
-  /** Which catzilla class an expression's type is (or derives from). */
-  classOf(e: ts.Expression): Owner | null;
+  /** Does this name refer to a method of a catzilla registrar class (discover.ts)? */
+  isRegistrarMethod(name: ts.Node): boolean;
+  /** Which kind of registrar an expression's type is: an app, a Router, or neither (null). */
+  registrarOf(e: ts.Expression): RegistrarKind | null;
 }
 
 export type Prefixes = { ok: true; prefixes: string[] } | { ok: false; why: string; node: ts.Node };
-
-const CHAINABLE = new Set(["get", "post", "put", "patch", "delete", "head", "options", "route", "group", "mount"]);
 
 export function prefixesOf(expr: ts.Expression, ctx: PrefixContext, seen: Set<ts.Node> = new Set()): Prefixes {
   const fail = (why: string, node: ts.Node = expr): Prefixes => ({
@@ -40,14 +37,13 @@ export function prefixesOf(expr: ts.Expression, ctx: PrefixContext, seen: Set<ts
   while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
   if (seen.has(e) || seen.size > 64) return fail("its registrations are recursive");
   seen = new Set(seen).add(e);
-  const owner = ctx.classOf(e);
-  if (owner === "Catzilla") return { ok: true, prefixes: [""] };
-  if (owner !== "Router") return fail("it is not a Catzilla app or a Router");
+  const kind = ctx.registrarOf(e);
+  if (kind === "app") return { ok: true, prefixes: [""] };
+  if (kind !== "router") return fail("it is not a Catzilla app or a Router");
 
-  // r.get(…).post(…): every route method returns its receiver.
+  // r.get(…).post(…): every registrar method returns its receiver.
   if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
-    const name = e.expression.name;
-    if (CHAINABLE.has(name.text) && ctx.ownerOf(name)) return prefixesOf(e.expression.expression, ctx, seen);
+    if (ctx.isRegistrarMethod(e.expression.name)) return prefixesOf(e.expression.expression, ctx, seen);
   }
   if (ts.isNewExpression(e)) return inlineRouter(e, ctx, seen);
   if (!ts.isIdentifier(e)) return fail("the compiler cannot tell which router this is");
@@ -97,7 +93,7 @@ function hostCall(node: ts.Node, method: "group" | "mount", ctx: PrefixContext):
   const call = node.parent;
   if (!ts.isCallExpression(call) || call.arguments[1] !== node) return null;
   if (!ts.isPropertyAccessExpression(call.expression) || call.expression.name.text !== method) return null;
-  return ctx.ownerOf(call.expression.name) ? call : null;
+  return ctx.isRegistrarMethod(call.expression.name) ? call : null;
 }
 
 function parameterPrefixes(param: ts.ParameterDeclaration, ctx: PrefixContext, seen: Set<ts.Node>): Prefixes {
@@ -173,7 +169,7 @@ function inlineRouter(e: ts.NewExpression, ctx: PrefixContext, seen: Set<ts.Node
     ts.isPropertyAccessExpression(top.parent) &&
     ts.isCallExpression(top.parent.parent) &&
     top.parent.parent.expression === top.parent &&
-    CHAINABLE.has(top.parent.name.text)
+    ctx.isRegistrarMethod(top.parent.name)
   ) {
     top = top.parent.parent;
   }

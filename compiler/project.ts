@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Project, ts } from "ts-morph";
 import { diag } from "./diagnostics.js";
-import { SERVER_DTS } from "./emit/server.js";
+import { SERVER_DTS } from "./shared/generated.js";
 import type { Diagnostic } from "./types.js";
 
 export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {

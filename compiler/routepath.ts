@@ -1,10 +1,11 @@
 /**
  * Route path patterns: "/", "/users/:id", "/files/*", "/a/b/".
  * A pattern starts with '/'; its segments (split on '/') are static text, `:name` or
- * `:name(type)` (type: int, number, string, or literals `a|b|c`), or a final `*`. An empty static segment is allowed only last ("/" or a trailing slash).
+ * `:name(type)` (type: int, number, string, or literals `a|b|c`), or a final `*`. An empty
+ * static segment is allowed only last ("/" or a trailing slash).
  */
 import { MAX_PARAMS } from "../runtime/abi.js";
-import { ptypeKey } from "./trie.js";
+import { ptypeKey } from "./shared/params.js";
 import type { ParamType, Segment } from "./types.js";
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

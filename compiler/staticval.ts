@@ -13,6 +13,7 @@
  * value into the response bytes must check `objectConsts` with `constObjectIsFrozen`.
  */
 import { ts } from "ts-morph";
+import { skipOuter } from "./shared/ast.js";
 
 export type StaticValue = string | number | boolean | null | undefined | StaticObject | StaticValue[];
 export interface StaticObject {
@@ -33,16 +34,8 @@ export function evalStatic(expr: ts.Expression, ctx: EvalContext, depth = 0): Ev
   const fail = (why: string, node: ts.Node = expr): Evaluated => ({ ok: false, why, node });
   if (depth > MAX_DEPTH) return fail("is nested too deeply");
   const ev = (e: ts.Expression) => evalStatic(e, ctx, depth + 1);
-  const e = expr;
-  if (
-    ts.isParenthesizedExpression(e) ||
-    ts.isAsExpression(e) ||
-    ts.isSatisfiesExpression(e) ||
-    ts.isTypeAssertionExpression(e) ||
-    ts.isNonNullExpression(e)
-  ) {
-    return ev(e.expression);
-  }
+  const e = skipOuter(expr);
+  if (e !== expr) return ev(e);
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return { ok: true, value: e.text };
   if (ts.isNumericLiteral(e)) return { ok: true, value: Number(e.text.replace(/_/g, "")) };
   if (e.kind === ts.SyntaxKind.TrueKeyword) return { ok: true, value: true };

@@ -1,18 +1,15 @@
 /**
  * The matching trie: one node per distinct path prefix (segment by segment); a node has
- * static children, at most one `:param` child (parameter names are per route), routes
- * ending at it, and routes `<prefix>/*` ending at it. Node ids are preorder, children in
- * a fixed order, so the generated C is deterministic.
+ * static children, one `:param` child per parameter type (parameter names are per route,
+ * so `:id` and `:uid` of one type share a child), routes ending at it, and routes
+ * `<prefix>/*` ending at it. Node ids are preorder, children in a fixed order, so the
+ * generated C is deterministic.
  */
+import { ptypeKey } from "./shared/params.js";
 import type { ParamType, PlannedRoute, TrieNode } from "./types.js";
 
 /** Order in which a node tries its typed `:param` children: the most specific first. */
 const RANK: Record<ParamType["type"], number> = { enum: 0, int: 1, number: 2, string: 3 };
-
-/** "int", "number", "string", or the enum's values "a|b" (as written in the pattern). */
-export function ptypeKey(t: ParamType): string {
-  return t.type === "enum" ? t.values.join("|") : t.type;
-}
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

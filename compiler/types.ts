@@ -1,5 +1,6 @@
 /**
- * Plain data passed between the compiler's passes (discover → analyze → plan → emit → cc).
+ * Plain data passed between the compiler's passes (`PASSES` in index.ts: discover → analyze →
+ * plan → link → emit → cc).
  * Everything here is serialisable except the `ts.Node` handles that discover hands to
  * analyze (the type checker needs them); nothing after analyze holds a node.
  */

@@ -5,7 +5,7 @@
  * known member gets precise flags; anything else reads "everything" (FLAG_ALL).
  */
 import { ts } from "ts-morph";
-import { skipOuter } from "./discover.js";
+import { skipOuter } from "./shared/ast.js";
 import { FLAG_ALL, FLAG_BODY, FLAG_HEADERS, FLAG_QUERY } from "./types.js";
 
 const MEMBER_FLAGS: Record<string, number> = {

@@ -2,29 +2,17 @@
  * The blocking pool: worker threads that run `{ blocking: true }` routes, so a handler that
  * calls readFileSync, execSync, pbkdf2Sync or burns CPU cannot stall the event loop every
  * connection shares. Each worker imports the app's route modules (the generated server.js
- * lists them), binds the blocking routes by `${method} ${path}` exactly as bindHandlers
- * does, and answers each job with the response encoded by the runtime's own encoder.
+ * lists them), binds the blocking routes as the server binds every route (bind.ts), and
+ * runs each job on a Request rebuilt from the request's copy (request.ts, RequestCopy),
+ * answering with the response encoded by the runtime's own encoder.
  *
  *   const pool = createBlockingPool(moduleUrls, blockingRoutes);
- *   const { status, head, body } = await pool.run(routeId, plainRequest);
+ *   const { status, head, body } = await pool.run(routeId, requestCopy);
  *   await pool.close();
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-
-/** What crosses into a worker: the request as plain data. */
-export interface PlainRequest {
-  method: string;
-  path: string;
-  /** Path and query string, as received. */
-  url: string;
-  /** Path parameters, percent-decoded strings (converted to numbers in the worker per paramTypes). */
-  params: Record<string, string>;
-  /** Header name (lower case) / value pairs in arrival order. */
-  headers: [string, string][];
-  /** The body, when the route reads it. */
-  body?: Uint8Array;
-}
+import type { RequestCopy } from "./request.js";
 
 /** The encoded response: status, extra header lines (`Name: value\r\n`…), body bytes. */
 export interface BlockingResponse {
@@ -44,7 +32,7 @@ export interface BlockingRoute {
 
 export interface BlockingPool {
   readonly size: number;
-  run(routeId: number, req: PlainRequest): Promise<BlockingResponse>;
+  run(routeId: number, req: RequestCopy): Promise<BlockingResponse>;
   close(): Promise<void>;
 }
 

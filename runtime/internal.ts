@@ -1,6 +1,7 @@
 /** Imported by generated code only (`catzilla/internal`); not a public API. */
 export { createServer } from "./server-impl.js";
-export type { DispatchModule, HandlerRecords, ReloadableServer, RouteInfo, RuntimeHooks } from "./server-impl.js";
+export type { ReloadableServer } from "./server-impl.js";
+export type { DispatchModule, HandlerRecords, RouteInfo, RuntimeHooks } from "./bind.js";
 /** For the dev server: registrations made so far (slice it around an import of the app). */
 export { registeredRoutes } from "./app.js";
 /** What generated validators.js imports (runtime/validate.ts). */

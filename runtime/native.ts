@@ -1,14 +1,14 @@
 /** Loads the native addon (build/Release/catzilla.node) once. */
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "./package-root.js";
 import type { ListenOptions } from "./server.js";
 
 /** Opaque handle of a native server. */
 export type NativeHandle = { readonly __catzillaServer: unique symbol };
 
-/** The listen options the native server enforces itself (defaults in native/src/cz_server.h). */
+/** The listen options the native server enforces itself (defaults: `cz_limits_default`, native/src/cz_http.c). */
 export type NativeLimits = Pick<
   ListenOptions,
   | "maxHeaderBytes"
@@ -59,20 +59,15 @@ export interface NativeBinding {
 
 let binding: NativeBinding | undefined;
 
-/** The package root: dist/runtime/native.js → ../.. */
-export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
 export function loadNative(): NativeBinding {
   if (binding !== undefined) return binding;
-  const file =
-    process.env.CATZILLA_NATIVE ??
-    [join(packageRoot, "build", "Release", "catzilla.node"), join(packageRoot, "build", "Debug", "catzilla.node")].find(
-      existsSync,
-    );
+  let file = process.env.CATZILLA_NATIVE;
   if (file === undefined) {
-    throw new Error(
-      `catzilla: the native addon is not built (looked in ${join(packageRoot, "build")}); run \`npm run build:native\``,
-    );
+    const build = join(packageRoot(), "build");
+    file = [join(build, "Release", "catzilla.node"), join(build, "Debug", "catzilla.node")].find(existsSync);
+    if (file === undefined) {
+      throw new Error(`catzilla: the native addon is not built (looked in ${build}); run \`npm run build:native\``);
+    }
   }
   binding = createRequire(import.meta.url)(file) as NativeBinding;
   return binding;

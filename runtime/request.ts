@@ -18,6 +18,7 @@ import {
   REQ_URL_OFF,
 } from "./abi.js";
 import { HttpError } from "./response.js";
+import { Headers } from "./headers.js";
 import type { CzRequest, RequestHeaders } from "./types.js";
 
 /** Buffer's fast, encoding-specific slicers (present on every Node Buffer). */
@@ -44,27 +45,60 @@ export interface ArenaClock {
   batch: number;
 }
 
+/**
+ * A request's own copy of its bytes, no longer in the shared arena: the meta slots
+ * (offsets relative to `bytes`) and the URL and header block as one latin1 string. What an
+ * async request keeps after its batch, and what crosses to a blocking-pool worker.
+ */
+export interface RequestCopy {
+  readonly meta: Int32Array;
+  readonly bytes: string;
+  readonly body: Uint8Array | undefined;
+}
+
+// What the runtime reads and sets on a request, keyed by symbols this module owns: the
+// handler gets the same object and sees none of it (no name to type, nothing in JSON or
+// for…in). Measured with bench/hotpath (bench/RESULTS.md): no cost against the former
+// public members, and none against `#` fields reached through accessor functions.
+/** Set once a response has been produced (guards against a thenable settling twice). */
+export const DONE = Symbol("catzilla.done");
+/** Pending async, still reading the shared arena: the server detaches it before C reuses it. */
+export const HELD = Symbol("catzilla.held");
+/** The context (index, generation) that names the request to C. */
+export const CTX = Symbol("catzilla.ctx");
+export const GEN = Symbol("catzilla.gen");
+/** Takes the request's own copy of its bytes (once) and returns it. */
+export const DETACH = Symbol("catzilla.detach");
+
+/** A route's schema check (runtime/validate.ts) hands over what it parsed and coerced. */
+export const VALIDATED = Symbol("catzilla.validated");
+/** The body as text, or undefined when the request framed none (for the schema check). */
+export const BODY_TEXT = Symbol("catzilla.bodyText");
+
+/** A clock that never moves: for requests that start out detached. */
+const STOPPED: ArenaClock = { batch: 0 };
+
 export class Request implements CzRequest {
-  /** The shared arena the meta offsets point into (until detach()). */
-  private data: FastBuffer;
-  private meta: Int32Array;
-  private base: number;
-  private readonly body: Buffer | undefined;
-  private readonly spec: ParamSpec;
-  private cachedParams: Record<string, string | number> | undefined;
-  private cachedQuery: URLSearchParams | undefined;
-  private cachedQueryObject: Record<string, string> | undefined;
-  private cachedHeaders: Headers | undefined;
-  /** After detach(): the request's bytes as a latin1 string, which the offsets then index. */
-  private copy: string | undefined;
+  // Every field is `#` private or symbol-keyed: a handler's request shows its public
+  // members only.
+  /** The shared arena the meta offsets point into (until DETACH). */
+  #data: FastBuffer;
+  #meta: Int32Array;
+  #base: number;
+  readonly #body: Buffer | undefined;
+  readonly #spec: ParamSpec;
+  #cachedParams: Record<string, string | number> | undefined = undefined;
+  #cachedQuery: URLSearchParams | undefined = undefined;
+  #cachedQueryObject: Record<string, string> | undefined = undefined;
+  #cachedHeaders: Headers | undefined = undefined;
+  /** After DETACH: the request's bytes as a latin1 string, which the offsets then index. */
+  #copy: string | undefined = undefined;
   /** The body a schema check parsed and validated (json() returns it). */
-  private checkedBody: unknown = undefined;
-  /** Set once a response has been produced (guards against a thenable settling twice). */
-  done = false;
-  /** Pending async, still reading the shared arena: the server detaches it before C reuses it. */
-  held = false;
-  private readonly clock: ArenaClock;
-  private readonly batch: number;
+  #checkedBody: unknown = undefined;
+  [DONE] = false;
+  [HELD] = false;
+  readonly #clock: ArenaClock;
+  readonly #batch: number;
 
   constructor(
     data: Buffer,
@@ -74,13 +108,22 @@ export class Request implements CzRequest {
     spec: ParamSpec,
     clock: ArenaClock,
   ) {
-    this.data = data as FastBuffer;
-    this.meta = meta;
-    this.base = base;
-    this.body = body;
-    this.spec = spec;
-    this.clock = clock;
-    this.batch = clock.batch;
+    this.#data = data as FastBuffer;
+    this.#meta = meta;
+    this.#base = base;
+    this.#body = body;
+    this.#spec = spec;
+    this.#clock = clock;
+    this.#batch = clock.batch;
+  }
+
+  /** A request rebuilt from its copy (a blocking-pool worker's). */
+  static fromCopy(c: RequestCopy, spec: ParamSpec): Request {
+    // Structured cloning turned the body Buffer into a plain Uint8Array: view it as one again.
+    const body = c.body && Buffer.from(c.body.buffer, c.body.byteOffset, c.body.byteLength);
+    const req = new Request(EMPTY, c.meta, 0, body, spec, STOPPED);
+    req.#copy = c.bytes;
+    return req;
   }
 
   /**
@@ -88,114 +131,105 @@ export class Request implements CzRequest {
    * is valid while its handler runs (until a sync handler returns or an async one settles);
    * read after that, it would show another client's bytes.
    */
-  private view(what: string): Int32Array {
-    if (this.copy === undefined && this.batch !== this.clock.batch) {
+  #view(what: string): Int32Array {
+    if (this.#copy === undefined && this.#batch !== this.#clock.batch) {
       throw new Error(
         `catzilla: req.${what} read after the request was answered; ` +
           "copy what a background task needs before the handler returns",
       );
     }
-    return this.meta;
+    return this.#meta;
   }
 
-  private latin1(start: number, end: number): string {
-    return this.copy === undefined ? this.data.latin1Slice(start, end) : this.copy.slice(start, end);
+  #latin1(start: number, end: number): string {
+    return this.#copy === undefined ? this.#data.latin1Slice(start, end) : this.#copy.slice(start, end);
   }
 
-  get ctx(): number {
-    return this.meta[this.base + REQ_CTX];
+  get [CTX](): number {
+    return this.#meta[this.#base + REQ_CTX];
   }
-  get gen(): number {
-    return this.meta[this.base + REQ_GEN];
+  get [GEN](): number {
+    return this.#meta[this.#base + REQ_GEN];
   }
   get method(): string {
-    return METHOD_NAMES[this.view("method")[this.base + REQ_METHOD]];
+    return METHOD_NAMES[this.#view("method")[this.#base + REQ_METHOD]];
   }
   get path(): string {
-    const m = this.view("path");
-    const off = m[this.base + REQ_URL_OFF];
-    return this.latin1(off, off + m[this.base + REQ_PATH_LEN]);
+    const m = this.#view("path");
+    const off = m[this.#base + REQ_URL_OFF];
+    return this.#latin1(off, off + m[this.#base + REQ_PATH_LEN]);
   }
   get url(): string {
-    const m = this.view("url");
-    const off = m[this.base + REQ_URL_OFF];
-    return this.latin1(off, off + m[this.base + REQ_URL_LEN]);
+    const m = this.#view("url");
+    const off = m[this.#base + REQ_URL_OFF];
+    return this.#latin1(off, off + m[this.#base + REQ_URL_LEN]);
   }
 
   /** Typed per route by PathParams: numbers for `(int)`/`(number)` params, strings otherwise. */
   get params(): Record<string, string> {
-    if (this.cachedParams !== undefined) return this.cachedParams as Record<string, string>;
-    const m = this.view("params");
-    const b = this.base;
+    if (this.#cachedParams !== undefined) return this.#cachedParams as Record<string, string>;
+    const m = this.#view("params");
+    const b = this.#base;
     const url = m[b + REQ_URL_OFF];
     const n = m[b + REQ_NPARAMS];
-    const { names, numeric } = this.spec;
+    const { names, numeric } = this.#spec;
     const params: Record<string, string | number> = {};
     for (let k = 0; k < n; k++) {
       const start = url + m[b + REQ_PARAMS + 2 * k];
-      const raw = this.latin1(start, start + m[b + REQ_PARAMS + 2 * k + 1]);
+      const raw = this.#latin1(start, start + m[b + REQ_PARAMS + 2 * k + 1]);
       // `:id(int)` and `:x(number)` were checked by the generated C matcher; only convert here.
       params[names[k]] = numeric?.[k] ? Number(raw) : raw.includes("%") ? decodeParam(raw) : raw;
     }
-    return (this.cachedParams = params) as Record<string, string>;
-  }
-
-  /**
-   * A route with a request schema: the check (runtime/validate.ts) hands over what it parsed
-   * and coerced, which json(), query and headers.get() then return.
-   */
-  validated(body: unknown, query: Record<string, unknown> | undefined, headers: Record<string, unknown> | undefined): void {
-    if (body !== undefined) this.checkedBody = body;
-    if (query !== undefined) this.cachedQueryObject = query as Record<string, string>;
-    if (headers !== undefined) (this.headers as Headers).typed = headers;
-  }
-
-  /** The body as text, or undefined when the request framed none (for the schema check). */
-  bodyText(): string | undefined {
-    const b = this.body;
-    return b === undefined ? undefined : (b as FastBuffer).utf8Slice(0, b.length);
+    return (this.#cachedParams = params) as Record<string, string>;
   }
 
   get searchParams(): URLSearchParams {
-    if (this.cachedQuery !== undefined) return this.cachedQuery;
-    const m = this.view("searchParams");
-    const off = m[this.base + REQ_URL_OFF];
-    const pathLen = m[this.base + REQ_PATH_LEN];
-    const urlLen = m[this.base + REQ_URL_LEN];
-    const qs = pathLen < urlLen ? this.latin1(off + pathLen + 1, off + urlLen) : "";
-    return (this.cachedQuery = new URLSearchParams(qs));
+    if (this.#cachedQuery !== undefined) return this.#cachedQuery;
+    const m = this.#view("searchParams");
+    const off = m[this.#base + REQ_URL_OFF];
+    const pathLen = m[this.#base + REQ_PATH_LEN];
+    const urlLen = m[this.#base + REQ_URL_LEN];
+    const qs = pathLen < urlLen ? this.#latin1(off + pathLen + 1, off + urlLen) : "";
+    return (this.#cachedQuery = new URLSearchParams(qs));
+  }
+
+  /** Values json(), query and headers.get() return from now on (they passed the route's schema). */
+  [VALIDATED](body: unknown, query: Record<string, unknown> | undefined, headers: Record<string, unknown> | undefined): void {
+    if (body !== undefined) this.#checkedBody = body;
+    if (query !== undefined) this.#cachedQueryObject = query as Record<string, string>;
+    if (headers !== undefined) (this.headers as Headers).typed = headers;
+  }
+
+  [BODY_TEXT](): string | undefined {
+    const b = this.#body;
+    return b === undefined ? undefined : (b as FastBuffer).utf8Slice(0, b.length);
   }
 
   get query(): Record<string, string> {
-    return (this.cachedQueryObject ??= Object.fromEntries(this.searchParams));
+    return (this.#cachedQueryObject ??= Object.fromEntries(this.searchParams));
   }
 
   get headers(): RequestHeaders {
-    if (this.cachedHeaders !== undefined) return this.cachedHeaders;
-    const m = this.view("headers");
-    const off = m[this.base + REQ_HDR_OFF];
+    if (this.#cachedHeaders !== undefined) return this.#cachedHeaders;
+    const m = this.#view("headers");
+    const off = m[this.#base + REQ_HDR_OFF];
     if (off < 0) {
       // The compiler decided this route never reads headers; reaching here means that
       // analysis was wrong, which must be loud rather than an empty header set.
       throw new Error("catzilla: this route's headers were not captured (compiler analysis); please report");
     }
-    const block = this.latin1(off, off + m[this.base + REQ_HDR_LEN]);
-    return (this.cachedHeaders = new Headers(block, m[this.base + REQ_HDR_COUNT]));
-  }
-
-  /** The body bytes as the server buffered them (internal: the blocking pool sends them on). */
-  get rawBody(): Buffer | undefined {
-    return this.body;
+    const block = this.#latin1(off, off + m[this.#base + REQ_HDR_LEN]);
+    return (this.#cachedHeaders = new Headers(block, m[this.#base + REQ_HDR_COUNT]));
   }
 
   text(): Promise<string> {
-    const b = this.body ?? EMPTY;
+    const b = this.#body ?? EMPTY;
     return Promise.resolve((b as FastBuffer).utf8Slice(0, b.length));
   }
 
   json<T = unknown>(): Promise<T> {
-    if (this.checkedBody !== undefined) return Promise.resolve(this.checkedBody as T);
-    const b = this.body ?? EMPTY;
+    if (this.#checkedBody !== undefined) return Promise.resolve(this.#checkedBody as T);
+    const b = this.#body ?? EMPTY;
     try {
       return Promise.resolve(JSON.parse((b as FastBuffer).utf8Slice(0, b.length)) as T);
     } catch {
@@ -204,16 +238,17 @@ export class Request implements CzRequest {
   }
 
   bytes(): Promise<Uint8Array> {
-    return Promise.resolve(this.body ?? new Uint8Array(0));
+    return Promise.resolve(this.#body ?? new Uint8Array(0));
   }
 
   /**
    * The arenas are reused by the next batch; a request still pending after its batch
    * (an async handler) takes its own copy of its bytes and meta slots first.
    */
-  detach(): void {
-    const m = this.meta;
-    const b = this.base;
+  [DETACH](): RequestCopy {
+    if (this.#copy !== undefined) return { meta: this.#meta, bytes: this.#copy, body: this.#body };
+    const m = this.#meta;
+    const b = this.#base;
     const urlOff = m[b + REQ_URL_OFF];
     const hdrOff = m[b + REQ_HDR_OFF];
     const start = hdrOff >= 0 ? Math.min(urlOff, hdrOff) : urlOff;
@@ -222,9 +257,11 @@ export class Request implements CzRequest {
     meta[REQ_URL_OFF] -= start;
     if (hdrOff >= 0) meta[REQ_HDR_OFF] -= start;
     // One latin1 string (a byte per char) is the cheapest copy V8 has; slices of it are views.
-    this.copy = this.data.latin1Slice(start, end);
-    this.meta = meta;
-    this.base = 0;
+    const bytes = this.#data.latin1Slice(start, end);
+    this.#copy = bytes;
+    this.#meta = meta;
+    this.#base = 0;
+    return { meta, bytes, body: this.#body };
   }
 
   toJSON(): object {
@@ -237,54 +274,5 @@ function decodeParam(raw: string): string {
     return decodeURIComponent(raw);
   } catch {
     return raw; // malformed escapes are passed through as received
-  }
-}
-
-/** Headers parsed from the `name\0value\0…` block; names are already lower case. */
-class Headers implements RequestHeaders {
-  private readonly list: string[];
-  /** Values a route's header schema validated and coerced (lower-case names), else undefined. */
-  typed: Record<string, unknown> | undefined;
-  constructor(block: string, count: number) {
-    this.list = count === 0 ? [] : block.split("\0", count * 2);
-  }
-  get(name: string): string | null {
-    const key = name.toLowerCase();
-    if (this.typed !== undefined && key in this.typed) return this.typed[key] as string | null;
-    const l = this.list;
-    let found: string | null = null;
-    for (let i = 0; i < l.length; i += 2) {
-      if (l[i] === key) found = found === null ? l[i + 1] : `${found}, ${l[i + 1]}`;
-    }
-    return found;
-  }
-  has(name: string): boolean {
-    const key = name.toLowerCase();
-    for (let i = 0; i < this.list.length; i += 2) if (this.list[i] === key) return true;
-    return false;
-  }
-  forEach(fn: (value: string, name: string) => void): void {
-    for (const [k, v] of this.entries()) fn(v, k);
-  }
-  *entries(): IterableIterator<[string, string]> {
-    const seen = new Set<string>();
-    for (let i = 0; i < this.list.length; i += 2) {
-      const k = this.list[i];
-      if (seen.has(k)) continue;
-      seen.add(k);
-      yield [k, this.get(k) as string];
-    }
-  }
-  *keys(): IterableIterator<string> {
-    for (const [k] of this.entries()) yield k;
-  }
-  *values(): IterableIterator<string> {
-    for (const [, v] of this.entries()) yield v;
-  }
-  [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.entries();
-  }
-  toJSON(): Record<string, string> {
-    return Object.fromEntries(this.entries());
   }
 }

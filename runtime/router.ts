@@ -1,17 +1,44 @@
 /**
- * Route groups and mountable routers. A `Router` records routes; mounting it on an app (or
- * on another router) with a prefix registers each of them at `prefix + path`, including
- * routes added after the mount. `app.group(prefix, (r) => …)` is a router mounted at once.
+ * Registering routes. `Registrar` is the one piece of code behind every way to register a
+ * route (the verb shortcuts, `route`, `group`, `mount`); the app (`Catzilla`, app.ts) and
+ * `Router` differ only in where a registration goes. A `Router` records routes; mounting it
+ * on an app (or on another router) with a prefix registers each of them at `prefix + path`,
+ * including routes added after the mount. `app.group(prefix, (r) => …)` is a router mounted
+ * at once.
  *
- * `catzilla-compile` follows the same calls statically: it resolves every prefix, so the
- * compiled table holds the full paths the app registers at run time.
+ * `catzilla-compile` follows the same calls statically (compiler/discover.ts): it resolves
+ * every prefix, so the compiled table holds the full paths the app registers at run time.
+ * It knows a registrar by its REGISTRAR property, not by its class's name, so a method
+ * added here (returning `this`) is followed through chains without a compiler change.
  */
 import type { RequestSchema } from "./schema-types.js";
 import type { Handler, RouteOptions } from "./types.js";
 
-/** Whatever routes can be registered on: an app or another router. */
-export interface RouteSink {
-  route(method: string, path: string, handler: Handler<string>, options?: RouteOptions): unknown;
+/** The verb shortcuts: method name → HTTP method. catzilla-compile reads this same table. */
+export const VERBS = {
+  get: "GET",
+  post: "POST",
+  put: "PUT",
+  patch: "PATCH",
+  delete: "DELETE",
+  head: "HEAD",
+  options: "OPTIONS",
+} as const;
+
+/**
+ * The name of the property catzilla-compile recognises a registrar by (declared, never set):
+ * its type says where routes registered on it are served, "app" at their own path,
+ * "router" wherever the router is mounted.
+ */
+export const REGISTRAR = "~registrar";
+export type RegistrarKind = "app" | "router";
+
+/** One registration, as a registrar records it. */
+export interface RouteEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly handler: Handler;
+  readonly options?: RouteOptions;
 }
 
 /**
@@ -24,67 +51,87 @@ export function joinPath(prefix: string, path: string): string {
   return path === "/" ? p : p + path;
 }
 
-interface Recorded {
-  method: string;
-  path: string;
-  handler: Handler<string>;
-  options: RouteOptions | undefined;
-}
+/**
+ * The full path type of `path` registered under `Prefix`: `path` itself under "" (an app),
+ * so that inference sees exactly `Handler<P>` there, and the template otherwise.
+ */
+type Under<Prefix extends string, P extends string> = Prefix extends "" ? P : `${Prefix}${P}`;
 
-export class Router<Prefix extends string = ""> {
-  private readonly recorded: Recorded[] = [];
-  private readonly mounts: { sink: RouteSink; prefix: string }[] = [];
+/** A verb shortcut: `r.get(path, handler, options?)` is `r.route("GET", path, handler, options?)`; returns `r`. */
+type Shortcut<Prefix extends string> = <Self, P extends string, S extends RequestSchema = {}>(
+  this: Self,
+  path: P,
+  // S: the request schema a handler typed `Request<Path, S>` declares (compiler/schema/).
+  handler: Handler<Under<Prefix, P>, S>,
+  options?: RouteOptions,
+) => Self;
 
-  get<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
-    return this.route("GET", path, handler, options);
-  }
-  post<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
-    return this.route("POST", path, handler, options);
-  }
-  put<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
-    return this.route("PUT", path, handler, options);
-  }
-  patch<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
-    return this.route("PATCH", path, handler, options);
-  }
-  delete<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
-    return this.route("DELETE", path, handler, options);
-  }
-  head<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
-    return this.route("HEAD", path, handler, options);
-  }
-  options<P extends string, S extends RequestSchema = {}>(path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
-    return this.route("OPTIONS", path, handler, options);
-  }
-  /** Any method llhttp knows (upper case, e.g. "PROPFIND"). */
-  route<P extends string, S extends RequestSchema = {}>(method: string, path: P, handler: Handler<`${Prefix}${P}`, S>, options?: RouteOptions): this {
+/** One shortcut per VERBS entry: adding a verb there adds the method, its type and its compilation. */
+type Shortcuts<Prefix extends string> = { readonly [K in keyof typeof VERBS]: Shortcut<Prefix> };
+
+// The shortcuts' types, merged into the class below (defined on its prototype from VERBS).
+export interface Registrar<Prefix extends string = ""> extends Shortcuts<Prefix> {}
+
+/**
+ * What routes are registered on. `Prefix` is the static prefix the routes will be served
+ * under, so that a handler's `req.params` is typed from the full path. Every method
+ * returns `this`, so calls chain.
+ */
+export abstract class Registrar<Prefix extends string = ""> {
+  /** For catzilla-compile only (see REGISTRAR); no value exists at run time. */
+  declare readonly [REGISTRAR]: RegistrarKind;
+
+  /** Registers a handler for any method llhttp knows (upper case, e.g. "PROPFIND"). */
+  route<P extends string, S extends RequestSchema = {}>(
+    method: string,
+    path: P,
+    handler: Handler<Under<Prefix, P>, S>,
+    options?: RouteOptions,
+  ): this {
     if (typeof handler !== "function") {
       throw new TypeError(`catzilla: handler for ${method} ${path} is not a function`);
     }
-    const r: Recorded = {
-      method: method.toUpperCase(),
-      path,
-      handler: handler as Handler<string>,
-      options,
-    };
-    this.recorded.push(r);
-    for (const m of this.mounts) m.sink.route(r.method, joinPath(m.prefix, r.path), r.handler, r.options);
+    this.add({ method: method.toUpperCase(), path, handler: handler as unknown as Handler, options });
     return this;
   }
-  /** Routes registered inside `fn` get `prefix` in front of their path. */
-  group<G extends string>(prefix: G, fn: (r: Router<`${Prefix}${NoInfer<G>}`>) => void): this {
-    const r = new Router<`${Prefix}${G}`>();
+  /** Routes registered inside `fn` get `prefix` in front of their path: `app.group("/api", (r) => r.get("/x", h))`. */
+  group<G extends string>(prefix: G, fn: (r: Router<Under<Prefix, NoInfer<G>>>) => void): this {
+    const r = new Router<Under<Prefix, G>>();
     r.attach(this, prefix);
     fn(r);
     return this;
   }
-  /** Every route of `router` (also those added later) is registered here at `prefix` + its path. */
+  /** Registers every route of `router` (also those added later) here at `prefix` + its path. */
   mount(prefix: string, router: Router<string>): this {
     router.attach(this, prefix);
     return this;
   }
+  /** Where a registration goes: the process's registry (an app), or a router's list and its mounts. */
+  protected abstract add(route: RouteEntry): void;
+}
+
+// The verb shortcuts, one per VERBS entry (typed by Shortcuts above).
+for (const [name, method] of Object.entries(VERBS)) {
+  Object.defineProperty(Registrar.prototype, name, {
+    value: function (this: Registrar<string>, path: string, handler: Handler, options?: RouteOptions) {
+      return this.route(method, path, handler, options);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+export class Router<Prefix extends string = ""> extends Registrar<Prefix> {
+  declare readonly [REGISTRAR]: "router";
+  private readonly recorded: RouteEntry[] = [];
+  private readonly mounts: { sink: Registrar<string>; prefix: string }[] = [];
+
+  protected add(r: RouteEntry): void {
+    this.recorded.push(r);
+    for (const m of this.mounts) m.sink.route(r.method, joinPath(m.prefix, r.path), r.handler, r.options);
+  }
   /** @internal Mounts this router on `sink` at `prefix`, replaying the routes recorded so far. */
-  attach(sink: RouteSink, prefix: string): void {
+  attach(sink: Registrar<string>, prefix: string): void {
     this.mounts.push({ sink, prefix });
     for (const r of this.recorded) sink.route(r.method, joinPath(prefix, r.path), r.handler, r.options);
   }

@@ -4,6 +4,7 @@
  * `application/problem+json` (RFC 9457) listing each failure, and never reaches the handler.
  */
 import { isIPv6 } from "node:net";
+import { BODY_TEXT, VALIDATED } from "./request.js";
 import type { Encoded } from "./writer.js";
 
 /** One failure: `$.tags[1]` (body), `query.limit`, `headers.x-foo`. */
@@ -128,8 +129,8 @@ export interface RouteCheck {
 export interface CheckedRequest {
   readonly searchParams: URLSearchParams;
   readonly headers: { get(name: string): string | null };
-  bodyText(): string | undefined;
-  validated(body: unknown, query: Record<string, unknown> | undefined, headers: Record<string, unknown> | undefined): void;
+  [BODY_TEXT](): string | undefined;
+  [VALIDATED](body: unknown, query: Record<string, unknown> | undefined, headers: Record<string, unknown> | undefined): void;
 }
 
 const NO_BODY = Symbol("no body");
@@ -150,7 +151,7 @@ export function checkRequest(req: CheckedRequest, check: RouteCheck): Encoded | 
     headers = check.headers((k) => h.get(k), e);
   }
   if (check.body !== undefined) {
-    const text = req.bodyText();
+    const text = req[BODY_TEXT]();
     if (text === undefined || text.length === 0) miss(e, "$", check.body.expected, "a JSON body is required");
     else {
       try {
@@ -167,7 +168,7 @@ export function checkRequest(req: CheckedRequest, check: RouteCheck): Encoded | 
     }
   }
   if (e.length === 0) {
-    req.validated(body === NO_BODY ? undefined : body, query, headers);
+    req[VALIDATED](body === NO_BODY ? undefined : body, query, headers);
     return undefined;
   }
   return { status: 400, head: PROBLEM_HEAD, body: problemBody(e) };

@@ -61,6 +61,11 @@ export function encodeError(err: unknown): Encoded {
   return { status: 500, head: HEAD_JSON, body: '{"error":"Internal Server Error"}' };
 }
 
+/** Marks answer slot `i` pending: C leaves the request open for a later `respondMany`. */
+export function putPending(meta: Int32Array, i: number): void {
+  meta[i * RES_STRIDE + RES_STATUS] = STATUS_PENDING;
+}
+
 /**
  * Writes encoded responses into one arena: header lines, then body.
  * A body that does not fit what is left goes out as its own Buffer (`large`).
@@ -123,10 +128,6 @@ export class ArenaWriter {
   /** Bytes left in the arena. */
   room(): number {
     return this.data.length - this.off;
-  }
-
-  pending(meta: Int32Array, i: number): void {
-    meta[i * RES_STRIDE + RES_STATUS] = STATUS_PENDING;
   }
 
   private putLarge(meta: Int32Array, i: number, body: Uint8Array): number {

@@ -1,7 +1,7 @@
 /**
  * The app's own TypeScript modules compiled to JavaScript (by the program we already
- * typechecked; next to their sources unless a tsconfig says otherwise), and the import
- * graph question server.js needs: which entries load the generated server themselves.
+ * typechecked; next to their sources unless a tsconfig says otherwise), and how server.js
+ * names them.
  */
 import * as path from "node:path";
 import { ts } from "ts-morph";
@@ -31,37 +31,6 @@ export function emitApp(app: AppProgram): AppEmit {
     }
   }
   return { files, jsOf, diagnostics };
-}
-
-/** True when `sf` loads `serverDts`'s module at run time, directly or through its imports. */
-export function importsServer(sf: ts.SourceFile, app: AppProgram): boolean {
-  const seen = new Set<string>();
-  const visit = (file: ts.SourceFile): boolean => {
-    if (seen.has(file.fileName)) return false;
-    seen.add(file.fileName);
-    for (const target of runtimeImports(file, app.checker)) {
-      if (target.fileName === app.serverDts) return true;
-      if (!target.isDeclarationFile && visit(target)) return true;
-    }
-    return false;
-  };
-  return visit(sf);
-}
-
-function runtimeImports(sf: ts.SourceFile, checker: ts.TypeChecker): ts.SourceFile[] {
-  const out: ts.SourceFile[] = [];
-  for (const st of sf.statements) {
-    let spec: ts.Expression | undefined;
-    if (ts.isImportDeclaration(st) && !st.importClause?.isTypeOnly) spec = st.moduleSpecifier;
-    else if (ts.isExportDeclaration(st) && !st.isTypeOnly) spec = st.moduleSpecifier;
-    else if (ts.isImportEqualsDeclaration(st) && !st.isTypeOnly && ts.isExternalModuleReference(st.moduleReference)) {
-      spec = st.moduleReference.expression;
-    }
-    if (!spec) continue;
-    const decl = checker.getSymbolAtLocation(spec)?.valueDeclaration;
-    if (decl && ts.isSourceFile(decl)) out.push(decl);
-  }
-  return out;
 }
 
 /** "../app.js": how `outDir/server.js` imports `jsFile`. */

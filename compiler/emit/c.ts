@@ -6,7 +6,7 @@
 import type { Plan, PlannedRoute } from "../types.js";
 import { emitMatcher } from "./cmatch.js";
 import { cBytes, commentText, cString } from "./cstring.js";
-import { HEADER } from "./header.js";
+import { HEADER } from "../shared/generated.js";
 
 const KIND_ENUM: Record<string, string> = {
   sync: "CZ_KIND_SYNC",

@@ -1,11 +1,12 @@
 /**
  * dispatch.js: the route list and `createDispatch(rt, handlers)`, a switch with one case
  * per route, each calling the runtime hook of the route's kind. Consumed by
- * runtime/server-impl.ts (DispatchModule).
+ * runtime/bind.ts (DispatchModule).
  */
+import { paramTypesOf } from "../shared/params.js";
 import type { Kind, Plan, PlannedRoute } from "../types.js";
 import { checks, SERIALIZERS_FILE, serializes, VALIDATORS_FILE } from "../schema/emit.js";
-import { HEADER } from "./header.js";
+import { HEADER } from "../shared/generated.js";
 
 /** The statement each kind's case runs; `h` is the handler's local name, `id` the route id. */
 const CALLS: Record<Kind, (h: string, id: number, out: string | null) => string> = {
@@ -19,12 +20,14 @@ const CALLS: Record<Kind, (h: string, id: number, out: string | null) => string>
 };
 
 export function emitDispatch(plan: Plan): string {
-  const routeList = plan.routes.map(
-    (r) =>
+  const routeList = plan.routes.map((r) => {
+    const paramTypes = paramTypesOf(r.segments).map((t) => str(t.type));
+    return (
       `  { id: ${r.id}, method: ${str(r.method)}, path: ${str(r.path)}, kind: ${str(r.kind)}, ` +
-      `params: [${r.params.map(str).join(", ")}], paramTypes: [${paramTypes(r).map(str).join(", ")}], ` +
-      `flags: ${r.flags}, source: ${str(r.source)} },`,
-  );
+      `params: [${r.params.map(str).join(", ")}], paramTypes: [${paramTypes.join(", ")}], ` +
+      `flags: ${r.flags}, source: ${str(r.source)} },`
+    );
+  });
   const locals = plan.routes.map((r) =>
     r.kind === "const"
       ? `  // ${r.id}: ${line(r)}: answered in C from bytes built at compile time`
@@ -70,11 +73,6 @@ export function emitDispatch(plan: Plan): string {
     "}",
     "",
   ].join("\n");
-}
-
-/** Per param (in `params` order): "string", "int", "number" or "enum" (a checked string); "string" for `*`. */
-export function paramTypes(r: PlannedRoute): string[] {
-  return r.segments.flatMap((s) => (s.type === "param" ? [s.ptype.type] : s.type === "wildcard" ? ["string"] : []));
 }
 
 function line(r: PlannedRoute): string {

@@ -1,4 +1,5 @@
 /** routes.json: every route with its kind and handler location (2-space JSON, trailing newline). */
+import { paramTypesOf } from "../shared/params.js";
 import type { Plan } from "../types.js";
 
 export const ROUTES_JSON_VERSION = 1;
@@ -13,12 +14,8 @@ export function emitRoutesJson(plan: Plan): string {
       path: r.path,
       kind: r.kind,
       params: r.params,
-      paramTypes: r.segments.flatMap((s) =>
-        s.type === "param"
-          ? [s.ptype.type === "enum" ? { type: "enum", values: s.ptype.values } : { type: s.ptype.type }]
-          : s.type === "wildcard"
-            ? [{ type: "string" }]
-            : [],
+      paramTypes: paramTypesOf(r.segments).map((t) =>
+        t.type === "enum" ? { type: t.type, values: t.values } : { type: t.type },
       ),
       flags: r.flags,
       ...(r.paramErrors ? { paramMismatch: 400 } : {}),

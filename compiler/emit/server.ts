@@ -1,13 +1,5 @@
-/**
- * server.js (what apps import) and server.d.ts (route-independent, also given to the type
- * checker in memory before the first compile so an entry importing the server typechecks).
- */
-import { HEADER } from "./header.js";
-
-export const SERVER_DTS = `// ${HEADER}
-import type { Server } from "catzilla";
-export declare const server: Server;
-`;
+/** server.js: what apps import (its declaration, server.d.ts, is shared/generated.ts's SERVER_DTS). */
+import { HEADER } from "../shared/generated.js";
 
 /**
  * `entryImports`: specifiers ("../app.js") of entry modules that do not import the server;

@@ -7,7 +7,7 @@
  * should not need catzilla installed.
  */
 import { ts as ts_ } from "ts-morph";
-import { HEADER } from "../emit/header.js";
+import { HEADER } from "../shared/generated.js";
 import type { Plan, PlannedRoute } from "../types.js";
 import type { Def, Schema } from "./ir.js";
 import type { DefNames } from "./validator.js";

@@ -2,10 +2,13 @@
  * The schema files of a plan: `validators.js` when any route declares a request schema.
  * Definitions are merged across routes (one per named type), named once for every file.
  */
-import type { Plan, PlannedRoute } from "../types.js";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { diag, relPosix } from "../diagnostics.js";
+import type { Diagnostic, OutFile, Plan, PlannedRoute } from "../types.js";
 import type { Def } from "./ir.js";
-import { emitClient, type ClientSources } from "./client.js";
-import { emitOpenApi, type OpenApiInfo } from "./openapi.js";
+import { CLIENT_FILES, emitClient, type ClientSources } from "./client.js";
+import { emitOpenApi, OPENAPI_FILE, type OpenApiInfo } from "./openapi.js";
 import { emitSerializers, type SerializedRoute } from "./serializer.js";
 import { defNames, emitValidators, type CheckedRoute } from "./validator.js";
 
@@ -65,4 +68,55 @@ export function emitSchemaOpenApi(plan: Plan, info: OpenApiInfo): string {
 export function emitSchemaClient(plan: Plan): ClientSources {
   const defs = planDefs(plan);
   return emitClient(plan, defs, defNames(defs));
+}
+
+/**
+ * Every schema file of a plan, formatted: validators.js and serializers.js (when any route
+ * needs them), openapi.json, client.ts/.js/.d.ts. `format` is emit's prettier (JavaScript).
+ */
+export async function emitSchemaFiles(plan: Plan, outDir: string, format: (js: string) => Promise<string>): Promise<OutFile[]> {
+  const base = path.dirname(outDir);
+  const rel = (f: string) => relPosix(base, f);
+  const validators = emitSchemaValidators(plan, rel);
+  const serializers = emitSchemaSerializers(plan, rel);
+  const client = emitSchemaClient(plan);
+  // The client's .ts and .d.ts are written indented; prettier here formats JavaScript only.
+  const [validatorsJs, serializersJs, clientJs] = await Promise.all([
+    validators === null ? null : format(validators),
+    serializers === null ? null : format(serializers),
+    format(client.js),
+  ]);
+  const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
+  return [
+    ...(validatorsJs === null ? [] : [out(VALIDATORS_FILE, validatorsJs)]),
+    ...(serializersJs === null ? [] : [out(SERIALIZERS_FILE, serializersJs)]),
+    out(OPENAPI_FILE, emitSchemaOpenApi(plan, appInfo(base))),
+    out(CLIENT_FILES.ts, client.ts),
+    out(CLIENT_FILES.js, clientJs),
+    out(CLIENT_FILES.dts, client.dts),
+  ];
+}
+
+/** The document's title and version: the app's package.json beside the out dir, if any. */
+function appInfo(base: string): OpenApiInfo {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(base, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
+    return {
+      title: typeof pkg.name === "string" ? pkg.name : "Catzilla app",
+      version: typeof pkg.version === "string" ? pkg.version : "0.0.0",
+    };
+  } catch {
+    return { title: "Catzilla app", version: "0.0.0" };
+  }
+}
+
+/** CZ2030 per route whose JSON result type is too loose to serialize by (no code frame: a note). */
+export function fallbackNotes(plan: Plan): Diagnostic[] {
+  return plan.routes.flatMap((r) => {
+    const why = r.schema?.fallback;
+    if (!why) return [];
+    const d = diag("CZ2030", `${r.method} ${r.path}: the result is sent with JSON.stringify, not filtered by its type: ${why}.`);
+    d.span = r.span;
+    return [d];
+  });
 }

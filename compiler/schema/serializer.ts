@@ -8,7 +8,7 @@
  * Either sends only the fields T declares (the response filter). A required field that is
  * undefined at run time is sent as null by both, so the two agree on every input.
  */
-import { HEADER } from "../emit/header.js";
+import { HEADER } from "../shared/generated.js";
 import { schemaText, type Def, type Schema } from "./ir.js";
 import { identifier, type DefNames } from "./validator.js";
 

@@ -9,7 +9,7 @@
  * Query and header checks (`query_<id>`, `headers_<id>`) read strings by name, coerce them to
  * the declared number/boolean/literal types, check them and return the coerced object.
  */
-import { HEADER } from "../emit/header.js";
+import { HEADER } from "../shared/generated.js";
 import { schemaText, type Def, type Literal, type Schema } from "./ir.js";
 
 /** Runtime helpers generated code imports (runtime/validate.ts, through catzilla/internal). */

@@ -9,7 +9,9 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile, type CompileResult } from "../../compiler/index.js";
+import * as abi from "../../runtime/abi.js";
 import type { BlockingPool } from "../../runtime/blocking.js";
+import type { RequestCopy } from "../../runtime/request.js";
 import { copyFixture, readRoutesJson, ROOT, type RoutesJson, writeApp } from "./helpers.js";
 
 let dir: string;
@@ -76,6 +78,40 @@ await server.listen();
     expect(r.diagnostics.map((x) => `${x.code} ${x.span!.line}:${x.span!.col}`)).toEqual(["CZ1013 4:1"]);
     expect(r.ok).toBe(false);
     expect(fs.existsSync(path.join(d, ".catzilla"))).toBe(false);
+    // The link pass reports it, before anything is emitted; the routes are still listed.
+    expect(Object.keys(r.timings)).toEqual(["program", "discover", "typecheck", "analyze", "plan", "link", "total"]);
+    expect(r.routes.map((x) => `${x.method} ${x.path} ${x.kind}`)).toEqual(["GET /b blocking", "GET /s sync"]);
+  });
+});
+
+describe("the modules the workers import (the link pass)", () => {
+  it("entries that do not import the server, and every module registering a route, once each, sorted", async () => {
+    const d = writeApp("blocking-link", {
+      "main.ts": `import { server } from "./.catzilla/server.js";
+import { app } from "./app.js";
+app.get("/main", () => "main"); // not blocking: fine in a module that imports the server
+await server.listen();
+`,
+      "app.ts": `import { Catzilla } from "catzilla";
+export const app = new Catzilla();
+import "./routes/z.js";
+import "./routes/a.js";
+`,
+      "routes/z.ts": `import { app } from "../app.js";
+app.get("/z", () => "z", { blocking: true });
+app.get("/z2", () => "z2", { blocking: true });
+`,
+      "routes/a.ts": `import { app } from "../app.js";
+app.get("/a", (req) => req.path);
+`,
+    });
+    const r = await compile({ entries: ["main.ts", "app.ts"], outDir: ".catzilla", cwd: d, cc: false });
+    expect(r.diagnostics).toEqual([]);
+    const s = fs.readFileSync(path.join(d, ".catzilla", "server.js"), "utf8");
+    expect(s).toContain('import "../app.js";');
+    expect(s).not.toContain("main.js");
+    const workers = [...s.matchAll(/new URL\("([^"]+)", import\.meta\.url\)\.href/g)].map((m) => m[1]);
+    expect(workers).toEqual(["../app.js", "../routes/a.js", "../routes/z.js"]);
   });
 });
 
@@ -93,22 +129,43 @@ describe("the blocking pool", () => {
     await pool?.close();
   });
 
-  const req = (p: string, extra: object = {}) => ({
-    method: "GET",
-    path: p,
-    url: p,
-    params: {},
-    headers: [],
-    ...extra,
-  });
+  /**
+   * The copy of a request the server hands the pool, built as C and Request.detach lay it
+   * out: the URL, then the header block (`name\0value\0…`), as one latin1 string; the meta
+   * slots with offsets into it; each param value's span, found in order in the path.
+   */
+  const req = (
+    url: string,
+    o: { method?: string; params?: string[]; headers?: [string, string][]; body?: Buffer } = {},
+  ): RequestCopy => {
+    const headers = o.headers ?? [];
+    const block = headers.map(([k, v]) => `${k}\0${v}\0`).join("");
+    const meta = new Int32Array(abi.REQ_PARAMS + 2 * (o.params?.length ?? 0));
+    const q = url.indexOf("?");
+    meta[abi.REQ_METHOD] = abi.METHOD_NAMES.indexOf(o.method ?? "GET");
+    meta[abi.REQ_URL_OFF] = 0;
+    meta[abi.REQ_URL_LEN] = url.length;
+    meta[abi.REQ_PATH_LEN] = q < 0 ? url.length : q;
+    meta[abi.REQ_HDR_OFF] = headers.length > 0 ? url.length : -1;
+    meta[abi.REQ_HDR_LEN] = block.length;
+    meta[abi.REQ_HDR_COUNT] = headers.length;
+    meta[abi.REQ_NPARAMS] = o.params?.length ?? 0;
+    let from = 0;
+    o.params?.forEach((value, k) => {
+      const at = url.indexOf(value, from);
+      meta[abi.REQ_PARAMS + 2 * k] = at;
+      meta[abi.REQ_PARAMS + 2 * k + 1] = value.length;
+      from = at + value.length;
+    });
+    return { meta, bytes: url + block, body: o.body };
+  };
 
-  it("runs a handler with the plain request: params (typed ones converted), query, headers, body", async () => {
+  it("runs a handler on the request's copy: params (typed ones converted), query, headers, body", async () => {
     const r = await pool.run(
       idOf("/echo/:id"),
-      req("/echo/7", {
+      req("/echo/7?q=x", {
         method: "POST",
-        url: "/echo/7?q=x",
-        params: { id: "7" },
+        params: ["7"],
         headers: [["x-test", "yes"]],
         body: Buffer.from("hello"),
       }),
@@ -123,8 +180,19 @@ describe("the blocking pool", () => {
       method: "POST",
       url: "/echo/7?q=x",
     });
-    const cpu = await pool.run(idOf("/cpu/:ms(int)"), req("/cpu/1", { params: { ms: "1" } }));
+    const cpu = await pool.run(idOf("/cpu/:ms(int)"), req("/cpu/1", { params: ["1"] }));
     expect(JSON.parse(Buffer.from(cpu.body).toString())).toEqual({ spun: true, ms: 1 });
+  });
+
+  it("the worker's request is the server's Request: a malformed JSON body is its 400, params and body as on the main thread", async () => {
+    const bad = await pool.run(idOf("/parse"), req("/parse", { method: "POST", body: Buffer.from("{nope") }));
+    expect(bad.status).toBe(400);
+    expect(Buffer.from(bad.body).toString()).toBe('{"error":"Invalid JSON body"}');
+    const ok = await pool.run(idOf("/parse"), req("/parse", { method: "POST", body: Buffer.from('{"a":[1]}') }));
+    expect(JSON.parse(Buffer.from(ok.body).toString())).toEqual({ parsed: { a: [1] } });
+    // Headers the compiler did not see the handler read were not captured: as loud as on the main thread.
+    const noHeaders = await pool.run(idOf("/echo/:id"), req("/echo/%41", { method: "POST", params: ["%41"] }));
+    expect(noHeaders.status).toBe(500);
   });
 
   it("a throwing handler is a 500 with the runtime's error body", async () => {
@@ -145,7 +213,7 @@ describe("the blocking pool", () => {
     }, 5);
     const started = Date.now();
     await Promise.all(
-      Array.from({ length: 8 }, () => pool.run(idOf("/cpu/:ms(int)"), req("/cpu/50", { params: { ms: "50" } }))),
+      Array.from({ length: 8 }, () => pool.run(idOf("/cpu/:ms(int)"), req("/cpu/50", { params: ["50"] }))),
     );
     clearInterval(timer);
     expect(Date.now() - started).toBeGreaterThanOrEqual((8 * 50) / 2 - 5); // 2 workers, 8 × 50 ms

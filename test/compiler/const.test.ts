@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile, type CompileResult } from "../../compiler/index.js";
-import { REASONS } from "../../compiler/emit/reasons.js";
+import { REASONS } from "../../compiler/shared/reasons.js";
 import { copyFixture, readRoutesJson, ROOT, type RoutesJson } from "./helpers.js";
 
 let dir: string;

@@ -48,7 +48,7 @@ describe("route groups and routers", () => {
 
   it("the app's JS registers exactly the compiled routes (bindHandlers accepts them)", () => {
     const script = `
-      const { bindHandlers } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, "dist/runtime/server-impl.js")).href)});
+      const { bindHandlers } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, "dist/runtime/bind.js")).href)});
       await import("./app.js");
       const dispatch = await import("./.catzilla/dispatch.js");
       const handlers = bindHandlers(dispatch.routes);

@@ -39,7 +39,7 @@ describe("generated files (multi-entry app)", () => {
       "GET /admin const",
     ]);
     expect(result.timings.total).toBeGreaterThan(0);
-    for (const pass of ["program", "discover", "typecheck", "analyze", "plan", "emit", "cc", "write"]) {
+    for (const pass of ["program", "discover", "typecheck", "analyze", "plan", "link", "emit", "cc", "write"]) {
       expect(result.timings[pass], pass).toBeTypeOf("number");
     }
   });
@@ -172,7 +172,7 @@ describe("generated files (multi-entry app)", () => {
 
   it("the app's JS runs on plain Node and registers exactly the compiled routes", () => {
     const script = `
-      const { bindHandlers } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, "dist/runtime/server-impl.js")).href)});
+      const { bindHandlers } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, "dist/runtime/bind.js")).href)});
       await import("./app.js");
       await import("./extra.js");
       const dispatch = await import("./.catzilla/dispatch.js");

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// The JS half of the hot path, measured without the network, in requests per CPU-second: the runtime's batch loop is
+// fed batches of requests written into reqMeta/reqData as the C side writes them, through a
+// stand-in addon (fake-native.cjs). What it times is what the runtime does per request
+// (Request, dispatch, handler, encoding, async answers), which wrk's figures bury under
+// syscalls and the shared machine's noise.
+//
+//   node bench/hotpath/run.mjs [--root DIR] [--batch 16] [--ms 1500] [--reps 5]
+//
+// --root: a package root whose bench/app/.catzilla/server.js to load (default: this
+// checkout; bench/ab.mjs builds other commits under bench/.tmp/ab/<sha>).
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const { values: opt } = parseArgs({
+  options: {
+    root: { type: "string", default: join(here, "..", "..") },
+    batch: { type: "string", default: "16" },
+    ms: { type: "string", default: "1500" },
+    reps: { type: "string", default: "5" },
+    routes: { type: "string", default: "json,async,user" },
+  },
+});
+const fakePath = join(here, "fake-native.cjs");
+process.env.CATZILLA_NATIVE = fakePath;
+const fake = createRequire(import.meta.url)(fakePath);
+const { server } = await import(pathToFileURL(join(opt.root, "bench", "app", ".catzilla", "server.js")).href);
+await server.listen({ port: 0 });
+const { dispatch, reqMeta, reqData, hold, release } = fake.state.opts;
+const { default: routesJson } = await import(pathToFileURL(join(opt.root, "bench", "app", ".catzilla", "routes.json")).href, {
+  with: { type: "json" },
+});
+const idOf = (path) => routesJson.routes.find((r) => r.path === path).id;
+
+// reqMeta slots (docs/internals.md); the harness must not depend on the runtime's modules,
+// whose layout is what it compares.
+const STRIDE = 48;
+const [ROUTE, CTX, GEN, METHOD, URL_OFF, URL_LEN, PATH_LEN, HDR_OFF, HDR_LEN, HDR_COUNT, FLAGS, NPARAMS, PARAMS, TABLE] =
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 44];
+const GET = 1;
+
+/** Writes a batch of n requests for `url` (params: [start, len] within the url). */
+function fill(n, route, url, params = []) {
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const b = i * STRIDE;
+    reqData.latin1Write(url, off);
+    reqMeta[b + ROUTE] = route;
+    reqMeta[b + CTX] = i;
+    reqMeta[b + GEN] = 1;
+    reqMeta[b + METHOD] = GET;
+    reqMeta[b + URL_OFF] = off;
+    reqMeta[b + URL_LEN] = url.length;
+    reqMeta[b + PATH_LEN] = url.length;
+    reqMeta[b + HDR_OFF] = -1;
+    reqMeta[b + HDR_LEN] = 0;
+    reqMeta[b + HDR_COUNT] = 0;
+    reqMeta[b + FLAGS] = 1;
+    reqMeta[b + NPARAMS] = params.length;
+    params.forEach(([s, l], k) => {
+      reqMeta[b + PARAMS + 2 * k] = s;
+      reqMeta[b + PARAMS + 2 * k + 1] = l;
+    });
+    reqMeta[b + TABLE] = 0;
+    off += url.length;
+  }
+}
+
+const CASES = {
+  json: { url: "/json", route: idOf("/json") },
+  async: { url: "/async", route: idOf("/async"), async: true },
+  user: { url: "/user/123", route: idOf("/user/:id"), params: [[6, 3]] },
+};
+const n = Number(opt.batch);
+const DRAIN = 8;
+let released = 0;
+const turn = () => new Promise((r) => setImmediate(r));
+
+/** CPU time this process used so far, µs (all its threads: GC and compiler threads count). */
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+/**
+ * Requests per CPU-second over about `ms` of wall time. CPU time, not wall time: on a
+ * shared machine the process is descheduled for a varying share of the run, which wall
+ * time would count as cost.
+ */
+async function measure(c, ms) {
+  fill(n, c.route, c.url, c.params);
+  let reqs = 0;
+  const cpu0 = cpuNow();
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    for (let k = 0; k < 64; k++) {
+      // What C does before it writes the next batch. Counted: every async request should have
+      // been answered in its own batch's checkpoint, as in the real server, or the figures
+      // would include copies the server does not make.
+      if (hold[0] !== 0) (released++, release());
+      dispatch(n, undefined);
+      // An async batch is answered in the microtask checkpoint after it (C's callback scope
+      // drains it before the next read): a few turns of the microtask queue.
+      if (c.async) for (let j = 0; j < DRAIN; j++) await null;
+      reqs += n;
+    }
+    if (c.async) await turn();
+    t = performance.now();
+  }
+  return (reqs / (cpuNow() - cpu0)) * 1e6;
+}
+
+const names = opt.routes.split(",");
+for (const name of names) await measure(CASES[name], 300); // warm-up (and JIT)
+const results = {};
+for (let rep = 0; rep < Number(opt.reps); rep++) {
+  for (const name of names) (results[name] ??= []).push(await measure(CASES[name], Number(opt.ms)));
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const out = Object.fromEntries(names.map((k) => [k, Math.round(median(results[k]))]));
+console.log(JSON.stringify({ ...out, released }));
+await server.close();

@@ -1,0 +1,141 @@
+/**
+ * The async answer queue: requests that did not answer within their batch (async and maybe
+ * routes that went async, blocking routes) are answered here when their result arrives.
+ * Answers that settle in one microtask checkpoint are written into asyncData one after
+ * another and handed to C together (`respondMany`): one crossing and one write per
+ * connection for all of them, as for a batch of sync answers.
+ */
+import type { ResultFilter } from "./bind.js";
+import { RES_CTX, RES_GEN, RES_STRIDE, RESPOND_MANY_MAX } from "./abi.js";
+import type { ArenaHold } from "./hold.js";
+import { CTX, DETACH, DONE, GEN, HELD, type Request } from "./request.js";
+import { HttpError } from "./response.js";
+import { ArenaWriter, encodeError, encodeResult, putPending, type Encoded } from "./writer.js";
+
+/** Hands C `n` answers described in `meta` (bytes in asyncData, large bodies apart). */
+export type SendAnswers = (meta: Int32Array, n: number, large: (Uint8Array | undefined)[] | undefined) => void;
+
+export interface Answers {
+  /**
+   * Request i of the batch waits for `p`: its slot says pending; answered when `p` settles.
+   * (Members are plain functions, safe to pass around unbound.)
+   */
+  wait(i: number, req: Request, p: PromiseLike<unknown>, out?: ResultFilter): void;
+  /** An answer already encoded (a blocking-pool worker's); dropped when the request has one. */
+  answer(req: Request, e: Encoded): void;
+  /** The handler failed: its error's answer, logged unless an HttpError; dropped when the request has one. */
+  fail(req: Request, err: unknown): void;
+}
+
+const SETTLED = Promise.resolve();
+
+/** The answer for an async handler that did not settle within `handlerTimeoutMs`. */
+const TIMEOUT: Encoded = {
+  status: 503,
+  head: "Content-Type: application/json\r\n",
+  body: '{"error":"Service Unavailable"}',
+};
+
+/**
+ * `resMeta`: the batch's answer slots (a request that goes async is marked pending there);
+ * `asyncData`: the arena answers are written into; `timeoutMs`: handlerTimeoutMs (0: none).
+ */
+export function createAnswers(
+  resMeta: Int32Array,
+  asyncData: Buffer,
+  hold: ArenaHold,
+  timeoutMs: number,
+  send: SendAnswers,
+): Answers {
+  const writer = new ArenaWriter(asyncData);
+  const meta = new Int32Array(RESPOND_MANY_MAX * RES_STRIDE);
+  let queued = 0;
+  const flush = (): void => {
+    const n = queued;
+    if (n === 0) return;
+    queued = 0;
+    const large = writer.large;
+    writer.reset();
+    send(meta, n, large);
+  };
+  const respond = (req: Request, e: Encoded): void => {
+    hold.unhold(req);
+    if (queued === RESPOND_MANY_MAX || writer.room() < e.head.length) flush();
+    // A reaction on a settled promise, not queueMicrotask(): same place in the queue, but
+    // Node's queueMicrotask builds an AsyncResource per call.
+    if (queued === 0) void SETTLED.then(flush);
+    const i = queued;
+    try {
+      writer.put(meta, i, e);
+    } catch (err) {
+      // Runs inside a promise callback: a throw here would be an unhandled rejection.
+      logHandlerError(req, err);
+      writer.put(meta, i, encodeError(err));
+    }
+    meta[i * RES_STRIDE + RES_CTX] = req[CTX];
+    meta[i * RES_STRIDE + RES_GEN] = req[GEN];
+    queued = i + 1;
+  };
+  const settle = (req: Request, value: unknown, out: ResultFilter | undefined): void => {
+    if (req[DONE]) return;
+    req[DONE] = true;
+    let e: Encoded;
+    try {
+      e = encodeResult(out === undefined ? value : out(value));
+    } catch (err) {
+      logHandlerError(req, err);
+      e = encodeError(err);
+    }
+    respond(req, e);
+  };
+  const fail = (req: Request, err: unknown): void => {
+    if (req[DONE]) return;
+    req[DONE] = true;
+    logHandlerError(req, err);
+    respond(req, encodeError(err));
+  };
+  const timedOut = (req: Request): void => {
+    if (req[DONE]) return;
+    req[DONE] = true;
+    console.error(`catzilla: handler for ${req.method} ${req.path} did not settle within ${timeoutMs} ms`);
+    // The handler runs on: give it its own copy before the answer releases the arena.
+    if (req[HELD]) req[DETACH]();
+    respond(req, TIMEOUT);
+  };
+  return {
+    wait: (i, req, p, out) => {
+      putPending(resMeta, i);
+      hold.borrow(req);
+      if (timeoutMs > 0) {
+        const timer = setTimeout(timedOut, timeoutMs, req);
+        p.then(
+          (v) => (clearTimeout(timer), settle(req, v, out)),
+          (err) => (clearTimeout(timer), fail(req, err)),
+        );
+        return;
+      }
+      p.then(
+        (v) => settle(req, v, out),
+        (err) => fail(req, err),
+      );
+    },
+    answer: (req, e) => {
+      if (req[DONE]) return;
+      req[DONE] = true;
+      respond(req, e);
+    },
+    fail,
+  };
+}
+
+/** Logs a handler's failure once, with its route. HttpError is an answer, not a failure. */
+export function logHandlerError(req: Request, err: unknown): void {
+  if (err instanceof HttpError) return;
+  let where = "";
+  try {
+    where = `${req.method} ${req.path}`;
+  } catch {
+    where = "request";
+  }
+  console.error(`catzilla: handler for ${where} failed:`, err);
+}

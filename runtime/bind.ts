@@ -1,0 +1,102 @@
+/**
+ * The contract with a generated dispatch module (compiler/emit/dispatch.ts writes it) and
+ * the pairing of its compiled routes with the handlers the app registered at run time.
+ * Plain data and pure functions; the server (server-impl.ts) and the blocking-pool
+ * workers (blocking-worker.ts) both bind through here.
+ */
+import type { RouteCheck } from "./validate.js";
+import { registeredRoutes } from "./app.js";
+import { paramSpec, type ParamSpec, type Request } from "./request.js";
+import type { RouteEntry } from "./router.js";
+
+export type RouteKind = "sync" | "async" | "maybe" | "const" | "blocking";
+
+export interface RouteInfo {
+  id: number;
+  method: string;
+  path: string;
+  kind: RouteKind;
+  params: readonly string[];
+  /** Per param: "string" | "int" | "number" | "enum" (absent in older dispatch modules). */
+  paramTypes?: readonly string[];
+  flags: number;
+  source: string;
+}
+
+/** What a generated dispatch module calls back into, once per request. */
+/** A route's generated result serializer (serializers.js `out<id>`): the value to encode instead. */
+export type ResultFilter = (value: unknown) => unknown;
+
+export interface RuntimeHooks {
+  sync(i: number, req: Request, value: unknown, out?: ResultFilter): void;
+  async(i: number, req: Request, value: PromiseLike<unknown>, out?: ResultFilter): void;
+  maybe(i: number, req: Request, value: unknown, out?: ResultFilter): void;
+  unknown(i: number, req: Request, route: number): void;
+  /** A `{ blocking: true }` route: runs on the worker pool, answered like an async one. */
+  blocking(i: number, req: Request, route: number): void;
+  /** A route with a request schema: false when the request was invalid and is answered 400. */
+  accept(i: number, req: Request, check: RouteCheck): boolean;
+}
+
+export type DispatchFn = (route: number, req: Request, i: number) => void;
+
+export interface DispatchModule {
+  fingerprint: string;
+  routes: readonly RouteInfo[];
+  createDispatch(rt: RuntimeHooks, handlers: readonly Function[]): DispatchFn;
+}
+
+/** Registrations to bind (the dev server passes the slice its latest import of the app made). */
+export type HandlerRecords = readonly Pick<RouteEntry, "method" | "path" | "handler">[];
+
+/**
+ * Per route, the handler registered for its method and path (undefined: none), and the
+ * `METHOD path` of registrations no route took.
+ */
+export function matchHandlers(
+  routes: readonly Pick<RouteInfo, "method" | "path">[],
+  records: HandlerRecords,
+): { handlers: (Function | undefined)[]; extra: string[] } {
+  const byKey = new Map<string, Function>();
+  for (const r of records) byKey.set(`${r.method} ${r.path}`, r.handler);
+  const handlers = routes.map((r) => {
+    const key = `${r.method} ${r.path}`;
+    const h = byKey.get(key);
+    byKey.delete(key);
+    return h;
+  });
+  return { handlers, extra: [...byKey.keys()] };
+}
+
+/**
+ * Matches the handlers registered at run time to the routes compiled into the table; throws,
+ * naming each, when a route has no handler or a handler no route.
+ * `records`: the registrations to match (default: every one in this process).
+ */
+export function bindHandlers(routes: readonly RouteInfo[], records: HandlerRecords = registeredRoutes()): Function[] {
+  const { handlers, extra } = matchHandlers(routes, records);
+  const missing = routes.filter((_, k) => handlers[k] === undefined);
+  if (missing.length > 0 || extra.length > 0) {
+    const lines = [
+      ...missing.map((r) => `  compiled but not registered at run time: ${r.method} ${r.path} (${r.source})`),
+      ...extra.map((k) => `  registered at run time but not compiled: ${k}`),
+    ];
+    throw new Error(
+      `catzilla: the app's routes differ from the compiled route table; rerun catzilla-compile.\n${lines.join("\n")}`,
+    );
+  }
+  return handlers as Function[];
+}
+
+/** Per route: its param names and which are numeric, for Request.params. */
+export function paramSpecs(routes: readonly { params?: readonly string[]; paramTypes?: readonly string[] }[]): ParamSpec[] {
+  return routes.map((r) => paramSpec(r.params ?? [], r.paramTypes));
+}
+
+/** With `enableAsync: false`, an app may have no async or maybe route; the error names each. */
+export function assertSyncOnly(routes: readonly RouteInfo[]): void {
+  const asyncRoutes = routes.filter((r) => r.kind === "async" || r.kind === "maybe");
+  if (asyncRoutes.length === 0) return;
+  const list = asyncRoutes.map((r) => `  ${r.method} ${r.path} (${r.kind}, ${r.source})`).join("\n");
+  throw new Error(`catzilla: enableAsync is false but these routes are async or maybe:\n${list}`);
+}

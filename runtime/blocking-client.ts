@@ -1,0 +1,32 @@
+/**
+ * The main thread's side of the blocking pool (blocking.ts): a `{ blocking: true }` route's
+ * request leaves its batch pending, takes its own copy of its bytes (a worker cannot read
+ * the shared arena), runs on the pool, and is answered through the answer queue.
+ */
+import type { Answers } from "./answers.js";
+import type { BlockingPool } from "./blocking.js";
+import type { RuntimeHooks } from "./bind.js";
+import { DETACH } from "./request.js";
+import { putPending } from "./writer.js";
+
+/**
+ * The blocking hook of one app version. `pool` is read per request: a version's pool is
+ * started after its dispatch is built, and a version without blocking routes has none.
+ */
+export function blockingHook(
+  pool: () => BlockingPool | undefined,
+  resMeta: Int32Array,
+  answers: Answers,
+): RuntimeHooks["blocking"] {
+  return (i, req, route) => {
+    const p = pool();
+    if (p === undefined) throw new Error(`catzilla: route id ${route} is blocking but no pool is running`);
+    putPending(resMeta, i);
+    // The copy holds what C captured for this route: headers and body only when the
+    // compiler saw the handler read them.
+    p.run(route, req[DETACH]()).then(
+      (r) => answers.answer(req, r),
+      (err) => answers.fail(req, err),
+    );
+  };
+}

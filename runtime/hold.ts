@@ -1,0 +1,51 @@
+/**
+ * An async request's loan of the request arena. A pending request keeps reading reqMeta and
+ * reqData after its batch returns, until C is about to write the next batch over them; only
+ * then (release) are the still-pending ones copied out. Most settle within their own
+ * batch's microtask checkpoint and are never copied. C reads hold[0]: while it is not 0,
+ * it calls release() before it writes the next batch (docs/internals.md, "The boundary").
+ */
+import { DETACH, HELD, type Request } from "./request.js";
+
+export interface ArenaHold {
+  /** hold[0]: requests of the last batch that are pending and not copied (shared with C). */
+  readonly hold: Int32Array;
+  /** `req` went async and still reads the arena. */
+  borrow(req: Request): void;
+  /** `req` was answered: nothing of the runtime reads it any more (a handler still running copied it). */
+  unhold(req: Request): void;
+  /** C is about to reuse the arena: every request still borrowing it takes its own copy. */
+  release(): void;
+  /** A batch begins: forgets the last one's loans when all were returned. */
+  nextBatch(): void;
+}
+
+export function createArenaHold(): ArenaHold {
+  const hold = new Int32Array(1);
+  const borrowed: Request[] = [];
+  return {
+    hold,
+    borrow(req) {
+      req[HELD] = true;
+      borrowed.push(req);
+      hold[0]++;
+    },
+    unhold(req) {
+      if (!req[HELD]) return;
+      req[HELD] = false;
+      hold[0]--;
+    },
+    release() {
+      for (const req of borrowed) {
+        if (!req[HELD]) continue;
+        req[HELD] = false;
+        req[DETACH]();
+      }
+      borrowed.length = 0;
+      hold[0] = 0;
+    },
+    nextBatch() {
+      if (hold[0] === 0) borrowed.length = 0;
+    },
+  };
+}
