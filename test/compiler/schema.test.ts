@@ -87,3 +87,30 @@ app.post("/b", (req: Request<"/b", { body: B; query: { q?: "x" | "y" } }>) => 1)
     expect(fs.readFileSync(path.join(plain, ".catzilla", "dispatch.js"), "utf8")).not.toContain("validators");
   });
 });
+
+describe("CZ2030 notes", () => {
+  it("a JSON result type that does not say which fields to send is noted, with the reason; precise ones are not", async () => {
+    const app = `import { Catzilla } from "catzilla";
+export const app = new Catzilla();
+interface User { id: number; name: string }
+interface Loose { id: number; extra: Record<string, number> }
+interface WithMethod { id: number; f(): void }
+app.get("/ok", (): User[] => []);
+app.get("/record", (): Loose => ({ id: 1, extra: {} }));
+app.get("/any", (): { data: any } => ({ data: 1 }));
+app.get("/method", (): WithMethod => ({ id: 1, f() {} }));
+app.get("/union", (): { a: number } | { b: string } => ({ a: 1 }));
+app.get("/text", () => "hello");
+app.get("/inferred", () => ({ a: 1 }));
+`;
+    const dir = writeApp("schema-notes", { "app.ts": app });
+    const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir, write: false, cc: false });
+    expect(r.diagnostics).toEqual([]); // notes are not diagnostics
+    expect(r.notes.map((n) => [n.code, n.severity, `${n.span!.line}`, n.message])).toEqual([
+      ["CZ2030", "note", locate(app, '"/record"').split(":")[0], expect.stringContaining("GET /record: the result is sent with JSON.stringify, not filtered by its type: it has an index signature")],
+      ["CZ2030", "note", locate(app, '"/any"').split(":")[0], expect.stringContaining("it contains any or unknown")],
+      ["CZ2030", "note", locate(app, '"/method"').split(":")[0], expect.stringContaining("is a method (f)")],
+      ["CZ2030", "note", locate(app, '"/union"').split(":")[0], expect.stringContaining("a union of object types without a discriminant")],
+    ]);
+  });
+});
