@@ -113,6 +113,8 @@ export interface BodyCheck {
   report(x: unknown, path: string, e: SchemaError[]): boolean;
   /** The body type as text, for a body that is not JSON at all. */
   expected: string;
+  /** A valid body with its RFC 3339 strings made the Dates its type declares (only types with a Date). */
+  revive?(x: unknown): unknown;
 }
 
 /** Query or headers: values looked up by name, coerced and checked; the coerced object back. */
@@ -168,6 +170,7 @@ export function checkRequest(req: CheckedRequest, check: RouteCheck): Encoded | 
     }
   }
   if (e.length === 0) {
+    if (body !== NO_BODY && check.body?.revive) body = check.body.revive(body);
     req[VALIDATED](body === NO_BODY ? undefined : body, query, headers);
     return undefined;
   }

@@ -11,6 +11,7 @@
  */
 import { HEADER } from "../shared/generated.js";
 import { schemaText, type Def, type Literal, type Schema } from "./ir.js";
+import { Revivers } from "./revive.js";
 
 /** Runtime helpers generated code imports (runtime/validate.ts, through catzilla/internal). */
 const HELPERS = ["coerce", "formats", "miss", "unique"] as const;
@@ -48,12 +49,17 @@ export type FiledDef = Def & { file: string };
 
 export function emitValidators(routes: CheckedRoute[], defs: FiledDef[], names: DefNames): string {
   const gen = new Generator(new Map(defs.map((d) => [d.id, d])), names);
+  // A Date is checked as an RFC 3339 string, then revived: `(s) => "is_" + name`, for unions.
+  const revivers = new Revivers(new Map(defs.map((d) => [d.id, d])), names, (s, hint) => `is_${gen.fn(s, hint)}`);
   const exports: string[] = [];
   for (const r of routes) {
     const parts: string[] = [];
     if (r.body) {
       const f = gen.fn(r.body, `route${r.id}_body`);
-      parts.push(`body: { is: is_${f}, report: v_${f}, expected: ${str(gen.text(r.body))} }`);
+      const revive = revivers.fn(r.body, `route${r.id}_body`);
+      parts.push(
+        `body: { is: is_${f}, report: v_${f}, expected: ${str(gen.text(r.body))}${revive ? `, revive: ${revive}` : ""} }`,
+      );
     }
     if (r.query) parts.push(`query: ${gen.part(r.query, r.id, "query")}`);
     if (r.headers) parts.push(`headers: ${gen.part(r.headers, r.id, "headers")}`);
@@ -66,6 +72,7 @@ export function emitValidators(routes: CheckedRoute[], defs: FiledDef[], names: 
     ...gen.constants,
     ...(gen.constants.length ? [""] : []),
     ...gen.out,
+    ...revivers.out,
     ...exports,
   ].join("\n");
 }

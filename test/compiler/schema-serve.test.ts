@@ -182,6 +182,18 @@ describe("request bodies", () => {
     ]);
   });
 
+  it("Date members arrive as RFC 3339 strings and reach the handler as Dates", async () => {
+    const r = await post("/when", { at: "2024-02-29T12:00:00+01:00", list: ["2020-01-01T00:00:00Z"], maybe: null });
+    expect(r.json).toEqual({ dates: true, iso: "2024-02-29T11:00:00.000Z", maybe: null });
+    const both = await post("/when", { at: "2024-02-29T12:00:00Z", list: [], maybe: "2021-06-01T00:00:00Z" });
+    expect(both.json).toMatchObject({ dates: true, maybe: "2021-06-01T00:00:00.000Z" });
+    const bad = await problem("/when", { at: "yesterday", list: ["2020-13-01T00:00:00Z"] });
+    expect(bad.errors.map((e) => [e.path, e.expected])).toEqual([
+      ["$.at", "Date"],
+      ["$.list[0]", "Date"],
+    ]);
+  });
+
   it("formats: ipv4, ipv6, date-time, date, uri", async () => {
     const good = { v4: "10.0.0.1", v6: "::1", at: "2020-01-01T00:00:00.5+01:00", day: "2024-02-29", site: "https://x.org/a" };
     expect((await post("/ip", good)).status).toBe(200);
