@@ -65,10 +65,27 @@ export function routeSchema(
     }
   }
   const result = resultSchema(handler, checker, reader);
-  if (!parts.body && !parts.query && !parts.headers && !result.response && !result.fallback && !result.noContent) {
+  const description = routeDoc(handler, checker);
+  if (!parts.body && !parts.query && !parts.headers && !result.response && !result.fallback && !result.noContent && !description) {
     return { schema: null, diagnostics };
   }
-  return { schema: { ...parts, ...result, defs: [...reader.defs.values()] }, diagnostics };
+  const schema: RouteSchema = { ...parts, ...result, defs: [...reader.defs.values()] };
+  if (description) schema.description = description;
+  return { schema, diagnostics };
+}
+
+/** The route's description: JSDoc on the registering statement, else on the named handler. */
+function routeDoc(handler: ts.Expression, checker: ts.TypeChecker): string | undefined {
+  let n: ts.Node | undefined = handler.parent;
+  while (n && !ts.isExpressionStatement(n) && !ts.isSourceFile(n)) n = n.parent;
+  const onStatement = n && ts.isExpressionStatement(n)
+    ? ts.getJSDocCommentsAndTags(n).filter(ts.isJSDoc).map((d) => ts.getTextOfJSDocComment(d.comment) ?? "").join("\n").trim()
+    : "";
+  if (onStatement) return onStatement;
+  const sym = ts.isIdentifier(handler) ? checker.getSymbolAtLocation(handler) : undefined;
+  const target = sym && sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym;
+  const text = target ? ts.displayPartsToString(target.getDocumentationComment(checker)).trim() : "";
+  return text || undefined;
 }
 
 /**

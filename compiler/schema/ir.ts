@@ -82,6 +82,8 @@ export interface RouteSchema {
   fallback: string | null;
   /** The handler returns nothing (`void`/`undefined`): a 204. */
   noContent: boolean;
+  /** The JSDoc of the registration (`/** … *\/ app.get(…)`) or of the named handler. */
+  description?: string;
   defs: Def[];
 }
 

@@ -127,6 +127,7 @@ function operation(r: PlannedRoute, conv: Converter, used: { problem: boolean; e
     }
   }
   const op: Record<string, unknown> = { operationId: operationId(r), "x-catzilla-route": r.id, "x-catzilla-kind": r.kind };
+  if (schema?.description) op.description = schema.description;
   if (params.length) op.parameters = params;
   if (schema?.body) {
     op.requestBody = { required: true, content: { "application/json": { schema: conv.schema(schema.body) } } };

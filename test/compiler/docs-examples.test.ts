@@ -61,6 +61,8 @@ describe("docs/openapi.md", () => {
     expect(Object.keys(doc.paths["/pets/{id}"].get.responses)).toEqual(["200", "404"]);
     expect(Object.keys(doc.paths["/pets/{id}"].delete.responses)).toEqual(["204", "404"]);
     expect(Object.keys(doc.paths["/pets"].post.responses)).toEqual(["200", "400", "413"]);
+    expect(doc.paths["/pets"].get.description).toBe("Lists the pets, optionally of one kind.");
+    expect(doc.paths["/pets"].post.description).toBeUndefined();
     expect(doc.components.schemas.Pet.description).toBe("A pet in the store.");
     expect(doc.components.schemas.Pet.properties.name.description).toBe("What the pet answers to.");
   });
