@@ -20,12 +20,14 @@
     {
       "target_name": "catzilla",
       "sources": [
+        "native/src/cz_log.c",
         "native/src/cz_ctx.c",
         "native/src/cz_http.c",
         "native/src/cz_fields.c",
         "native/src/cz_table.c",
-        "native/src/cz_conn.c",
         "native/src/cz_parse.c",
+        "native/src/cz_batch.c",
+        "native/src/cz_conn.c",
         "native/src/cz_server.c",
         "native/src/binding.cc",
       ],

@@ -41,6 +41,9 @@ int cz_buf_append(cz_buf_t* b, const void* p, size_t n);
 void cz_buf_free(cz_buf_t* b);
 /* Empties b, and gives its memory back when it grew past `keep` bytes. */
 void cz_buf_reset(cz_buf_t* b, size_t keep);
+/* The `keep` of buffers a connection reuses: one that grew past it is given back once
+ * empty, so an idle keep-alive connection costs little whatever it once carried. */
+#define CZ_BUF_KEEP (16u * 1024u)
 
 /* The "Date: ...\r\n" line, reformatted only when the wall-clock second changes. */
 typedef struct cz_date_s {
