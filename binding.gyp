@@ -27,6 +27,7 @@
         "native/src/cz_table.c",
         "native/src/cz_parse.c",
         "native/src/cz_batch.c",
+        "native/src/cz_out.c",
         "native/src/cz_conn.c",
         "native/src/cz_server.c",
         "native/src/binding.cc",

@@ -28,6 +28,7 @@
 #endif
 
 #include "cz_fields.h"
+#include "cz_out.h"
 
 enum cz_slot_state {
   CZ_SLOT_RECV = 0, /* headers done, body still arriving */
@@ -48,7 +49,7 @@ typedef struct cz_slot_s {
   uint32_t ctx; /* CZ_CTX_NONE unless state == CZ_SLOT_JS */
   uint8_t state;
   uint8_t flags;
-  cz_buf_t data; /* a rendered response waiting for the ones before it */
+  cz_out_t data; /* a rendered response waiting for the ones before it */
 } cz_slot_t;
 
 /* Why the parser was paused from the complete hook. */
@@ -92,8 +93,8 @@ struct cz_conn_s {
   cz_parser_t parser;
   cz_slot_t* cur_slot;   /* the request being parsed, from headers complete */
   cz_buf_t pend;         /* bytes read but not parsed yet (parser was paused) */
-  cz_buf_t out;          /* responses waiting for the next write */
-  cz_buf_t wout;         /* bytes of the write in flight */
+  cz_out_t out;          /* responses waiting for the next write */
+  cz_out_t wout;         /* bytes of the write in flight */
   cz_slot_t* head;       /* pipeline, oldest first */
   cz_slot_t* tail;
   unsigned nslots;
@@ -148,7 +149,7 @@ static void cz__slot_free(cz_conn_t* c, cz_slot_t* s) {
     cz__batch_forget(c->set->batch, s->ctx);
   if (c->cur_slot == s)
     c->cur_slot = NULL;
-  cz_buf_free(&s->data);
+  cz__out_free(&s->data);
   free(s);
 }
 
@@ -175,7 +176,7 @@ static void cz__conn_drop_from(cz_conn_t* c, cz_slot_t* from) {
 }
 
 /* Where a response for s is rendered: the outgoing buffer when it is next in line. */
-static cz_buf_t* cz__slot_target(cz_conn_t* c, cz_slot_t* s) {
+static cz_out_t* cz__slot_target(cz_conn_t* c, cz_slot_t* s) {
   return s == c->head ? &c->out : &s->data;
 }
 
@@ -253,7 +254,7 @@ static void cz__conn_linger(cz_conn_t* c) {
 }
 
 static void cz__conn_check_done(cz_conn_t* c) {
-  if (c->closing || c->lingering || !c->draining || c->nslots != 0 || c->writing || c->out.len != 0)
+  if (c->closing || c->lingering || !c->draining || c->nslots != 0 || c->writing || cz__out_len(&c->out) != 0)
     return;
   if (c->linger && !c->eof)
     cz__conn_linger(c);
@@ -269,7 +270,7 @@ static void cz__conn_continue(cz_conn_t* c) {
 
   if (s == NULL || (s->flags & (CZ_SF_CONTINUE | CZ_SF_CONTINUE_SENT)) != CZ_SF_CONTINUE)
     return;
-  if (cz_buf_append(&c->out, CZ_HTTP_CONTINUE, sizeof(CZ_HTTP_CONTINUE) - 1) != 0) {
+  if (cz__out_append(&c->out, CZ_HTTP_CONTINUE, sizeof(CZ_HTTP_CONTINUE) - 1) != 0) {
     cz_log(c->set->log, "out of memory queueing 100 Continue; closing the connection");
     cz__conn_close(c);
     return;
@@ -285,7 +286,7 @@ static void cz__conn_advance(cz_conn_t* c) {
 
   while ((s = c->head) != NULL && s->state == CZ_SLOT_READY) {
     int close = s->flags & CZ_SF_CLOSE;
-    if (s->data.len != 0 && cz_buf_append(&c->out, s->data.base, s->data.len) != 0) {
+    if (cz__out_move(&c->out, &s->data) != 0) {
       cz_log(c->set->log, "out of memory queueing a response; closing the connection");
       cz__conn_close(c);
       return;
@@ -331,7 +332,7 @@ static void cz__conn_settle_error(cz_conn_t* c, cz_slot_t* s, int status, uint64
   cz_conn_set_t* set = c->set;
   int rc;
   cz_date_update(&set->date);
-  rc = cz_http_render_error(cz__slot_target(c, s), &set->date, status, cz__slot_connhdr(c, s),
+  rc = cz_http_render_error(&cz__slot_target(c, s)->bytes, &set->date, status, cz__slot_connhdr(c, s),
                             s->flags & CZ_SF_HEAD, allow, json);
   cz__conn_rendered(c, s, rc);
 }
@@ -339,6 +340,7 @@ static void cz__conn_settle_error(cz_conn_t* c, cz_slot_t* s, int status, uint64
 /* A response from JS (or built like one); NULL means 500. */
 static void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in, int close) {
   cz_conn_set_t* set = c->set;
+  cz_out_t* q;
   cz_resp_t r;
   int rc;
 
@@ -356,8 +358,16 @@ static void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in, 
   r = *in;
   r.connhdr = cz__slot_connhdr(c, s);
   r.omit_body = s->flags & CZ_SF_HEAD;
+  /* A long body is queued as a source instead of copied in behind its head. Its bytes
+   * (an arena, a JS buffer) are only borrowed when this call writes them: the slot is
+   * next in line, no write is in flight and writes are not deferred; cz__conn_flush()
+   * pins whatever the socket does not take. Otherwise they are copied now. */
+  r.body_apart = r.body_len >= CZ_OUT_SRC_MIN && cz_http_body_sent(r.status, r.omit_body);
+  q = cz__slot_target(c, s);
   cz_date_update(&set->date);
-  rc = cz_http_render(cz__slot_target(c, s), &set->date, &r);
+  rc = cz_http_render(&q->bytes, &set->date, &r);
+  if (rc == 0 && r.body_apart)
+    rc = cz__out_body(q, r.body, r.body_len, q == &c->out && set->defer == 0 && !c->writing);
   cz__conn_rendered(c, s, rc);
 }
 
@@ -365,7 +375,7 @@ static void cz__conn_settle_const(cz_conn_t* c, cz_slot_t* s, const cz_route_t* 
   cz_conn_set_t* set = c->set;
   int rc;
   cz_date_update(&set->date);
-  rc = cz_http_render_const(cz__slot_target(c, s), &set->date, route->const_response,
+  rc = cz_http_render_const(&cz__slot_target(c, s)->bytes, &set->date, route->const_response,
                             route->const_len, cz__slot_connhdr(c, s), s->flags & CZ_SF_HEAD);
   cz__conn_rendered(c, s, rc);
 }
@@ -790,7 +800,7 @@ static void cz__conn_timer_update(cz_conn_t* c) {
     mode = CZ_TIMER_BODY;
     ms = cz__request_ms(c, l->headers_timeout_ms);
   } else if (c->parser.msg == CZ_MSG_IDLE && !c->stop_parse && c->nslots == 0 && !c->writing &&
-             c->out.len == 0 && c->pend.len == 0) {
+             cz__out_len(&c->out) == 0 && c->pend.len == 0) {
     mode = CZ_TIMER_IDLE;
     ms = l->keep_alive_timeout_ms;
   }
@@ -812,7 +822,7 @@ static void cz__write_cb(uv_write_t* req, int status) {
   cz_conn_t* c = cz_container_of(req, cz_conn_t, wreq);
 
   c->writing = 0;
-  cz_buf_reset(&c->wout, CZ_BUF_KEEP);
+  cz__out_reset(&c->wout, CZ_BUF_KEEP);
   if (c->closing)
     return; /* cancelled by uv_close; the close callbacks free c */
   if (status < 0) {
@@ -823,7 +833,7 @@ static void cz__write_cb(uv_write_t* req, int status) {
     c->read_block &= ~CZ_RB_WRITE;
     cz__conn_read_update(c);
   }
-  if (c->out.len > 0)
+  if (cz__out_len(&c->out) > 0)
     cz__conn_flush(c);
   else
     cz__conn_check_done(c);
@@ -832,23 +842,27 @@ static void cz__write_cb(uv_write_t* req, int status) {
 }
 
 static void cz__conn_flush(cz_conn_t* c) {
-  cz_buf_t tmp;
-  uv_buf_t b;
+  uv_buf_t iov[CZ_OUT_IOV_MAX];
+  cz_out_t tmp;
+  size_t len;
   size_t done = 0;
+  int n;
   int r;
 
   if (c->closing)
     return;
+  len = cz__out_len(&c->out);
   if (c->writing) {
     /* One write in flight at a time; the next one takes everything queued meanwhile. */
-    if (c->out.len + uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp) >= CZ_WRITE_HIGH &&
+    CZ_ASSERT(!cz__out_borrows(&c->out));
+    if (len + uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp) >= CZ_WRITE_HIGH &&
         !(c->read_block & CZ_RB_WRITE)) {
       c->read_block |= CZ_RB_WRITE;
       cz__conn_read_update(c);
     }
     return;
   }
-  if (c->out.len == 0) {
+  if (len == 0) {
     cz__conn_check_done(c);
     return;
   }
@@ -860,26 +874,32 @@ static void cz__conn_flush(cz_conn_t* c) {
    * request. A uv_write() that completes at once still finishes on the next loop turn, and
    * that completion re-queues the epoll watcher: one epoll_ctl per response, a third of a
    * keep-alive request's syscalls. Only what the socket does not take goes to uv_write. */
-  b = uv_buf_init(c->out.base, (unsigned int)c->out.len);
-  r = uv_try_write((uv_stream_t*)&c->tcp, &b, 1);
+  n = cz__out_iov(&c->out, 0, iov);
+  r = uv_try_write((uv_stream_t*)&c->tcp, iov, (unsigned int)n);
   if (r < 0 && r != UV_EAGAIN) {
     cz__conn_close(c);
     return;
   }
   if (r > 0)
     done = (size_t)r;
-  if (done == c->out.len) {
-    cz_buf_reset(&c->out, CZ_BUF_KEEP);
+  if (done == len) {
+    cz__out_reset(&c->out, CZ_BUF_KEEP);
     cz__conn_check_done(c);
     cz__conn_timer_update(c);
+    return;
+  }
+  /* The rest waits for the socket: nothing it holds may be borrowed any more. */
+  if (cz__out_pin(&c->out) != 0) {
+    cz_log(c->set->log, "out of memory queueing a response; closing the connection");
+    cz__conn_close(c);
     return;
   }
   tmp = c->wout;
   c->wout = c->out;
   c->out = tmp;
-  c->out.len = 0;
-  b = uv_buf_init(c->wout.base + done, (unsigned int)(c->wout.len - done));
-  r = uv_write(&c->wreq, (uv_stream_t*)&c->tcp, &b, 1, cz__write_cb);
+  CZ_ASSERT(cz__out_len(&c->out) == 0);
+  n = cz__out_iov(&c->wout, done, iov);
+  r = uv_write(&c->wreq, (uv_stream_t*)&c->tcp, iov, (unsigned int)n, cz__write_cb);
   if (r != 0) {
     cz__conn_close(c);
     return;
@@ -947,8 +967,8 @@ static void cz__conn_close_cb(uv_handle_t* h) {
     return;
   cz__parse_free(&c->parser);
   cz_buf_free(&c->pend);
-  cz_buf_free(&c->out);
-  cz_buf_free(&c->wout);
+  cz__out_free(&c->out);
+  cz__out_free(&c->wout);
   cz_list_remove(&c->node);
   free(c);
   set->n--;

@@ -84,7 +84,12 @@ typedef struct cz_resp_s {
   size_t head_len;
   const char* body;
   size_t body_len;
+  int body_apart;          /* render the head only (Content-Length still body_len): the
+                            * caller queues the body itself, as a source (cz_out.h) */
 } cz_resp_t;
+
+/* Does a response with this status carry body bytes (omit_body: it answers a HEAD)? */
+int cz_http_body_sent(int status, int omit_body);
 
 /* Appends a complete response to b: status line, Date, Content-Length (except for 1xx,
  * 204 and 304), Connection when needed, the extra lines, CRLF, the body. */
