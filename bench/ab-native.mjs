@@ -4,8 +4,9 @@
 //   node bench/ab-native.mjs <a.node> <b.node> [--routes json,async,user] [--reps 5]
 //                            [--duration 3] [--modes np,pl]
 // Each addon is loaded by the bench app through CATZILLA_NATIVE (runtime/native.ts); the
-// server is pinned to CPU 0 and wrk to CPU 1, as bench/run.mjs does. Prints each run and
-// the medians of requests/s per route and mode.
+// servers are pinned to CPU 0 and wrk to CPU 1, as bench/run.mjs does. Prints each run and
+// the medians of requests/s and of the server's CPU time per request (less sensitive than
+// requests/s to other processes on a shared machine) per route and mode.
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { measure } from "./lib/measure.mjs";
@@ -38,40 +39,46 @@ if (!c.ok) {
   process.exit(1);
 }
 const def = serverDefs().find((d) => d.name === "catzilla");
-const results = {}; // key → [a rps..], [b rps..]
+const results = {}; // "route mode" → { rps: [[a..], [b..]], cpu: [[a..], [b..]] }
 const median = (xs) => {
   const s = [...xs].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-for (let rep = 0; rep < reps; rep++) {
-  for (let k = 0; k < 2; k++) {
-    // Alternate which build goes first in a round, so neither always runs right after a warm-up.
-    const which = (rep + k) % 2;
-    const server = await startServer(def, { env: { CATZILLA_NATIVE: addons[which] } });
-    try {
-      for (const route of routes) {
-        await measure(server, route, "np", { durationS: 1 }); // warm-up
-        for (const mode of modes) {
-          const r = await measure(server, route, mode, { durationS });
-          const key = `${routeLabel(route)} ${mode}`;
-          (results[key] ??= [[], []])[which].push(r.rps);
-          console.log(`rep ${rep} ${"AB"[which]} ${key}: ${Math.round(r.rps)} req/s` +
+// Both servers run at once (pinned to the same core; the one not being measured idles),
+// and every (route, mode) is measured A then B or B then A, alternating: runs of the two
+// builds are seconds apart, so the machine's load drifts about equally over both.
+const servers = [];
+for (const addon of addons) servers.push(await startServer(def, { env: { CATZILLA_NATIVE: addon } }));
+try {
+  for (const route of routes) for (const s of servers) await measure(s, route, "np", { durationS: 1 }); // warm-up
+  for (let rep = 0; rep < reps; rep++) {
+    let slot = rep; // which build goes first: alternates across slots and, per slot, across reps
+    for (const route of routes) {
+      for (const mode of modes) {
+        const key = `${routeLabel(route)} ${mode}`;
+        const rec = (results[key] ??= { rps: [[], []], cpu: [[], []] });
+        for (const which of slot++ % 2 ? [1, 0] : [0, 1]) {
+          const r = await measure(servers[which], route, mode, { durationS });
+          rec.rps[which].push(r.rps);
+          rec.cpu[which].push(r.cpuUsPerReq);
+          console.log(`rep ${rep} ${"AB"[which]} ${key}: ${Math.round(r.rps)} req/s, ${r.cpuUsPerReq?.toFixed(2)} µs CPU/req` +
             ` (other load ${r.otherPct?.toFixed(0)}%)${r.error ? ` ERROR ${r.error}` : ""}`);
         }
       }
-    } finally {
-      await server.stop();
     }
   }
+} finally {
+  for (const s of servers) await s.stop();
 }
 await stopAll();
 console.log(`\nmedians of ${reps} runs, ${durationS} s each (A = ${addons[0]}, B = ${addons[1]})`);
-console.log("| route | mode | A req/s | B req/s | B/A |");
-console.log("| --- | --- | ---: | ---: | ---: |");
-for (const [key, [a, b]] of Object.entries(results)) {
+console.log("| route | mode | A req/s | B req/s | B/A | A µs CPU/req | B µs CPU/req | B/A |");
+console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const [key, { rps, cpu }] of Object.entries(results)) {
   const [route, mode] = key.split(" ");
-  const ma = median(a);
-  const mb = median(b);
-  console.log(`| ${route} | ${mode} | ${Math.round(ma)} | ${Math.round(mb)} | ${((mb / ma) * 100).toFixed(1)}% |`);
+  const [ra, rb] = rps.map(median);
+  const [ca, cb] = cpu.map(median);
+  console.log(`| ${route} | ${mode} | ${Math.round(ra)} | ${Math.round(rb)} | ${((rb / ra) * 100).toFixed(1)}% | ` +
+    `${ca.toFixed(2)} | ${cb.toFixed(2)} | ${((cb / ca) * 100).toFixed(1)}% |`);
 }

@@ -33,10 +33,6 @@ void cz__batch_free(cz_batch_t* b) {
   cz_ctx_slab_free(&b->ctxs);
 }
 
-int cz__batch_fits(const cz_batch_t* b, size_t need) {
-  return b->n < b->max && need <= b->arenas.req_data_len - b->data_used;
-}
-
 int cz__batch_add(cz_batch_t* b, cz_parser_t* p, void* conn, void* slot, int keep_alive,
                   uint32_t* ctx) {
   const cz_req_t* r = &p->req;
@@ -117,17 +113,21 @@ int cz__batch_body(cz_batch_t* b, unsigned i, char** base, size_t* len) {
   return *base != NULL || *len == 0;
 }
 
+/* Releases live context x (index ctx) and hands the answer to its request's owner. */
+static void cz__batch_deliver(cz_batch_t* b, uint32_t ctx, cz_ctx_t* x, const cz_resp_t* resp, int close) {
+  void* conn = x->conn;
+  void* slot = x->slot;
+
+  cz_ctx_release(&b->ctxs, ctx);
+  b->settle(conn, slot, resp, close);
+}
+
 int cz__batch_settle(cz_batch_t* b, uint32_t ctx, uint32_t gen, const cz_resp_t* resp, int close) {
   cz_ctx_t* x = cz_ctx_get(&b->ctxs, ctx, gen);
-  void* conn;
-  void* slot;
 
   if (x == NULL)
     return 0;
-  conn = x->conn;
-  slot = x->slot;
-  cz_ctx_release(&b->ctxs, ctx);
-  b->settle(conn, slot, resp, close);
+  cz__batch_deliver(b, ctx, x, resp, close);
   return 1;
 }
 
@@ -169,22 +169,24 @@ void cz__batch_done(cz_batch_t* b, int threw, cz_large_fn large, void* ud) {
   for (i = 0; i < b->n; i++) {
     const cz_batch_item_t* it = &b->items[i];
     const int32_t* res = b->arenas.res_meta + (size_t)i * CZ_RES_STRIDE;
+    cz_ctx_t* x = cz_ctx_get(&b->ctxs, it->ctx, it->gen);
     cz_resp_t r;
 
-    if (cz_ctx_get(&b->ctxs, it->ctx, it->gen) == NULL)
+    /* What cz__batch_settle() does, with the context looked up once. */
+    if (x == NULL)
       continue; /* connection gone, or JS answered it through respond() already */
     if (threw) {
-      cz__batch_settle(b, it->ctx, it->gen, NULL, 0);
+      cz__batch_deliver(b, it->ctx, x, NULL, 0);
       continue;
     }
     if (res[CZ_RES_STATUS] == 0)
       continue; /* pending: respond() comes later */
     if (cz__batch_result(b, i, large, ud, &r) != 0) {
       cz_log(b->log, "response %u of a batch has bad offsets or no large body; 500", i);
-      cz__batch_settle(b, it->ctx, it->gen, NULL, 0);
+      cz__batch_deliver(b, it->ctx, x, NULL, 0);
       continue;
     }
-    cz__batch_settle(b, it->ctx, it->gen, &r, (res[CZ_RES_FLAGS] & CZ_RESF_CLOSE) != 0);
+    cz__batch_deliver(b, it->ctx, x, &r, (res[CZ_RES_FLAGS] & CZ_RESF_CLOSE) != 0);
   }
 }
 

@@ -54,7 +54,9 @@ void cz__batch_init(cz_batch_t* b, const cz_arenas_t* arenas, const cz_hooks_t* 
 void cz__batch_free(cz_batch_t* b);
 
 /* Does a request needing `need` bytes of req_data fit this batch? */
-int cz__batch_fits(const cz_batch_t* b, size_t need);
+static inline int cz__batch_fits(const cz_batch_t* b, size_t need) {
+  return b->n < b->max && need <= b->arenas.req_data_len - b->data_used;
+}
 
 /* Appends the request p just completed (a matched, non-const route) and takes its body.
  * It must fit (cz__batch_fits). 0, or UV_ENOMEM when no context is left. */

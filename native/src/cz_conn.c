@@ -286,7 +286,7 @@ static void cz__conn_advance(cz_conn_t* c) {
 
   while ((s = c->head) != NULL && s->state == CZ_SLOT_READY) {
     int close = s->flags & CZ_SF_CLOSE;
-    if (cz__out_move(&c->out, &s->data) != 0) {
+    if (cz__out_len(&s->data) != 0 && cz__out_move(&c->out, &s->data) != 0) {
       cz_log(c->set->log, "out of memory queueing a response; closing the connection");
       cz__conn_close(c);
       return;
@@ -303,7 +303,9 @@ static void cz__conn_advance(cz_conn_t* c) {
       break;
     }
   }
-  cz__conn_continue(c);
+  s = c->head;
+  if (s != NULL && (s->flags & CZ_SF_CONTINUE))
+    cz__conn_continue(c);
   if (c->closing)
     return;
   if ((c->read_block & CZ_RB_PIPELINE) && c->nslots < c->set->limits->max_pipelined) {

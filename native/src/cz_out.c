@@ -134,7 +134,7 @@ int cz__out_iov(const cz_out_t* q, size_t skip, uv_buf_t* iov) {
   return n;
 }
 
-void cz__out_reset(cz_out_t* q, size_t keep) {
+void cz__out_drop_sources(cz_out_t* q) {
   cz_src_t* s = q->first;
   while (s != NULL) {
     cz_src_t* next = s->next;
@@ -145,7 +145,6 @@ void cz__out_reset(cz_out_t* q, size_t keep) {
   q->last = NULL;
   q->nsrc = 0;
   q->src_len = 0;
-  cz_buf_reset(&q->bytes, keep);
 }
 
 #if CZ_CHECKS
@@ -157,8 +156,3 @@ int cz__out_borrows(const cz_out_t* q) {
   return 0;
 }
 #endif
-
-void cz__out_free(cz_out_t* q) {
-  cz__out_reset(q, 0);
-  cz_buf_free(&q->bytes);
-}

@@ -76,9 +76,22 @@ int cz__out_pin(cz_out_t* q);
  * (at most CZ_OUT_IOV_MAX). */
 int cz__out_iov(const cz_out_t* q, size_t skip, uv_buf_t* iov);
 
-/* Empties q, freeing its sources; the byte buffer is kept up to `keep` bytes. */
-void cz__out_reset(cz_out_t* q, size_t keep);
-void cz__out_free(cz_out_t* q);
+/* Frees q's sources (the slow path of the two below). */
+void cz__out_drop_sources(cz_out_t* q);
+
+/* Empties q, freeing its sources; the byte buffer is kept up to `keep` bytes. Inline, as
+ * is cz__out_free: they run for every response, and nearly always on bytes alone. */
+static inline void cz__out_reset(cz_out_t* q, size_t keep) {
+  if (q->first != NULL)
+    cz__out_drop_sources(q);
+  cz_buf_reset(&q->bytes, keep);
+}
+
+static inline void cz__out_free(cz_out_t* q) {
+  if (q->first != NULL)
+    cz__out_drop_sources(q);
+  cz_buf_free(&q->bytes);
+}
 
 #if CZ_CHECKS
 /* Does q hold a borrowed source? (For asserts: none may outlive its call.) */

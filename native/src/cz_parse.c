@@ -477,27 +477,10 @@ void cz__parse_abandon(cz_parser_t* p) {
   p->msg = CZ_MSG_IDLE;
 }
 
-char* cz__parse_take_body(cz_parser_t* p) {
-  char* b = p->req.body;
-  p->req.body = NULL;
-  return b;
-}
-
 void cz__parse_free(cz_parser_t* p) {
   free(p->req.body);
   p->req.body = NULL;
   cz_buf_free(&p->hbuf);
-}
-
-size_t cz__parse_arena_bytes(const cz_parser_t* p) {
-  const cz_route_t* route;
-
-  CZ_ASSERT(p->req.route >= 0 && (uint32_t)p->req.route < p->req.table->nroutes);
-  route = &p->req.table->routes[p->req.route];
-  /* The target and the header block are contiguous in hbuf. */
-  if (route->flags & CZ_ROUTE_HEADERS)
-    return p->hbuf.len;
-  return p->req.url_len;
 }
 
 const char* cz__parse_param_error(const cz_parser_t* p) {

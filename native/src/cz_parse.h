@@ -18,6 +18,7 @@
 
 #include "catzilla_routes.h"
 #include "cz_http.h"
+#include "cz_log.h"
 #include "llhttp.h"
 
 enum cz_msg_state {
@@ -114,15 +115,25 @@ int cz__parse_execute(cz_parser_t* p, const char* data, size_t len, size_t* used
  * the parser is between requests. */
 void cz__parse_abandon(cz_parser_t* p);
 
-/* Hands the owner the buffered body (NULL when none is kept); the record forgets it. */
-char* cz__parse_take_body(cz_parser_t* p);
+/* Hands the owner the buffered body (NULL when none is kept); the record forgets it.
+ * Inline, as is cz__parse_arena_bytes: both run for every request. */
+static inline char* cz__parse_take_body(cz_parser_t* p) {
+  char* b = p->req.body;
+  p->req.body = NULL;
+  return b;
+}
 
 /* Frees what the parser holds. */
 void cz__parse_free(cz_parser_t* p);
 
 /* Bytes the completed request needs in the request arena (target, plus the header block
- * when its route reads headers). Only for a matched route. */
-size_t cz__parse_arena_bytes(const cz_parser_t* p);
+ * when its route reads headers; they are contiguous in hbuf). Only for a matched route. */
+static inline size_t cz__parse_arena_bytes(const cz_parser_t* p) {
+  CZ_ASSERT(p->req.route >= 0 && (uint32_t)p->req.route < p->req.table->nroutes);
+  if (p->req.table->routes[p->req.route].flags & CZ_ROUTE_HEADERS)
+    return p->hbuf.len;
+  return p->req.url_len;
+}
 
 /* For a request no route matched: the 400 body of the typed parameter that kept a route
  * with `paramMismatch: 400` from matching (catzilla_routes.h), else NULL. */
