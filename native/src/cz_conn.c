@@ -144,7 +144,8 @@ static cz_slot_t* cz__slot_new(cz_conn_t* c) {
 
 /* Frees an unlinked slot; a context JS still holds for it goes stale. */
 static void cz__slot_free(cz_conn_t* c, cz_slot_t* s) {
-  CZ_ASSERT((s->ctx != CZ_CTX_NONE) == (s->state == CZ_SLOT_JS));
+  /* Only a slot waiting on JS holds a context (one that was settled no longer does). */
+  CZ_ASSERT(s->ctx == CZ_CTX_NONE || s->state == CZ_SLOT_JS);
   if (s->ctx != CZ_CTX_NONE)
     cz__batch_forget(c->set->batch, s->ctx);
   if (c->cur_slot == s)
