@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// How fast each Node turns a handler's value into body bytes in the response arena, by each
+// way the runtime could do it (runtime/writer.ts does JSON.stringify, then Buffer#utf8Write).
+// Run it on every Node the project supports; the runtime should use what is fastest on each:
+//
+//   node bench/encode.mjs --node 24,22,20        # one child per Node, a table per payload
+//
+// Each (payload, way) is timed in rounds of a fixed batch, alternating ways, and the median
+// ns per value is reported; ratios within one Node are what to compare (the machine is shared).
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { nodeBin } from "../scripts/node.mjs";
+
+const ARENA_BYTES = 1 << 20; // runtime: resData's default size
+const ROUNDS = 15;
+const TARGET_ROUND_MS = 40; // each round's batch is sized to take about this long
+
+const users = Array.from({ length: 20 }, (_, i) => ({
+  id: i + 1,
+  name: `User ${i + 1}`,
+  email: `user${i + 1}@example.com`,
+  active: i % 3 !== 0,
+  score: Math.round(i * 13.37 * 100) / 100,
+  tags: ["a", "bb", "ccc"].slice(0, 1 + (i % 3)),
+}));
+const PAYLOADS = {
+  "hello {message}": () => ({ message: "Hello, World!" }),
+  "{id} from a param": () => ({ id: "123" }),
+  "20 users (~2.3 KB)": () => ({ users, total: users.length }),
+  "1,000 users (~115 KB)": () => ({ users: Array.from({ length: 50 }, () => users).flat() }),
+  "non-ASCII text {message}": () => ({ message: "Grüße, Welt! こんにちは 🐈" }),
+};
+
+const enc = new TextEncoder();
+/** Each way writes JSON of `v` into `buf` at `off` and returns the byte count. */
+const WAYS = {
+  "stringify + utf8Write": (buf, off, v) => buf.utf8Write(JSON.stringify(v), off, buf.length - off),
+  "stringify + write(utf8)": (buf, off, v) => buf.write(JSON.stringify(v), off, "utf8"),
+  "stringify + encodeInto": (buf, off, v) => enc.encodeInto(JSON.stringify(v), off === 0 ? buf : buf.subarray(off)).written,
+  "stringify only (no write)": (_buf, _off, v) => JSON.stringify(v).length,
+};
+
+function child() {
+  const buf = Buffer.allocUnsafe(ARENA_BYTES);
+  const out = { node: process.version, v8: process.versions.v8, results: {} };
+  for (const [pname, make] of Object.entries(PAYLOADS)) {
+    const values = Array.from({ length: 64 }, make); // fresh objects, as handlers return
+    // Size the batch so a round takes about TARGET_ROUND_MS with the current way.
+    const n = (() => {
+      let k = 64;
+      for (;;) {
+        const t = performance.now();
+        for (let i = 0; i < k; i++) WAYS["stringify + utf8Write"](buf, 0, values[i & 63]);
+        if (performance.now() - t > TARGET_ROUND_MS / 4 || k > 1 << 22) return Math.ceil((k * TARGET_ROUND_MS) / Math.max(performance.now() - t, 1));
+        k *= 2;
+      }
+    })();
+    const times = Object.fromEntries(Object.keys(WAYS).map((w) => [w, []]));
+    let sink = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [w, fn] of Object.entries(WAYS)) {
+        const t = performance.now();
+        for (let i = 0; i < n; i++) sink += fn(buf, (i & 7) * 64, values[i & 63]);
+        times[w].push(((performance.now() - t) * 1e6) / n);
+      }
+    }
+    if (sink === 0) throw new Error("nothing written");
+    const bytes = Buffer.byteLength(JSON.stringify(make()));
+    out.results[pname] = { bytes, ns: Object.fromEntries(Object.entries(times).map(([w, ts]) => [w, median(ts.slice(1))])) };
+  }
+  process.stdout.write(JSON.stringify(out));
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+if (process.argv[2] === "--child") child();
+else {
+  const { values: opt } = parseArgs({ options: { node: { type: "string", default: "" } } });
+  const specs = opt.node ? opt.node.split(",") : [""];
+  const runs = specs.map((spec) => {
+    const bin = nodeBin(spec);
+    const r = spawnSync(bin, [fileURLToPath(import.meta.url), "--child"], { encoding: "utf8", maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`${bin}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  });
+  console.log(`bench/encode.mjs: median ns per value over ${ROUNDS - 1} rounds (after one warm-up round); ways alternate within each round.\n`);
+  for (const pname of Object.keys(PAYLOADS)) {
+    console.log(`### ${pname}, ${runs[0].results[pname].bytes} bytes\n`);
+    console.log(`| way | ${runs.map((r) => `Node ${r.node}`).join(" | ")} |`);
+    console.log(`| --- | ${runs.map(() => "---:").join(" | ")} |`);
+    for (const w of Object.keys(WAYS)) {
+      const cells = runs.map((r) => {
+        const ns = r.results[pname].ns;
+        const best = Math.min(...Object.entries(ns).filter(([k]) => !k.includes("only")).map(([, v]) => v));
+        const v = ns[w];
+        return `${v < 1000 ? v.toFixed(0) : (v / 1000).toFixed(1) + " k"}${v === best ? " ◀" : ""}`;
+      });
+      console.log(`| ${w} | ${cells.join(" | ")} |`);
+    }
+    console.log();
+  }
+  console.log("◀ the fastest way that writes, per Node. Versions: " + runs.map((r) => `${r.node} (V8 ${r.v8})`).join(", "));
+}
