@@ -5,8 +5,10 @@
 //
 //   node bench/encode.mjs --node 24,22,20        # one child per Node, a table per payload
 //
-// Each (payload, way) is timed in rounds of a fixed batch, alternating ways, and the median
-// ns per value is reported; ratios within one Node are what to compare (the machine is shared).
+// Each (payload, way) is timed in rounds of a fixed batch, alternating ways, in a child pinned
+// to one core; the children of the Nodes alternate, PASSES times each, and the table gives the
+// median ns per value over all of a Node's rounds. Compare ways within one Node: the machine
+// is shared, so absolute figures move between runs.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -14,6 +16,8 @@ import { nodeBin } from "../scripts/node.mjs";
 
 const ARENA_BYTES = 1 << 20; // runtime: resData's default size
 const ROUNDS = 15;
+const PASSES = 3; // children per Node, alternating between the Nodes
+const CPU = "1"; // the core each child is pinned to (taskset), when taskset exists
 const TARGET_ROUND_MS = 40; // each round's batch is sized to take about this long
 
 const users = Array.from({ length: 20 }, (_, i) => ({
@@ -27,8 +31,8 @@ const users = Array.from({ length: 20 }, (_, i) => ({
 const PAYLOADS = {
   "hello {message}": () => ({ message: "Hello, World!" }),
   "{id} from a param": () => ({ id: "123" }),
-  "20 users (~2.3 KB)": () => ({ users, total: users.length }),
-  "1,000 users (~115 KB)": () => ({ users: Array.from({ length: 50 }, () => users).flat() }),
+  "20 users": () => ({ users, total: users.length }),
+  "1,000 users": () => ({ users: Array.from({ length: 50 }, () => users).flat() }),
   "non-ASCII text {message}": () => ({ message: "Grüße, Welt! こんにちは 🐈" }),
 };
 
@@ -67,7 +71,8 @@ function child() {
     }
     if (sink === 0) throw new Error("nothing written");
     const bytes = Buffer.byteLength(JSON.stringify(make()));
-    out.results[pname] = { bytes, ns: Object.fromEntries(Object.entries(times).map(([w, ts]) => [w, median(ts.slice(1))])) };
+    // The first round warms up; the rest are kept for the parent's median.
+    out.results[pname] = { bytes, ns: Object.fromEntries(Object.entries(times).map(([w, ts]) => [w, ts.slice(1)])) };
   }
   process.stdout.write(JSON.stringify(out));
 }
@@ -81,16 +86,27 @@ if (process.argv[2] === "--child") child();
 else {
   const { values: opt } = parseArgs({ options: { node: { type: "string", default: "" } } });
   const specs = opt.node ? opt.node.split(",") : [""];
-  const runs = specs.map((spec) => {
-    const bin = nodeBin(spec);
-    const r = spawnSync(bin, [fileURLToPath(import.meta.url), "--child"], { encoding: "utf8", maxBuffer: 1 << 24 });
-    if (r.status !== 0) throw new Error(`${bin}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  });
-  console.log(`bench/encode.mjs: median ns per value over ${ROUNDS - 1} rounds (after one warm-up round); ways alternate within each round.\n`);
+  const bins = specs.map((spec) => nodeBin(spec));
+  const pin = spawnSync("taskset", ["-c", CPU, "true"]).status === 0;
+  const runs = bins.map(() => undefined);
+  for (let pass = 0; pass < PASSES; pass++) {
+    bins.forEach((bin, i) => {
+      const [cmd, args] = pin ? ["taskset", ["-c", CPU, bin]] : [bin, []];
+      const r = spawnSync(cmd, [...args, fileURLToPath(import.meta.url), "--child"], { encoding: "utf8", maxBuffer: 1 << 24 });
+      if (r.status !== 0) throw new Error(`${bin}: ${r.stderr}`);
+      const got = JSON.parse(r.stdout);
+      if (!runs[i]) runs[i] = got;
+      else for (const [p, x] of Object.entries(got.results)) for (const [w, ts] of Object.entries(x.ns)) runs[i].results[p].ns[w].push(...ts);
+    });
+  }
+  for (const r of runs) for (const x of Object.values(r.results)) for (const w of Object.keys(x.ns)) x.ns[w] = median(x.ns[w]);
+  console.log(
+    `\`node bench/encode.mjs ${process.argv.slice(2).join(" ")}\`: median ns per value over ${PASSES} × ${ROUNDS - 1} rounds ` +
+      `(${PASSES} children per Node, alternating${pin ? `, each pinned to CPU ${CPU}` : ""}; ways alternate within each round).\n`,
+  );
   for (const pname of Object.keys(PAYLOADS)) {
     console.log(`### ${pname}, ${runs[0].results[pname].bytes} bytes\n`);
-    console.log(`| way | ${runs.map((r) => `Node ${r.node}`).join(" | ")} |`);
+    console.log(`| way | ${runs.map((r) => `Node ${r.node.slice(1)}`).join(" | ")} |`);
     console.log(`| --- | ${runs.map(() => "---:").join(" | ")} |`);
     for (const w of Object.keys(WAYS)) {
       const cells = runs.map((r) => {
