@@ -177,7 +177,15 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
       const b = nodeMajor(v);
       p(`| server | route | mode | Node ${a} req/s | Node ${b} req/s | ${a} / ${b} | Node ${a} CPU µs/req | Node ${b} CPU µs/req | Node ${a} RSS MiB | Node ${b} RSS MiB |`);
       p("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+      const perServer = [];
       for (const s of besides.filter((x) => x.nodeMajor === b)) {
+        const pairs = ["np", "pl"].flatMap((mode) => routes.map((r) => [S(s.base, r, mode), S(s.name, r, mode)])).filter(([x, y]) => x && y);
+        perServer.push({
+          label: label[s.base],
+          rps: median(pairs.map(([x, y]) => x.rps.median / y.rps.median)),
+          cpu: median(pairs.map(([x, y]) => x.cpuUsPerReq / y.cpuUsPerReq)),
+          rss: median(pairs.map(([x, y]) => x.rssKiB / y.rssKiB)),
+        });
         for (const mode of ["np", "pl"]) {
           for (const r of routes) {
             const x = S(s.base, r, mode);
@@ -190,6 +198,13 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
           }
         }
       }
+      p();
+      // Server CPU per request holds up better than req/s when other work shares the cores.
+      p(
+        `Medians over each server's routes and modes, Node ${a} / Node ${b}: ` +
+          perServer.map((x) => `${x.label} req/s ${fmtRatio(x.rps)}, CPU µs/req ${fmtRatio(x.cpu)}, RSS ${fmtRatio(x.rss)}`).join("; ") +
+          ". Server CPU per request is the steadier figure when other work shares the machine.",
+      );
       p();
     }
   }
