@@ -20,12 +20,15 @@
     {
       "target_name": "catzilla",
       "sources": [
+        "native/src/cz_log.c",
         "native/src/cz_ctx.c",
         "native/src/cz_http.c",
         "native/src/cz_fields.c",
         "native/src/cz_table.c",
-        "native/src/cz_conn.c",
         "native/src/cz_parse.c",
+        "native/src/cz_batch.c",
+        "native/src/cz_out.c",
+        "native/src/cz_conn.c",
         "native/src/cz_server.c",
         "native/src/binding.cc",
       ],
@@ -39,14 +42,16 @@
         "NAPI_VERSION=8",
         "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS",
       ],
-      "cflags": ["-Wall", "-Wextra", "-O2", "-fno-strict-aliasing", "-fvisibility=hidden"],
+      # -flto: the C core is split into layers (docs/internals.md), and link-time
+      # optimisation inlines across them again (measured: bench/RESULTS.md, issue 10).
+      "cflags": ["-Wall", "-Wextra", "-O2", "-fno-strict-aliasing", "-fvisibility=hidden", "-flto=auto"],
       "cflags_c": ["-std=c99", "-D_POSIX_C_SOURCE=200809L", "-D_DEFAULT_SOURCE"],
       "cflags_cc": ["-fno-exceptions", "-std=c++17"],
       "cflags!": ["-fno-exceptions"],
       "libraries": ["<(module_root_dir)/native/deps/llhttp/libllhttp.a", "-ldl"],
       # Node exports its own llhttp (another version, another struct layout): our copy's
       # symbols must stay local so the addon never binds to Node's.
-      "ldflags": ["-Wl,--exclude-libs,ALL"],
+      "ldflags": ["-Wl,--exclude-libs,ALL", "-flto=auto", "-O2"],
     },
   ],
 }

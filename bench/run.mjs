@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The benchmark suite: `npm run bench` (full, < 10 min) or `npm run bench -- --quick` (< 2 min).
+// The standard run for bench/RESULTS.md: `npm run bench -- --node 24,20` (Node 24, with the Node
+// servers on 20 beside it; about 4 minutes more).
 //
 // Starts every server itself pinned to CPU 0 (taskset -c 0), drives it with wrk pinned to
 // CPU 1, interleaves runs round-robin across servers, and writes RESULTS.md, results.svg
@@ -14,6 +16,11 @@
 //   --nice N              scheduling priority of servers and wrk (default -10 as root, else 0)
 //   --report FILE         only re-render RESULTS.md and results.svg from a results.json
 //   --max-foreign PCT     repeat a run when other processes took more than PCT% of CPU 0 or 1 (10)
+//   --node V[,V…]         run the Node servers (Catzilla, node:http, Fastify), the compiler and the
+//                         scenarios on Node V (a major pinned in scripts/node-versions.json, the
+//                         machine's major, or a path to a node binary; default: the Node running
+//                         this); each further V runs the Node servers again, interleaved in the
+//                         same matrix, for the "Node versions" table (`--node 24,20`)
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -24,6 +31,7 @@ import { cpuTimes, installCleanup, launch, rssKiB, stopAll } from "./lib/procs.m
 import { buildReport, mergeResults, summarizeRuns } from "./lib/report.mjs";
 import {
   BENCH,
+  besideDefs,
   buildPlainC,
   compileCatzilla,
   findBun,
@@ -38,6 +46,7 @@ import {
   wrkVersion,
 } from "./lib/servers.mjs";
 import { fmtLatency, fmtMs, fmtNum, fmtRate, sleep, summarize } from "./lib/util.mjs";
+import { nodeBin } from "../scripts/node.mjs";
 import { cmdline, runWrk } from "./lib/wrk.mjs";
 
 const { values: opt } = parseArgs({
@@ -52,6 +61,7 @@ const { values: opt } = parseArgs({
     "max-foreign": { type: "string" },
     report: { type: "string" },
     nice: { type: "string" },
+    node: { type: "string" },
   },
   allowPositionals: false,
 });
@@ -81,6 +91,8 @@ const cfg = {
   // The whole suite must stay under 10 minutes (quick: 2). Runs are shortened if setup took
   // long, and retries of disturbed runs stop when they would overrun.
   budgetS: quick ? 105 : 570,
+  // What one matrix run costs beyond its wrk duration (starting wrk, reading /proc).
+  runOverheadS: 0.12,
   scenarioEstimateS: quick ? 42 : 118,
   compileEstimateS: quick ? 20 : 35,
   scenarioDurationS: Number(opt.duration ?? (quick ? 1 : 2)),
@@ -123,6 +135,33 @@ if (existsSync(join(ROOT, "scripts", "setup.sh"))) {
   }
 }
 
+// The Node binaries (setup.sh has installed the pinned ones): the first runs everything Node
+// runs; each further one only the Node servers again, beside it.
+const nodeSpecs = opt.node ? opt.node.split(",").map((s) => s.trim()).filter(Boolean) : [""];
+const nodes = [];
+for (const spec of nodeSpecs) {
+  let bin;
+  try {
+    bin = nodeBin(spec);
+  } catch (err) {
+    console.error(`bench: --node ${spec}: ${err.message}`);
+    process.exit(2);
+  }
+  const version = spawnSync(bin, ["-p", "process.version"], { encoding: "utf8" }).stdout.trim();
+  if (!version) {
+    console.error(`bench: --node ${spec}: ${bin} does not run`);
+    process.exit(2);
+  }
+  nodes.push({ spec, bin, version, major: version.slice(1).split(".")[0] });
+}
+const NODE = nodes[0].bin;
+const beside = nodes.slice(1);
+if (new Set(nodes.map((n) => n.major)).size !== nodes.length) {
+  console.error(`bench: --node ${opt.node}: name each Node major once`);
+  process.exit(2);
+}
+log(`Node ${nodes[0].version} (${relative(ROOT, NODE) || NODE})${beside.length ? `; beside it: ${beside.map((n) => `Node ${n.version}`).join(", ")}` : ""}`);
+
 let plainCBin;
 try {
   const pc = buildPlainC({ install: true });
@@ -142,7 +181,7 @@ const compiles = {};
 function compileBenchApp(dir) {
   const entries = [`bench/${dir}/app.ts`, `bench/${dir}/main.ts`];
   const out = `bench/${dir}/.catzilla`;
-  const r = compileCatzilla(entries, out);
+  const r = compileCatzilla(entries, out, { nodeBin: NODE });
   compiles[dir] = { ...r, cmd: `node bin/catzilla-compile.js ${entries.join(" ")} --out ${out}` };
   if (r.ok) log(`compiled bench/${dir} in ${fmtMs(r.ms)}`);
   return r;
@@ -153,11 +192,21 @@ if (wantServers.has("catzilla")) {
   else if (!setupOk) note("setup.sh failed but the bench app compiled; trying Catzilla anyway");
 }
 
-const defs = serverDefs({ bunBin: bun.bin, plainCBin }).filter((d) => wantServers.has(d.name));
+const defs = [
+  ...serverDefs({ bunBin: bun.bin, plainCBin, nodeBin: NODE }),
+  ...beside.flatMap((n) => besideDefs(n.bin, n.major)),
+].filter((d) => wantServers.has(d.base ?? d.name));
+// Each Node beside the first adds its servers' runs to the matrix: the budget grows by their
+// share at the configured run length, so the main runs are not shortened for them.
+{
+  const besideRoutes = defs.filter((d) => d.base).reduce((n, d) => n + d.routes.length, 0);
+  cfg.budgetS += Math.round(besideRoutes * (cfg.reps * 2 * (cfg.durationS + cfg.runOverheadS) + cfg.warmS));
+}
 for (const d of defs) d.routes = d.routes.filter((r) => wantRoutes.has(r));
 
 const versions = {
-  node: process.version,
+  node: nodes[0].version,
+  nodeBeside: beside.map((n) => n.version),
   wrk: wrkVersion(),
   fastify: versionOf("fastify"),
   bun: bun.version,
@@ -193,7 +242,7 @@ if (!opt["no-scenarios"] && running.some((s) => s.def.name === "catzilla")) {
   const r = compileBenchApp("app-sync");
   if (!r.ok) note(`scenario 1: bench/app-sync did not compile: ${r.out.split("\n").slice(-5).join(" | ")}`);
   else {
-    const def = { name: "catzilla", label: "Catzilla all-sync", cmd: process.execPath, args: [join(BENCH, "app-sync", "main.js")], routes: ["json"] };
+    const def = { name: "catzilla", label: "Catzilla all-sync", cmd: NODE, args: [join(BENCH, "app-sync", "main.js")], routes: ["json"] };
     try {
       syncOn = await startServer(def, { cpu: "0", env: { BENCH_ENABLE_ASYNC: "1" } });
       syncOff = await startServer(def, { cpu: "0", env: { BENCH_ENABLE_ASYNC: "0" } });
@@ -205,7 +254,7 @@ if (!opt["no-scenarios"] && running.some((s) => s.def.name === "catzilla")) {
     }
   }
 }
-for (const [name, why] of available) if (why && wantServers.has(name) && name !== "bun") note(`${name} skipped: ${why.split("\n")[0]}`);
+for (const [name, why] of available) if (why && wantServers.has(name.split("@")[0]) && name !== "bun") note(`${name} skipped: ${why.split("\n")[0]}`);
 if (running.length === 0) {
   console.error("bench: no server could be started");
   process.exit(1);
@@ -247,7 +296,7 @@ const byName = new Map(running.map((s) => [s.def.name, s]));
   log(`other processes right now: ${fmtNum(busy, 0)}% of a core`);
   if (!opt.duration) {
     const reserve = busy > cfg.maxForeignPct && !quick ? 0.3 : 0; // share of the matrix kept for re-runs
-    while (cfg.durationS > 1 && total * (cfg.durationS + 0.12) > left * (1 - reserve)) cfg.durationS--;
+    while (cfg.durationS > 1 && total * (cfg.durationS + cfg.runOverheadS) > left * (1 - reserve)) cfg.durationS--;
     if (cfg.durationS < (quick ? 1 : 3)) {
       note(`runs shortened to ${cfg.durationS} s to keep the suite within ${cfg.budgetS} s` + (reserve ? ` and leave time to re-run disturbed runs (other processes used ${fmtNum(busy, 0)}% of a core at the start)` : ""));
     }
@@ -386,7 +435,7 @@ if (!opt["no-scenarios"]) {
           cpSync(join(ROOT, "examples", "mixed"), mixed, { recursive: true, filter: (src) => !/\.catzilla|\.js$/.test(src) });
         }
         cold(dir);
-        const r = compileCatzilla(entries.map((e) => relative(ROOT, join(dir, e))), relative(ROOT, join(dir, ".catzilla")));
+        const r = compileCatzilla(entries.map((e) => relative(ROOT, join(dir, e))), relative(ROOT, join(dir, ".catzilla")), { nodeBin: NODE });
         out = r.out;
         if (!r.ok) {
           ok = false;
@@ -430,7 +479,10 @@ const meta = {
     pl: cmdline({ url: "http://127.0.0.1:PORT/ROUTE", connections: cfg.connections, durationS: cfg.durationS, depth: cfg.depth }),
   },
   serverCmds: Object.fromEntries(
-    serverDefs({ bunBin: bun.bin ?? "bun", plainCBin: plainCBin ?? "bench/.tmp/plain-c/server" }).map((d) => [
+    [
+      ...serverDefs({ bunBin: bun.bin ?? "bun", plainCBin: plainCBin ?? "bench/.tmp/plain-c/server", nodeBin: NODE }),
+      ...beside.flatMap((n) => besideDefs(n.bin, n.major)),
+    ].map((d) => [
       d.name,
       `${launch.nice ? `nice -n ${launch.nice} ` : ""}taskset -c 0 ${[d.cmd === process.execPath ? "node" : relative(ROOT, d.cmd), ...d.args.map((a) => relative(ROOT, a))].join(" ")}`,
     ]),
@@ -438,7 +490,9 @@ const meta = {
   compiles,
   catzillaKinds: routeKinds(join(BENCH, "app", ".catzilla", "routes.json")),
 };
-const servers = serverDefs({}).filter((d) => wantServers.has(d.name)).map((d) => ({ name: d.name, label: d.label, skipped: available.get(d.name), routes: d.routes }));
+const servers = [...serverDefs({}), ...beside.flatMap((n) => besideDefs(n.bin, n.major))]
+  .filter((d) => wantServers.has(d.base ?? d.name))
+  .map((d) => ({ name: d.name, label: d.label, skipped: available.get(d.name), routes: d.routes, base: d.base, nodeMajor: d.nodeMajor }));
 const report = buildReport({ meta, servers, summary, runs, scenarios, notes, rssFinal });
 mkdirSync(cfg.outDir, { recursive: true });
 writeResults(join(cfg.outDir, "RESULTS.md"), report.markdown);
@@ -543,7 +597,7 @@ function generateApp(dir, n) {
 
 /** Serves the compiled 1,000-route app and checks a few of its routes answer. */
 async function checkApp1000(dir) {
-  const def = { name: "app1000", label: "1,000-route app", cmd: process.execPath, args: [join(dir, "main.js")], routes: ["json"] };
+  const def = { name: "app1000", label: "1,000-route app", cmd: NODE, args: [join(dir, "main.js")], routes: ["json"] };
   // startServer polls ROUTES[def.routes[0]]: any answer counts as up, so /json's 404 is fine.
   let s;
   try {

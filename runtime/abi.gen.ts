@@ -45,6 +45,7 @@ export const CZ_DEFAULT_REQUEST_TIMEOUT_MS = 300000;
 export const CZ_DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5000;
 export const CZ_DEFAULT_MAX_CONNECTIONS = 0;
 export const CZ_DEFAULT_MAX_PIPELINED = 64;
+export const CZ_BUF_KEEP = 16384;
 export const CZ_CONNHDR_NONE = 0;
 export const CZ_CONNHDR_CLOSE = 1;
 export const CZ_CONNHDR_KEEPALIVE = 2;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Idempotent set-up for a fresh machine of this kind: Debian packages, npm packages,
-# the TypeScript build and the native addon. Safe to run again; fast when nothing is missing.
+# Idempotent set-up for a fresh machine of this kind: Debian packages, npm packages, the
+# pinned Node versions the suite also runs on, the TypeScript build and the native
+# addon. Safe to run again; fast when nothing is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,9 @@ fi
 
 # runtime/abi.gen.ts: the JS↔C constants, from the C headers (rewritten only when they changed).
 node scripts/gen-abi.mjs
+
+# The other Node versions the suite runs on (scripts/node-versions.json), from npm, into .tools/.
+node scripts/node.mjs install
 
 if [ ! -f dist/.stamp ] || [ -n "$(find compiler runtime -name '*.ts' -newer dist/.stamp -print -quit)" ]; then
   echo "setup: building TypeScript"

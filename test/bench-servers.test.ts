@@ -1,11 +1,14 @@
 // The benchmark servers (bench/) must be comparable: every one of them answers each
 // benchmark route with the same status, content type and body. Starts each server briefly
 // (no load), the way `npm run bench` does, minus the CPU pinning.
+import { readlinkSync, realpathSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-ignore -- plain ESM helpers shared with bench/run.mjs (no type declarations)
 import * as benchServers from "../bench/lib/servers.mjs";
 // @ts-ignore -- idem
 import * as benchProcs from "../bench/lib/procs.mjs";
+// @ts-ignore -- idem (scripts/node.mjs: the pinned Node versions)
+import * as nodeVersions from "../scripts/node.mjs";
 
 interface Answer {
   status: number;
@@ -32,6 +35,9 @@ const S = benchServers as unknown as {
   get(port: number, path: string): Promise<Answer>;
 };
 const stopAll = (benchProcs as unknown as { stopAll(): Promise<unknown> }).stopAll;
+const besideDefs = (benchServers as unknown as { besideDefs(bin: string, major: string): (ServerDef & { cmd: string; base: string })[] })
+  .besideDefs;
+const N = nodeVersions as unknown as { PINS: Record<string, string>; nodeBin(spec: string): string };
 
 // Found (or installed into bench/.tmp/bun with `npm install --no-save bun`) at collection
 // time, so a missing binary shows up as a named skip rather than a pass.
@@ -104,4 +110,36 @@ describe("benchmark servers answer the same bytes", () => {
       expect(byServer.size).toBeGreaterThanOrEqual(route === "const" ? 2 : bun.missing ? 4 : 5);
     }
   });
+});
+
+// `npm run bench -- --node 24,20` runs the Node servers again on each further Node.
+describe("benchmark servers on another Node (bench/run.mjs --node)", () => {
+  // A pinned Node other than the one running the tests (setup.sh installs every pin).
+  const other = Object.keys(N.PINS).find((major) => major !== process.versions.node.split(".")[0])!;
+
+  it(`Catzilla, node:http and Fastify run on Node ${other} and answer the same bytes`, async () => {
+    const bin = N.nodeBin(other);
+    const defs = besideDefs(bin, other);
+    expect(defs.map((d) => d.base)).toEqual(["catzilla", "node-http", "fastify"]);
+    const started: Running[] = [];
+    try {
+      for (const d of defs) {
+        expect(d.name).toBe(`${d.base}@node${other}`);
+        const s = await S.startServer(d, { cpu: null });
+        started.push(s);
+        const pid = (s as unknown as { pid: number }).pid;
+        expect(realpathSync(readlinkSync(`/proc/${pid}/exe`))).toBe(realpathSync(bin));
+        for (const route of d.routes) {
+          const want = S.ROUTES[route];
+          expect(await S.get(s.port, want.path), `${d.label} ${want.path}`).toEqual({
+            status: want.status,
+            contentType: want.contentType,
+            body: want.body,
+          });
+        }
+      }
+    } finally {
+      await Promise.all(started.map((s) => s.stop()));
+    }
+  }, 60_000);
 });

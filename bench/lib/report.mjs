@@ -40,7 +40,9 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   const S = (server, route, mode) => summary[key(server, route, mode)];
   const rps = (server, route, mode) => S(server, route, mode)?.rps.median ?? NaN;
   const label = Object.fromEntries(servers.map((s) => [s.name, s.label]));
-  const active = servers.filter((s) => !s.skipped);
+  // Servers run again on another Node (bench/run.mjs --node 24,20) have their own table.
+  const active = servers.filter((s) => !s.skipped && !s.base);
+  const besides = servers.filter((s) => !s.skipped && s.base);
   const routes = Object.keys(ROUTES).filter((r) => active.some((s) => S(s.name, r, "np")));
   const nodeRoute = (r) => (r === "const" ? "json" : r);
 
@@ -133,6 +135,14 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
       `commit \`${meta.versions.commit}\`. ${meta.cfg.quick ? "**Quick mode: one round of 1 s runs; indicative only.** " : ""}`,
   );
   p("Runs on these shared machines vary by ±20% between runs: compare only ratios within one run (runs are interleaved, figures are medians).");
+  const bare = (v) => v?.replace(/^v/, "");
+  const nodeMajor = (v) => bare(v)?.split(".")[0];
+  const otherNodes = (meta.versions.nodeBeside ?? []).map(bare);
+  p();
+  p(
+    `Catzilla, node:http and Fastify run on **Node ${bare(meta.versions.node)}**` +
+      (otherNodes.length ? `; the same servers on ${otherNodes.map((v) => `Node ${v}`).join(", ")} ran in the same interleaved rounds: see [Node versions](#node-versions).` : "."),
+  );
   {
     const o = median(runs.map((r) => r.otherPct ?? r.cpu0OtherPct).filter(Number.isFinite));
     if (o > meta.cfg.maxForeignPct) {
@@ -153,6 +163,51 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p("| --- | --- | --- | --- |");
   for (const t of T) p(`| ${t.measure} | ${t.goal} | ${t.measured} | ${verdict(t.ok)} |`);
   p();
+  if (besides.length) {
+    const main = bare(meta.versions.node);
+    p("## Node versions");
+    p();
+    p(
+      `Each Node server on Node ${main} (the tables below) and beside it on ${otherNodes.map((v) => `Node ${v}`).join(", ")}, ` +
+        "measured in the same rounds (interleaved with every other server), so the ratio is within one run.",
+    );
+    p();
+    for (const v of otherNodes) {
+      const a = nodeMajor(main);
+      const b = nodeMajor(v);
+      p(`| server | route | mode | Node ${a} req/s | Node ${b} req/s | ${a} / ${b} | Node ${a} CPU µs/req | Node ${b} CPU µs/req | Node ${a} RSS MiB | Node ${b} RSS MiB |`);
+      p("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+      const perServer = [];
+      for (const s of besides.filter((x) => x.nodeMajor === b)) {
+        const pairs = ["np", "pl"].flatMap((mode) => routes.map((r) => [S(s.base, r, mode), S(s.name, r, mode)])).filter(([x, y]) => x && y);
+        perServer.push({
+          label: label[s.base],
+          rps: median(pairs.map(([x, y]) => x.rps.median / y.rps.median)),
+          cpu: median(pairs.map(([x, y]) => x.cpuUsPerReq / y.cpuUsPerReq)),
+          rss: median(pairs.map(([x, y]) => x.rssKiB / y.rssKiB)),
+        });
+        for (const mode of ["np", "pl"]) {
+          for (const r of routes) {
+            const x = S(s.base, r, mode);
+            const y = S(s.name, r, mode);
+            if (!x || !y) continue;
+            p(
+              `| ${label[s.base]} | \`${routeLabel(r)}\` | ${MODES[mode].label} | ${fmtRate(x.rps.median)} | ${fmtRate(y.rps.median)} | ${fmtRatio(x.rps.median / y.rps.median)} | ` +
+                `${fmtNum(x.cpuUsPerReq, 2)} | ${fmtNum(y.cpuUsPerReq, 2)} | ${fmtNum(x.rssKiB / 1024)} | ${fmtNum(y.rssKiB / 1024)} |`,
+            );
+          }
+        }
+      }
+      p();
+      // Server CPU per request holds up better than req/s when other work shares the cores.
+      p(
+        `Medians over each server's routes and modes, Node ${a} / Node ${b}: ` +
+          perServer.map((x) => `${x.label} req/s ${fmtRatio(x.rps)}, CPU µs/req ${fmtRatio(x.cpu)}, RSS ${fmtRatio(x.rss)}`).join("; ") +
+          ". Server CPU per request is the steadier figure when other work shares the machine.",
+      );
+      p();
+    }
+  }
   const skipped = servers.filter((s) => s.skipped);
   if (skipped.length) {
     p("**Not measured:**");
@@ -272,7 +327,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p("## Machine and versions");
   p();
   p(`- CPU: ${m.cpu} (${m.mhz} MHz${m.flags ? `, ${m.flags.trim()}` : ""}), \`nproc\` = ${m.nproc}, ${m.memTotal} RAM, ${m.kernel}, ${m.virt}`);
-  p(`- Node ${v.node}; wrk ${v.wrk}; Fastify ${v.fastify}; Bun ${v.bun ?? "not available"}; catzilla ${v.catzilla} @ ${v.commit}`);
+  p(`- Node ${v.node}${v.nodeBeside?.length ? ` (and ${v.nodeBeside.map((x) => `Node ${x}`).join(", ")} for the Node versions table)` : ""}; wrk ${v.wrk}; Fastify ${v.fastify}; Bun ${v.bun ?? "not available"}; catzilla ${v.catzilla} @ ${v.commit}`);
   p(`- ${v.cc}; libuv ${v.libuv} (Debian libuv1-dev, plain C server); llhttp ${v.llhttp} (Debian 13 libllhttp-dev)`);
   p();
   p("## Method and exact commands");
@@ -320,7 +375,9 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   p("- Every route is checked for its exact status, content type and body before the runs and after each run; `test/bench-servers.test.ts` checks all servers answer the same bytes.");
   p("- Fastify's JSON routes set a per-reply serializer (`JSON.stringify`) so that they answer `Content-Type: application/json` like the others (Fastify otherwise appends `; charset=utf-8`).");
   p();
-  p("Reproduce: `npm run bench` (full, under 10 minutes) or `npm run bench -- --quick` (under 2 minutes; writes to `bench/.tmp/quick/`). Raw runs: `bench/results.json`.");
+  p(
+    `Reproduce: \`${meta.command}\`. \`npm run bench\` alone runs everything on the Node that runs it (full, under 10 minutes); each further \`--node\` version adds its Node servers' runs (about 4 minutes more); \`--quick\` is one round of 1 s runs (writes to \`bench/.tmp/quick/\`). Raw runs: \`bench/results.json\`.`,
+  );
   p();
   const errLines = [];
   for (const x of Object.values(summary)) {
@@ -358,7 +415,7 @@ export function buildReport({ meta, servers, summary, runs, scenarios, notes, rs
   const C = [];
   const pad = (s, n) => String(s).padEnd(n);
   C.push(`${pad("req/s (median)", 24)}${routes.map((r) => pad(routeLabel(r), 22)).join("")}`);
-  for (const s of active) {
+  for (const s of [...active, ...besides]) {
     C.push(
       pad(s.label, 24) +
         routes.map((r) => pad(S(s.name, r, "np") ? `${fmtRate(rps(s.name, r, "np"))} / ${fmtRate(rps(s.name, r, "pl"))}` : "", 22)).join(""),

@@ -30,23 +30,37 @@ const COMMON = ["plaintext", "json", "async", "user"];
 
 /**
  * Server definitions. `cmd`/`args` run under `taskset -c <cpu>`; the pid taskset execs
- * into is the server's own, so /proc/<pid> measures the server.
+ * into is the server's own, so /proc/<pid> measures the server. The Node-run servers run on
+ * `nodeBin` (bench/run.mjs --node).
  */
-export function serverDefs({ bunBin, plainCBin } = {}) {
+export function serverDefs({ bunBin, plainCBin, nodeBin = process.execPath } = {}) {
   return [
     {
       name: "catzilla",
       label: "Catzilla",
-      cmd: process.execPath,
+      cmd: nodeBin,
       args: [join(BENCH, "app", "main.js")],
       routes: [...COMMON, "const"],
     },
-    { name: "node-http", label: "node:http", cmd: process.execPath, args: [join(BENCH, "servers", "node-http.mjs")], routes: COMMON },
-    { name: "fastify", label: "Fastify", cmd: process.execPath, args: [join(BENCH, "servers", "fastify.mjs")], routes: COMMON },
+    { name: "node-http", label: "node:http", cmd: nodeBin, args: [join(BENCH, "servers", "node-http.mjs")], routes: COMMON },
+    { name: "fastify", label: "Fastify", cmd: nodeBin, args: [join(BENCH, "servers", "fastify.mjs")], routes: COMMON },
     { name: "bun", label: "Bun.serve", cmd: bunBin, args: [join(BENCH, "servers", "bun.mjs")], routes: COMMON },
     // The plain C server answers /const with the same fixed bytes as /json: the baseline for const routes.
     { name: "plain-c", label: "plain C (libuv+llhttp)", cmd: plainCBin, args: [], routes: [...COMMON, "const"] },
   ];
+}
+
+/** The servers that run on Node, and so are measured again on each `--node` version beside the first. */
+export const NODE_SERVERS = ["catzilla", "node-http", "fastify"];
+
+/**
+ * The Node-run servers on another Node, measured in the same interleaved matrix as the main
+ * ones: named `<server>@node<major>`, with `base` naming the main server they compare with.
+ */
+export function besideDefs(nodeBin, major) {
+  return serverDefs({ nodeBin })
+    .filter((d) => NODE_SERVERS.includes(d.name))
+    .map((d) => ({ ...d, name: `${d.name}@node${major}`, label: `${d.label} (Node ${major})`, base: d.name, nodeMajor: major }));
 }
 
 // ---- building and finding ------------------------------------------------------------
@@ -146,10 +160,10 @@ export function findBun({ install = true } = {}) {
 export const CATZILLA_CLI = join(ROOT, "bin", "catzilla-compile.js");
 
 /** Runs catzilla-compile; returns wall time and output. */
-export function compileCatzilla(entries, out, { timeoutMs = 300_000 } = {}) {
+export function compileCatzilla(entries, out, { timeoutMs = 300_000, nodeBin = process.execPath } = {}) {
   if (!existsSync(CATZILLA_CLI)) return { ok: false, ms: NaN, out: "bin/catzilla-compile.js does not exist (the compiler has not landed)" };
   const t0 = performance.now();
-  const r = run(process.execPath, [CATZILLA_CLI, ...entries, "--out", out], { timeout: timeoutMs });
+  const r = run(nodeBin, [CATZILLA_CLI, ...entries, "--out", out], { timeout: timeoutMs });
   return { ok: r.ok, ms: performance.now() - t0, out: r.out || String(r.error ?? "") };
 }
 

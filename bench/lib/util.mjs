@@ -1,4 +1,5 @@
 // Small helpers shared by the harness: statistics, formatting, ports, sleeping.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,4 +61,24 @@ export function fmtNum(x, digits = 1) {
 export function fmtMs(ms) {
   if (!Number.isFinite(ms)) return "—";
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+/**
+ * Replaces the text between `<!-- name:begin … -->` and `<!-- name:end -->` in a shared
+ * RESULTS.md with `md`, or appends the block under `heading` when the markers are missing.
+ * The file is read right before it is written, so other tools' sections stay as they are.
+ */
+export function updateSection(file, name, heading, md, writer) {
+  const begin = `<!-- ${name}:begin (written by ${writer}) -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${begin}\n${md.trim()}\n${end}`;
+  let text = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const a = text.indexOf(`<!-- ${name}:begin`);
+  const b = text.indexOf(end);
+  if (a >= 0 && b > a) text = text.slice(0, a) + block + text.slice(b + end.length);
+  else {
+    const h = text.includes(`## ${heading}`) ? "" : `## ${heading}\n\n`;
+    text = `${text.replace(/\s*$/, text ? "\n\n" : "")}${h}${block}\n`;
+  }
+  writeFileSync(file, text);
 }

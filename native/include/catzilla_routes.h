@@ -24,7 +24,7 @@ extern "C" {
 /* A route pattern has at most this many parameters (`:name` segments plus a trailing `*`). */
 #define CZ_MAX_PARAMS 16
 
-/* Handler kinds, decided at compile time (see DESIGN.md). */
+/* Handler kinds, decided at compile time (docs/internals.md, "Generated files"). */
 enum cz_kind {
   CZ_KIND_SYNC = 0,
   CZ_KIND_ASYNC = 1,

@@ -1,5 +1,6 @@
 /*
- * cz_conn.c: one client connection: read -> llhttp -> match -> pipeline slots -> write.
+ * cz_conn.c: one client connection: read -> parse (cz_parse.c) -> pipeline slots ->
+ * write, the timers, and the connection's lifetime; and the set of them one server owns.
  *
  * Every request that reaches headers-complete gets a slot at the tail of the connection's
  * pipeline. A response is rendered straight into `out` when its slot is the head (every
@@ -7,14 +8,17 @@
  * done; cz__conn_advance() moves finished slots from the head into `out`. So responses
  * always leave in request order, whatever order JS finishes them in.
  *
- * Parsing lives in cz_parse.c; this file owns the slots, the writes, the timers and the
- * connection's lifetime.
+ * A request goes one of two ways at message-complete (cz__conn_complete): C answers it
+ * (404/405, the 400 of a typed parameter, OPTIONS *, a const route), or it joins the
+ * batch (cz_batch.c), whose answers come back through cz__conn_settled().
  *
  * Nothing here frees the connection except the handle close callbacks: after
  * cz__conn_close() the struct stays valid (closing = 1) until libuv is done with both
  * handles, so a caller holding `c` across a call that may close it only needs to check
  * c->closing.
  */
+#include "cz_conn.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +27,107 @@
 #include <sys/ioctl.h>
 #endif
 
-#include "cz_core.h"
+#include "cz_fields.h"
+#include "cz_out.h"
+
+enum cz_slot_state {
+  CZ_SLOT_RECV = 0, /* headers done, body still arriving */
+  CZ_SLOT_JS = 1,   /* waiting for JS (holds a context) */
+  CZ_SLOT_READY = 2 /* response rendered into slot->data */
+};
+
+enum cz_slot_flags {
+  CZ_SF_HEAD = 1 << 0,          /* HEAD: no body bytes */
+  CZ_SF_CLOSE = 1 << 1,         /* close the connection once this response is out */
+  CZ_SF_KA10 = 1 << 2,          /* HTTP/1.0 keep-alive: say so */
+  CZ_SF_CONTINUE = 1 << 3,      /* owes "100 Continue" when it reaches the head */
+  CZ_SF_CONTINUE_SENT = 1 << 4
+};
+
+typedef struct cz_slot_s {
+  struct cz_slot_s* next;
+  uint32_t ctx; /* CZ_CTX_NONE unless state == CZ_SLOT_JS */
+  uint8_t state;
+  uint8_t flags;
+  cz_out_t data; /* a rendered response waiting for the ones before it */
+} cz_slot_t;
+
+/* Why the parser was paused from the complete hook. */
+enum cz_pause_reason {
+  CZ_PAUSE_NONE = 0,
+  CZ_PAUSE_BATCH,    /* the batch is full: run it, then take this request */
+  CZ_PAUSE_PIPELINE, /* max_pipelined responses pending: keep the rest for later */
+  CZ_PAUSE_STOP      /* no more requests on this connection */
+};
+
+/* Reasons reading is stopped (bits). */
+enum cz_read_block {
+  CZ_RB_PIPELINE = 1 << 0,
+  CZ_RB_WRITE = 1 << 1
+};
+
+enum cz_timer_mode {
+  CZ_TIMER_NONE = 0,
+  CZ_TIMER_HEADERS = 1,
+  CZ_TIMER_IDLE = 2,
+  CZ_TIMER_BODY = 3, /* no body bytes for headers_timeout_ms while we are reading -> 408 */
+  CZ_TIMER_SEND = 4, /* a write in flight made no progress for send_timeout_ms -> close */
+  CZ_TIMER_LINGER = 5 /* after a rejection: close at the client's EOF or CZ_LINGER_MS */
+};
+
+/* How a connection stops (cz__conn_stop). */
+enum cz_stop_how {
+  CZ_STOP_LINGER = 1 << 0, /* a rejection: linger once its answer is written */
+  CZ_STOP_EOF = 1 << 1     /* the client closed its side */
+};
+
+struct cz_conn_s {
+  uv_tcp_t tcp;
+  uv_timer_t timer;
+  uv_write_t wreq;
+  uv_shutdown_t sreq;    /* lingering close: our FIN */
+  cz_conn_set_t* set;
+  cz_list_t node;        /* set->all */
+  cz_list_t dirty_node;  /* set->dirty while it has bytes to flush after a batch */
+  cz_list_t resume_node; /* set->resume while it has parked bytes to parse */
+  cz_parser_t parser;
+  cz_slot_t* cur_slot;   /* the request being parsed, from headers complete */
+  cz_buf_t pend;         /* bytes read but not parsed yet (parser was paused) */
+  cz_out_t out;          /* responses waiting for the next write */
+  cz_out_t wout;         /* bytes of the write in flight */
+  cz_slot_t* head;       /* pipeline, oldest first */
+  cz_slot_t* tail;
+  unsigned nslots;
+  unsigned read_block;   /* enum cz_read_block bits */
+  unsigned nclosing;     /* handle close callbacks still to come */
+  size_t send_mark;      /* CZ_TIMER_SEND: unacknowledged bytes at the last look, or SIZE_MAX */
+  size_t linger_bytes;   /* dropped while lingering */
+  /* Lazy timer: the mode's deadline (loop time, ms) moves on every request, the uv timer
+   * only when it would otherwise fire late; when it fires early it re-arms for the rest. */
+  uint64_t deadline;
+  uint8_t pause_reason;  /* enum cz_pause_reason */
+  uint8_t timer_mode;    /* enum cz_timer_mode */
+  uint8_t reading;
+  uint8_t writing;
+  uint8_t stop_parse;    /* never parse another byte (close, error, draining) */
+  uint8_t draining;      /* close once everything queued is written */
+  uint8_t linger;        /* a rejection: linger once it is written (cz__conn_linger) */
+  uint8_t lingering;     /* FIN sent; reading only to drop bytes until EOF or the timer */
+  uint8_t eof;           /* the client closed its side */
+  uint8_t closing;
+};
+
+static void cz__conn_flush(cz_conn_t* c);
+static void cz__conn_read_update(cz_conn_t* c);
+static void cz__conn_timer_update(cz_conn_t* c);
+static void cz__timer_arm(cz_conn_t* c, uint64_t ms);
+static void cz__alloc_cb(uv_handle_t* h, size_t hint, uv_buf_t* buf);
+static void cz__read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
 
 /* ---- slots ------------------------------------------------------------------------ */
 
-cz_slot_t* cz__slot_new(cz_conn_t* c) {
+/* Appends a slot for a request at the tail of the pipeline. NULL: out of memory. */
+static cz_slot_t* cz__slot_new(cz_conn_t* c) {
   cz_slot_t* s = calloc(1, sizeof(*s));
   if (s == NULL)
     return NULL;
@@ -44,11 +144,13 @@ cz_slot_t* cz__slot_new(cz_conn_t* c) {
 
 /* Frees an unlinked slot; a context JS still holds for it goes stale. */
 static void cz__slot_free(cz_conn_t* c, cz_slot_t* s) {
+  /* Only a slot waiting on JS holds a context (one that was settled no longer does). */
+  CZ_ASSERT(s->ctx == CZ_CTX_NONE || s->state == CZ_SLOT_JS);
   if (s->ctx != CZ_CTX_NONE)
-    cz_ctx_release(&c->srv->ctxs, s->ctx);
-  if (c->cur.slot == s)
-    c->cur.slot = NULL;
-  cz_buf_free(&s->data);
+    cz__batch_forget(c->set->batch, s->ctx);
+  if (c->cur_slot == s)
+    c->cur_slot = NULL;
+  cz__out_free(&s->data);
   free(s);
 }
 
@@ -75,7 +177,7 @@ static void cz__conn_drop_from(cz_conn_t* c, cz_slot_t* from) {
 }
 
 /* Where a response for s is rendered: the outgoing buffer when it is next in line. */
-static cz_buf_t* cz__slot_target(cz_conn_t* c, cz_slot_t* s) {
+static cz_out_t* cz__slot_target(cz_conn_t* c, cz_slot_t* s) {
   return s == c->head ? &c->out : &s->data;
 }
 
@@ -88,21 +190,43 @@ static int cz__slot_connhdr(cz_conn_t* c, cz_slot_t* s) {
   return CZ_CONNHDR_NONE;
 }
 
-void cz__conn_mark_dirty(cz_conn_t* c) {
-  cz_server_t* srv = c->srv;
+/* ---- stopping --------------------------------------------------------------------- */
+
+/* The one way a connection stops taking requests, whatever the reason: a closing response
+ * went out, a request was rejected, the client sent EOF, the server drains, or close. No
+ * byte is parsed after this and the request being parsed is abandoned; `drop` and every
+ * slot after it are dropped unanswered (their contexts go stale); the slots before it are
+ * still written, and once they are the connection closes (cz__conn_check_done), or
+ * lingers after a rejection. */
+static void cz__conn_stop(cz_conn_t* c, cz_slot_t* drop, unsigned how) {
+  c->stop_parse = 1;
+  c->draining = 1;
+  if (how & CZ_STOP_LINGER)
+    c->linger = 1;
+  if (how & CZ_STOP_EOF)
+    c->eof = 1;
+  cz_buf_reset(&c->pend, 0);
+  cz_list_remove(&c->resume_node);
+  cz__parse_abandon(&c->parser);
+  if (drop != NULL)
+    cz__conn_drop_from(c, drop);
+  c->cur_slot = NULL; /* dropped above, or kept by the caller to carry a rejection */
+  cz__conn_read_update(c);
+}
+
+/* ---- queueing responses ------------------------------------------------------------ */
+
+static void cz__conn_mark_dirty(cz_conn_t* c) {
+  cz_conn_set_t* set = c->set;
   if (c->closing)
     return;
-  if (srv->defer > 0) {
+  if (set->defer > 0) {
     if (cz_list_empty(&c->dirty_node))
-      cz_list_push(&srv->dirty, &c->dirty_node);
+      cz_list_push(&set->dirty, &c->dirty_node);
     return;
   }
   cz__conn_flush(c);
 }
-
-static void cz__timer_arm(cz_conn_t* c, uint64_t ms);
-static void cz__alloc_cb(uv_handle_t* h, size_t hint, uv_buf_t* buf);
-static void cz__read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
 
 static void cz__shutdown_cb(uv_shutdown_t* req, int status) {
   cz_conn_t* c = cz_container_of(req, cz_conn_t, sreq);
@@ -131,12 +255,29 @@ static void cz__conn_linger(cz_conn_t* c) {
 }
 
 static void cz__conn_check_done(cz_conn_t* c) {
-  if (c->closing || c->lingering || !c->draining || c->nslots != 0 || c->writing || c->out.len != 0)
+  if (c->closing || c->lingering || !c->draining || c->nslots != 0 || c->writing || cz__out_len(&c->out) != 0)
     return;
   if (c->linger && !c->eof)
     cz__conn_linger(c);
   else
     cz__conn_close(c);
+}
+
+/* The request at the head of the pipeline asked for 100-continue and may send its body
+ * now. The one place "100 Continue" is written: at headers-complete when nothing is
+ * pending before the request, else when the responses before it have left. */
+static void cz__conn_continue(cz_conn_t* c) {
+  cz_slot_t* s = c->head;
+
+  if (s == NULL || (s->flags & (CZ_SF_CONTINUE | CZ_SF_CONTINUE_SENT)) != CZ_SF_CONTINUE)
+    return;
+  if (cz__out_append(&c->out, CZ_HTTP_CONTINUE, sizeof(CZ_HTTP_CONTINUE) - 1) != 0) {
+    cz_log(c->set->log, "out of memory queueing 100 Continue; closing the connection");
+    cz__conn_close(c);
+    return;
+  }
+  s->flags |= CZ_SF_CONTINUE_SENT;
+  cz__conn_mark_dirty(c);
 }
 
 /* Moves every finished response at the head of the pipeline into `out`. */
@@ -146,8 +287,8 @@ static void cz__conn_advance(cz_conn_t* c) {
 
   while ((s = c->head) != NULL && s->state == CZ_SLOT_READY) {
     int close = s->flags & CZ_SF_CLOSE;
-    if (s->data.len != 0 && cz_buf_append(&c->out, s->data.base, s->data.len) != 0) {
-      cz__server_log(c->srv, "out of memory queueing a response; closing the connection");
+    if (cz__out_len(&s->data) != 0 && cz__out_move(&c->out, &s->data) != 0) {
+      cz_log(c->set->log, "out of memory queueing a response; closing the connection");
       cz__conn_close(c);
       return;
     }
@@ -159,25 +300,16 @@ static void cz__conn_advance(cz_conn_t* c) {
     moved = 1;
     if (close) {
       /* Nothing after a closing response is ever written: drop what JS still holds. */
-      c->stop_parse = 1;
-      c->draining = 1;
-      c->pend.len = 0;
-      if (c->head != NULL)
-        cz__conn_drop_from(c, c->head);
+      cz__conn_stop(c, c->head, 0);
       break;
     }
   }
-  /* The next request in line asked for 100-continue: it may send its body now. */
   s = c->head;
-  if (s != NULL && (s->flags & (CZ_SF_CONTINUE | CZ_SF_CONTINUE_SENT)) == CZ_SF_CONTINUE) {
-    if (cz_buf_append(&c->out, CZ_HTTP_CONTINUE, sizeof(CZ_HTTP_CONTINUE) - 1) != 0) {
-      cz__conn_close(c);
-      return;
-    }
-    s->flags |= CZ_SF_CONTINUE_SENT;
-    moved = 1;
-  }
-  if ((c->read_block & CZ_RB_PIPELINE) && c->nslots < c->srv->limits.max_pipelined) {
+  if (s != NULL && (s->flags & CZ_SF_CONTINUE))
+    cz__conn_continue(c);
+  if (c->closing)
+    return;
+  if ((c->read_block & CZ_RB_PIPELINE) && c->nslots < c->set->limits->max_pipelined) {
     c->read_block &= ~CZ_RB_PIPELINE;
     cz__conn_read_update(c);
   }
@@ -190,7 +322,7 @@ static void cz__conn_advance(cz_conn_t* c) {
 /* A response was rendered for s (rc from the renderer). */
 static void cz__conn_rendered(cz_conn_t* c, cz_slot_t* s, int rc) {
   if (rc != 0) {
-    cz__server_log(c->srv, "out of memory rendering a response; closing the connection");
+    cz_log(c->set->log, "out of memory rendering a response; closing the connection");
     cz__conn_close(c);
     return;
   }
@@ -198,17 +330,20 @@ static void cz__conn_rendered(cz_conn_t* c, cz_slot_t* s, int rc) {
   cz__conn_advance(c);
 }
 
-void cz__conn_settle_error(cz_conn_t* c, cz_slot_t* s, int status, uint64_t allow, const char* json) {
-  cz_server_t* srv = c->srv;
+/* An error answered in C: the body is json (NUL-terminated), or NULL for {"error":"<reason>"}. */
+static void cz__conn_settle_error(cz_conn_t* c, cz_slot_t* s, int status, uint64_t allow, const char* json) {
+  cz_conn_set_t* set = c->set;
   int rc;
-  cz_date_update(&srv->date);
-  rc = cz_http_render_error(cz__slot_target(c, s), &srv->date, status, cz__slot_connhdr(c, s),
+  cz_date_update(&set->date);
+  rc = cz_http_render_error(&cz__slot_target(c, s)->bytes, &set->date, status, cz__slot_connhdr(c, s),
                             s->flags & CZ_SF_HEAD, allow, json);
   cz__conn_rendered(c, s, rc);
 }
 
-void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in, int close) {
-  cz_server_t* srv = c->srv;
+/* A response from JS (or built like one); NULL means 500. */
+static void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in, int close) {
+  cz_conn_set_t* set = c->set;
+  cz_out_t* q;
   cz_resp_t r;
   int rc;
 
@@ -219,41 +354,61 @@ void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in, int clo
   /* A final response from a handler is 2xx..9xx; 1xx here would desync the client. */
   if (in == NULL || in->status < 200 || in->status > 999) {
     if (in != NULL)
-      cz__server_log(srv, "handler returned invalid status %d; answering 500", in->status);
+      cz_log(set->log, "handler returned invalid status %d; answering 500", in->status);
     cz__conn_settle_error(c, s, 500, 0, NULL);
     return;
   }
   r = *in;
   r.connhdr = cz__slot_connhdr(c, s);
   r.omit_body = s->flags & CZ_SF_HEAD;
-  cz_date_update(&srv->date);
-  rc = cz_http_render(cz__slot_target(c, s), &srv->date, &r);
+  /* A long body is queued as a source instead of copied in behind its head. Its bytes
+   * (an arena, a JS buffer) are only borrowed when this call writes them: the slot is
+   * next in line, no write is in flight and writes are not deferred; cz__conn_flush()
+   * pins whatever the socket does not take. Otherwise they are copied now. */
+  r.body_apart = r.body_len >= CZ_OUT_SRC_MIN && cz_http_body_sent(r.status, r.omit_body);
+  q = cz__slot_target(c, s);
+  cz_date_update(&set->date);
+  rc = cz_http_render(&q->bytes, &set->date, &r);
+  if (rc == 0 && r.body_apart)
+    rc = cz__out_body(q, r.body, r.body_len, q == &c->out && set->defer == 0 && !c->writing);
   cz__conn_rendered(c, s, rc);
 }
 
-void cz__conn_settle_const(cz_conn_t* c, cz_slot_t* s, const cz_route_t* route) {
-  cz_server_t* srv = c->srv;
+static void cz__conn_settle_const(cz_conn_t* c, cz_slot_t* s, const cz_route_t* route) {
+  cz_conn_set_t* set = c->set;
   int rc;
-  cz_date_update(&srv->date);
-  rc = cz_http_render_const(cz__slot_target(c, s), &srv->date, route->const_response,
+  cz_date_update(&set->date);
+  rc = cz_http_render_const(&cz__slot_target(c, s)->bytes, &set->date, route->const_response,
                             route->const_len, cz__slot_connhdr(c, s), s->flags & CZ_SF_HEAD);
   cz__conn_rendered(c, s, rc);
 }
 
-/* Answers the request being parsed (or a new slot) with an error and stops parsing. */
-void cz__conn_reject(cz_conn_t* c, int status) {
+/* OPTIONS * (RFC 9110 9.3.7) is a ping: 204 with no body, the connection kept alive. No
+ * Allow line: what is allowed depends on the path, and this request names none. */
+static void cz__conn_settle_options(cz_conn_t* c, cz_slot_t* s) {
+  cz_resp_t r;
+  memset(&r, 0, sizeof(r));
+  r.status = 204;
+  cz__conn_settle_js(c, s, &r, 0); /* the renderer JS answers use; no JS involved */
+}
+
+/* The batch's settle function (cz_batch.h): an answer for a request that waited on JS. */
+static void cz__conn_settled(void* conn, void* slot, const cz_resp_t* resp, int close) {
+  cz_conn_t* c = conn;
+  cz_slot_t* s = slot;
+
+  CZ_ASSERT(s->state == CZ_SLOT_JS && !c->closing);
+  s->ctx = CZ_CTX_NONE; /* released by the batch */
+  cz__conn_settle_js(c, s, resp, close);
+}
+
+/* Answers the request being parsed (or a new slot) with an error and stops. */
+static void cz__conn_reject(cz_conn_t* c, int status) {
   cz_slot_t* s;
 
   if (c->closing)
     return;
-  c->stop_parse = 1;
-  c->linger = 1;
-  c->pend.len = 0;
-  c->msg = CZ_MSG_IDLE;
-  s = c->cur.slot;
-  c->cur.slot = NULL;
-  free(c->cur.body);
-  c->cur.body = NULL;
+  s = c->cur_slot;
   if (s == NULL)
     s = cz__slot_new(c);
   if (s == NULL) {
@@ -263,20 +418,183 @@ void cz__conn_reject(cz_conn_t* c, int status) {
   s->flags |= CZ_SF_CLOSE;
   s->flags &= ~CZ_SF_CONTINUE;
   s->state = CZ_SLOT_RECV;
-  cz__conn_read_update(c);
+  cz__conn_stop(c, NULL, CZ_STOP_LINGER);
   cz__conn_settle_error(c, s, status, 0, NULL);
   if (!c->closing)
     cz__conn_timer_update(c);
 }
 
-/* ---- libuv callbacks ------------------------------------------------------------------ */
+/* ---- parsing: the parser's hooks and the feed loop ----------------------------------- */
+
+static int cz__conn_on_head(cz_parser_t* p) {
+  cz_conn_t* c = cz_container_of(p, cz_conn_t, parser);
+  const llhttp_t* ll = &p->ll;
+  cz_slot_t* s;
+
+  cz__conn_timer_update(c); /* the head is done: the body timer takes over */
+  s = cz__slot_new(c);
+  if (s == NULL)
+    return 503;
+  c->cur_slot = s;
+  if (ll->method == HTTP_HEAD)
+    s->flags |= CZ_SF_HEAD;
+  /* An upgrade (or CONNECT) is answered like any request, then the connection ends. */
+  if (ll->upgrade || !cz__parse_keep_alive(p))
+    s->flags |= CZ_SF_CLOSE;
+  else if (ll->http_major == 1 && ll->http_minor == 0)
+    s->flags |= CZ_SF_KA10;
+  if (p->req.expect == 1 && p->req.has_body) {
+    s->flags |= CZ_SF_CONTINUE;
+    cz__conn_continue(c); /* at once if nothing is pending before it */
+    if (c->closing)
+      return 503;
+  }
+  return 0;
+}
+
+/* Finishes the request parsed last: answers it in C or adds it to the batch. Returns 0
+ * to keep parsing, or nonzero with c->pause_reason set. */
+static int cz__conn_complete(cz_conn_t* c) {
+  cz_conn_set_t* set = c->set;
+  cz_parser_t* p = &c->parser;
+  const cz_req_t* r = &p->req;
+  cz_slot_t* s = c->cur_slot;
+  const char* bad;
+  uint32_t ctx;
+  int close;
+
+  if (s == NULL || c->closing) {
+    c->pause_reason = CZ_PAUSE_STOP;
+    return 1;
+  }
+  c->cur_slot = NULL;
+  close = (s->flags & CZ_SF_CLOSE) != 0;
+  if (close)
+    c->stop_parse = 1; /* bytes after a closing request are never parsed */
+
+  if (r->asterisk) {
+    cz__conn_settle_options(c, s);
+  } else if (r->route < 0 && (bad = cz__parse_param_error(p)) != NULL) {
+    cz__conn_settle_error(c, s, 400, 0, bad);
+  } else if (r->route < 0) {
+    cz__conn_settle_error(c, s, r->allow ? 405 : 404, r->allow, NULL);
+  } else if (r->table->routes[r->route].kind == CZ_KIND_CONST) {
+    cz__conn_settle_const(c, s, &r->table->routes[r->route]);
+  } else if (!cz__batch_fits(set->batch, cz__parse_arena_bytes(p))) {
+    /* Cannot fit even an empty batch (cz__conn_on_complete ran a fuller one first):
+     * reqData is smaller than this head. */
+    CZ_ASSERT(set->batch->n == 0);
+    s->flags |= CZ_SF_CLOSE;
+    c->stop_parse = 1;
+    close = 1;
+    cz__conn_settle_error(c, s, 431, 0, NULL);
+  } else if (cz__batch_add(set->batch, p, c, s, !(s->flags & CZ_SF_CLOSE), &ctx) != 0) {
+    cz_log(set->log, "out of request contexts; answering 503");
+    cz__conn_settle_error(c, s, 503, 0, NULL);
+  } else {
+    s->state = CZ_SLOT_JS;
+    s->ctx = ctx;
+  }
+  free(cz__parse_take_body(p)); /* a body no batch took */
+
+  if (close || c->stop_parse || c->closing) {
+    c->pause_reason = CZ_PAUSE_STOP;
+    return 1;
+  }
+  if (c->nslots >= set->limits->max_pipelined) {
+    c->read_block |= CZ_RB_PIPELINE;
+    c->pause_reason = CZ_PAUSE_PIPELINE;
+    return 1;
+  }
+  return 0;
+}
+
+static int cz__conn_on_complete(cz_parser_t* p) {
+  cz_conn_t* c = cz_container_of(p, cz_conn_t, parser);
+  const cz_req_t* r = &p->req;
+
+  if (c->cur_slot != NULL && r->route >= 0 && r->table->routes[r->route].kind != CZ_KIND_CONST &&
+      c->set->batch->n > 0 && !cz__batch_fits(c->set->batch, cz__parse_arena_bytes(p))) {
+    /* Run the batch first (outside llhttp), then come back for this request. */
+    c->pause_reason = CZ_PAUSE_BATCH;
+    return 1;
+  }
+  return cz__conn_complete(c);
+}
+
+static const cz_parse_hooks_t cz__conn_parse_hooks = {cz__conn_on_head, cz__conn_on_complete};
+
+/* Keeps unparsed bytes for later (the parser paused on backpressure). */
+static void cz__conn_park(cz_conn_t* c, const char* data, size_t len) {
+  c->pend.len = 0;
+  if (cz_buf_append(&c->pend, data, len) != 0) {
+    cz_log(c->set->log, "out of memory parking input; closing the connection");
+    cz__conn_close(c);
+  }
+}
+
+/* Parses bytes until consumed, paused on backpressure (the rest is parked in c->pend),
+ * or the connection stops parsing. */
+static void cz__conn_parse(cz_conn_t* c, const char* data, size_t len) {
+  while (len > 0 && !c->stop_parse && !c->closing) {
+    size_t used;
+    int rc = cz__parse_execute(&c->parser, data, len, &used);
+    int reason;
+
+    data += used;
+    len -= used;
+    if (rc == CZ_PARSE_DONE)
+      return;
+    if (rc == CZ_PARSE_UPGRADE) {
+      /* The request was answered/queued with Connection: close; nothing more to parse. */
+      c->stop_parse = 1;
+      return;
+    }
+    if (rc != CZ_PARSE_PAUSED) {
+      cz__conn_reject(c, rc);
+      return;
+    }
+    reason = c->pause_reason;
+    c->pause_reason = CZ_PAUSE_NONE;
+    if (reason == CZ_PAUSE_BATCH) {
+      cz__batch_run(c->set->batch);
+      if (c->closing)
+        return;
+      if (cz__conn_complete(c) == 0)
+        continue;
+      reason = c->pause_reason;
+      c->pause_reason = CZ_PAUSE_NONE;
+    }
+    if (reason == CZ_PAUSE_PIPELINE && !c->stop_parse && len > 0)
+      cz__conn_park(c, data, len);
+    return; /* CZ_PAUSE_STOP: the rest of the input is ignored */
+  }
+}
+
+/* Parses `len` bytes, dispatches the batch they completed (one crossing into JS), then
+ * writes: writes wait (defer) until the batch's answers, sync and async, are all queued. */
+static void cz__conn_feed(cz_conn_t* c, const char* base, size_t len) {
+  cz_conn_set_t* set = c->set;
+
+  set->defer++;
+  cz__conn_parse(c, base, len);
+  cz__batch_run(set->batch);
+  set->defer--;
+  cz__conn_flush_all(set);
+  if (!c->closing) {
+    cz__conn_read_update(c);
+    cz__conn_timer_update(c);
+  }
+}
+
+/* ---- reading ------------------------------------------------------------------------ */
 
 static void cz__alloc_cb(uv_handle_t* h, size_t hint, uv_buf_t* buf) {
   cz_conn_t* c = h->data;
   (void)hint;
   /* One buffer per server: a read callback parses (or parks) all of it before returning. */
-  buf->base = c->srv->read_buf;
-  buf->len = sizeof(c->srv->read_buf);
+  buf->base = c->set->read_buf;
+  buf->len = sizeof(c->set->read_buf);
 }
 
 /* The client closed its side: what is already rendered is still written, requests still
@@ -284,35 +602,12 @@ static void cz__alloc_cb(uv_handle_t* h, size_t hint, uv_buf_t* buf) {
 static void cz__conn_eof(cz_conn_t* c) {
   cz_slot_t* s;
 
-  c->eof = 1;
-  c->stop_parse = 1;
-  c->draining = 1;
-  c->pend.len = 0;
-  c->msg = CZ_MSG_IDLE;
   for (s = c->head; s != NULL && s->state == CZ_SLOT_READY; s = s->next) {
   }
-  if (s != NULL)
-    cz__conn_drop_from(c, s);
-  cz__conn_read_update(c);
+  cz__conn_stop(c, s, CZ_STOP_EOF);
   cz__conn_check_done(c);
   if (!c->closing)
     cz__conn_timer_update(c);
-}
-
-/* Parses `len` bytes, dispatches the batch they completed (one crossing into JS), then
- * writes: writes wait (defer) until the batch's answers, sync and async, are all queued. */
-static void cz__conn_feed(cz_conn_t* c, const char* base, size_t len) {
-  cz_server_t* srv = c->srv;
-
-  srv->defer++;
-  cz__parse_feed(c, base, len);
-  cz__server_run_batch(srv);
-  srv->defer--;
-  cz__server_flush(srv);
-  if (!c->closing) {
-    cz__conn_read_update(c);
-    cz__conn_timer_update(c);
-  }
 }
 
 static void cz__read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
@@ -337,7 +632,7 @@ static void cz__read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   cz__conn_feed(c, buf->base, (size_t)nread);
 }
 
-void cz__conn_resume(cz_conn_t* c) {
+static void cz__conn_resume(cz_conn_t* c) {
   cz_buf_t in = c->pend;
 
   if (c->closing)
@@ -350,7 +645,37 @@ void cz__conn_resume(cz_conn_t* c) {
   cz_buf_free(&in);
 }
 
-void cz__conn_read_update(cz_conn_t* c) {
+static void cz__resume_cb(uv_idle_t* h) {
+  cz_conn_set_t* set = h->data;
+
+  set->defer++;
+  while (!cz_list_empty(&set->resume)) {
+    cz_list_t* n = set->resume.next;
+    cz_list_remove(n);
+    cz__conn_resume(cz_container_of(n, cz_conn_t, resume_node));
+  }
+  set->defer--;
+  cz__conn_flush_all(set);
+  if (cz_list_empty(&set->resume)) {
+    uv_idle_stop(h);
+    set->resumer_on = 0;
+  }
+}
+
+/* Parsing parked bytes can call into JS, so it never happens inside a caller's stack
+ * (respond() is called from JS): an idle handle picks it up on the next loop turn. */
+static void cz__conn_want_resume(cz_conn_t* c) {
+  cz_conn_set_t* set = c->set;
+  if (set->stopped || !cz_list_empty(&c->resume_node))
+    return;
+  cz_list_push(&set->resume, &c->resume_node);
+  if (!set->resumer_on) {
+    uv_idle_start(&set->resumer, cz__resume_cb);
+    set->resumer_on = 1;
+  }
+}
+
+static void cz__conn_read_update(cz_conn_t* c) {
   int want;
 
   if (c->closing || c->lingering)
@@ -367,8 +692,10 @@ void cz__conn_read_update(cz_conn_t* c) {
     c->reading = 0;
   }
   if (!c->stop_parse && c->read_block == 0 && c->pend.len > 0)
-    cz__server_want_resume(c->srv, c);
+    cz__conn_want_resume(c);
 }
+
+/* ---- timers ------------------------------------------------------------------------ */
 
 /* Bytes written that the client has not acknowledged: libuv's queue plus, where the OS
  * tells, the kernel's send queue. libuv alone is too coarse: the kernel wakes a writer
@@ -392,7 +719,7 @@ static void cz__timer_cb(uv_timer_t* t);
  * them), so a busy connection costs no timer-heap operation per request; an early firing
  * re-arms for what is left (cz__timer_cb). */
 static void cz__timer_arm(cz_conn_t* c, uint64_t ms) {
-  uint64_t now = uv_now(c->srv->loop);
+  uint64_t now = uv_now(c->set->loop);
   c->deadline = now + ms;
   if (uv_is_active((uv_handle_t*)&c->timer) && now + uv_timer_get_due_in(&c->timer) <= c->deadline)
     return;
@@ -402,7 +729,7 @@ static void cz__timer_arm(cz_conn_t* c, uint64_t ms) {
 static void cz__timer_cb(uv_timer_t* t) {
   cz_conn_t* c = t->data;
   int mode = c->timer_mode;
-  uint64_t now = uv_now(c->srv->loop);
+  uint64_t now = uv_now(c->set->loop);
 
   if (mode == CZ_TIMER_NONE)
     return; /* the mode ended since the timer was armed: nothing to do */
@@ -424,7 +751,7 @@ static void cz__timer_cb(uv_timer_t* t) {
        * one and two periods after its last progress. */
       c->send_mark = left;
       c->timer_mode = CZ_TIMER_SEND;
-      cz__timer_arm(c, c->srv->limits.send_timeout_ms);
+      cz__timer_arm(c, c->set->limits->send_timeout_ms);
       return;
     }
     /* The client stopped reading: what it would get is lost either way, and holding it
@@ -432,8 +759,8 @@ static void cz__timer_cb(uv_timer_t* t) {
     cz__conn_close(c);
     return;
   }
-  if ((mode == CZ_TIMER_HEADERS && c->msg == CZ_MSG_HEAD && !c->stop_parse) ||
-      (mode == CZ_TIMER_BODY && c->msg == CZ_MSG_BODY && !c->stop_parse))
+  if ((mode == CZ_TIMER_HEADERS && c->parser.msg == CZ_MSG_HEAD && !c->stop_parse) ||
+      (mode == CZ_TIMER_BODY && c->parser.msg == CZ_MSG_BODY && !c->stop_parse))
     cz__conn_reject(c, 408);
   else if (mode == CZ_TIMER_IDLE)
     cz__conn_close(c);
@@ -442,41 +769,41 @@ static void cz__timer_cb(uv_timer_t* t) {
 /* A head or body deadline of ms (0 = none), shortened to what is left of the whole
  * request's requestTimeoutMs: each read restarts the body timer, this one never. */
 static uint64_t cz__request_ms(cz_conn_t* c, uint64_t ms) {
-  uint32_t limit = c->srv->limits.request_timeout_ms;
+  uint32_t limit = c->set->limits->request_timeout_ms;
   uint64_t now;
   uint64_t left;
 
   if (limit == 0)
     return ms;
-  now = uv_now(c->srv->loop);
-  left = c->req_start + limit > now ? c->req_start + limit - now : 1;
+  now = uv_now(c->set->loop);
+  left = c->parser.req.start + limit > now ? c->parser.req.start + limit - now : 1;
   return ms == 0 || left < ms ? left : ms;
 }
 
-void cz__conn_timer_update(cz_conn_t* c) {
-  const cz_limits_t* l = &c->srv->limits;
+static void cz__conn_timer_update(cz_conn_t* c) {
+  const cz_limits_t* l = c->set->limits;
   uint64_t ms = 0;
   int mode = CZ_TIMER_NONE;
 
   if (c->closing || c->lingering)
     return;
-  if (c->writing && (c->msg == CZ_MSG_IDLE || c->stop_parse || c->read_block != 0)) {
+  if (c->writing && (c->parser.msg == CZ_MSG_IDLE || c->stop_parse || c->read_block != 0)) {
     /* Responses are on their way and we are not waiting on request bytes (or cannot
      * read them): what the connection waits for is the client reading. */
     mode = CZ_TIMER_SEND;
     ms = l->send_timeout_ms;
-  } else if (c->msg == CZ_MSG_HEAD && !c->stop_parse) {
+  } else if (c->parser.msg == CZ_MSG_HEAD && !c->stop_parse) {
     mode = CZ_TIMER_HEADERS;
     ms = cz__request_ms(c, l->headers_timeout_ms);
-  } else if (c->msg == CZ_MSG_BODY && !c->stop_parse && c->read_block == 0 &&
-             !(c->cur.slot != NULL &&
-               (c->cur.slot->flags & (CZ_SF_CONTINUE | CZ_SF_CONTINUE_SENT)) == CZ_SF_CONTINUE)) {
+  } else if (c->parser.msg == CZ_MSG_BODY && !c->stop_parse && c->read_block == 0 &&
+             !(c->cur_slot != NULL &&
+               (c->cur_slot->flags & (CZ_SF_CONTINUE | CZ_SF_CONTINUE_SENT)) == CZ_SF_CONTINUE)) {
     /* A body that stops arriving while we are reading (and not holding back a
      * 100 Continue) would pin the connection forever; restarted on every read. */
     mode = CZ_TIMER_BODY;
     ms = cz__request_ms(c, l->headers_timeout_ms);
-  } else if (c->msg == CZ_MSG_IDLE && !c->stop_parse && c->nslots == 0 && !c->writing &&
-             c->out.len == 0 && c->pend.len == 0) {
+  } else if (c->parser.msg == CZ_MSG_IDLE && !c->stop_parse && c->nslots == 0 && !c->writing &&
+             cz__out_len(&c->out) == 0 && c->pend.len == 0) {
     mode = CZ_TIMER_IDLE;
     ms = l->keep_alive_timeout_ms;
   }
@@ -492,11 +819,13 @@ void cz__conn_timer_update(cz_conn_t* c) {
   cz__timer_arm(c, ms);
 }
 
+/* ---- writing ------------------------------------------------------------------------ */
+
 static void cz__write_cb(uv_write_t* req, int status) {
   cz_conn_t* c = cz_container_of(req, cz_conn_t, wreq);
 
   c->writing = 0;
-  cz_buf_reset(&c->wout, CZ_BUF_KEEP);
+  cz__out_reset(&c->wout, CZ_BUF_KEEP);
   if (c->closing)
     return; /* cancelled by uv_close; the close callbacks free c */
   if (status < 0) {
@@ -507,7 +836,7 @@ static void cz__write_cb(uv_write_t* req, int status) {
     c->read_block &= ~CZ_RB_WRITE;
     cz__conn_read_update(c);
   }
-  if (c->out.len > 0)
+  if (cz__out_len(&c->out) > 0)
     cz__conn_flush(c);
   else
     cz__conn_check_done(c);
@@ -515,24 +844,28 @@ static void cz__write_cb(uv_write_t* req, int status) {
     cz__conn_timer_update(c);
 }
 
-void cz__conn_flush(cz_conn_t* c) {
-  cz_buf_t tmp;
-  uv_buf_t b;
+static void cz__conn_flush(cz_conn_t* c) {
+  uv_buf_t iov[CZ_OUT_IOV_MAX];
+  cz_out_t tmp;
+  size_t len;
   size_t done = 0;
+  int n;
   int r;
 
   if (c->closing)
     return;
+  len = cz__out_len(&c->out);
   if (c->writing) {
     /* One write in flight at a time; the next one takes everything queued meanwhile. */
-    if (c->out.len + uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp) >= CZ_WRITE_HIGH &&
+    CZ_ASSERT(!cz__out_borrows(&c->out));
+    if (len + uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp) >= CZ_WRITE_HIGH &&
         !(c->read_block & CZ_RB_WRITE)) {
       c->read_block |= CZ_RB_WRITE;
       cz__conn_read_update(c);
     }
     return;
   }
-  if (c->out.len == 0) {
+  if (len == 0) {
     cz__conn_check_done(c);
     return;
   }
@@ -544,26 +877,32 @@ void cz__conn_flush(cz_conn_t* c) {
    * request. A uv_write() that completes at once still finishes on the next loop turn, and
    * that completion re-queues the epoll watcher: one epoll_ctl per response, a third of a
    * keep-alive request's syscalls. Only what the socket does not take goes to uv_write. */
-  b = uv_buf_init(c->out.base, (unsigned int)c->out.len);
-  r = uv_try_write((uv_stream_t*)&c->tcp, &b, 1);
+  n = cz__out_iov(&c->out, 0, iov);
+  r = uv_try_write((uv_stream_t*)&c->tcp, iov, (unsigned int)n);
   if (r < 0 && r != UV_EAGAIN) {
     cz__conn_close(c);
     return;
   }
   if (r > 0)
     done = (size_t)r;
-  if (done == c->out.len) {
-    cz_buf_reset(&c->out, CZ_BUF_KEEP);
+  if (done == len) {
+    cz__out_reset(&c->out, CZ_BUF_KEEP);
     cz__conn_check_done(c);
     cz__conn_timer_update(c);
+    return;
+  }
+  /* The rest waits for the socket: nothing it holds may be borrowed any more. */
+  if (cz__out_pin(&c->out) != 0) {
+    cz_log(c->set->log, "out of memory queueing a response; closing the connection");
+    cz__conn_close(c);
     return;
   }
   tmp = c->wout;
   c->wout = c->out;
   c->out = tmp;
-  c->out.len = 0;
-  b = uv_buf_init(c->wout.base + done, (unsigned int)(c->wout.len - done));
-  r = uv_write(&c->wreq, (uv_stream_t*)&c->tcp, &b, 1, cz__write_cb);
+  CZ_ASSERT(cz__out_len(&c->out) == 0);
+  n = cz__out_iov(&c->wout, done, iov);
+  r = uv_write(&c->wreq, (uv_stream_t*)&c->tcp, iov, (unsigned int)n, cz__write_cb);
   if (r != 0) {
     cz__conn_close(c);
     return;
@@ -578,78 +917,147 @@ void cz__conn_flush(cz_conn_t* c) {
 
 /* ---- lifetime --------------------------------------------------------------------- */
 
-int cz_conn_start(cz_server_t* srv, cz_conn_t* c) {
-  c->srv = srv;
+cz_conn_t* cz__conn_new(cz_conn_set_t* set) {
+  cz_conn_t* c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return NULL;
+  c->set = set;
   c->tcp.data = c;
   c->timer.data = c;
+  cz_list_init(&c->node);
   cz_list_init(&c->dirty_node);
   cz_list_init(&c->resume_node);
-  llhttp_init(&c->parser, HTTP_REQUEST, &srv->settings);
-  /* Whether a connection persists is ours to decide (cz__keep_alive reads Connection with
-   * the whitespace llhttp's token match misses), and no byte after a closing request is
-   * parsed (stop_parse). So llhttp must not refuse the next request on its own reading. */
-  llhttp_set_lenient_keep_alive(&c->parser, 1);
-  c->parser.data = c;
-  c->cur.route = -1;
+  uv_tcp_init(set->loop, &c->tcp);
+  set->n++;
+  return c;
+}
+
+uv_tcp_t* cz__conn_tcp(cz_conn_t* c) {
+  return &c->tcp;
+}
+
+static void cz__refused_close_cb(uv_handle_t* h) {
+  cz_conn_t* c = h->data;
+  cz_conn_set_t* set = c->set;
+  free(c);
+  set->n--;
+  set->freed(set);
+}
+
+void cz__conn_refuse(cz_conn_t* c) {
+  uv_close((uv_handle_t*)&c->tcp, cz__refused_close_cb);
+}
+
+void cz__conn_start(cz_conn_t* c) {
+  cz_conn_set_t* set = c->set;
+
+  cz_list_push(&set->all, &c->node);
+  set->nactive++;
+  cz__parse_init(&c->parser, set->penv, &cz__conn_parse_hooks);
   c->timer_mode = CZ_TIMER_NONE;
-  c->deadline = 0;
-  uv_timer_init(srv->loop, &c->timer);
+  uv_timer_init(set->loop, &c->timer);
   uv_tcp_nodelay(&c->tcp, 1);
   cz__conn_read_update(c);
   if (!c->closing)
     cz__conn_timer_update(c);
-  return 0;
 }
 
 static void cz__conn_close_cb(uv_handle_t* h) {
   cz_conn_t* c = h->data;
-  cz_server_t* srv = c->srv;
+  cz_conn_set_t* set = c->set;
 
   if (--c->nclosing > 0)
     return;
-  cz_buf_free(&c->hbuf);
+  cz__parse_free(&c->parser);
   cz_buf_free(&c->pend);
-  cz_buf_free(&c->out);
-  cz_buf_free(&c->wout);
-  free(c->cur.body);
+  cz__out_free(&c->out);
+  cz__out_free(&c->wout);
   cz_list_remove(&c->node);
   free(c);
-  cz__server_conn_freed(srv);
+  set->n--;
+  set->freed(set);
 }
 
 void cz__conn_close(cz_conn_t* c) {
-  cz_server_t* srv = c->srv;
-
   if (c->closing)
     return;
   c->closing = 1;
-  c->stop_parse = 1;
-  if (c->head != NULL)
-    cz__conn_drop_from(c, c->head);
-  free(c->cur.body);
-  c->cur.body = NULL;
+  cz__conn_stop(c, c->head, 0);
   cz_list_remove(&c->dirty_node);
-  cz_list_remove(&c->resume_node);
-  srv->nactive--;
+  c->set->nactive--;
   c->nclosing = 2;
   uv_close((uv_handle_t*)&c->tcp, cz__conn_close_cb);
   uv_close((uv_handle_t*)&c->timer, cz__conn_close_cb);
 }
 
 /* The server is closing: no new requests; what JS is working on may still finish. */
-void cz__conn_drain(cz_conn_t* c) {
+static void cz__conn_drain(cz_conn_t* c) {
   if (c->closing)
     return;
-  c->stop_parse = 1;
-  c->draining = 1;
-  cz_buf_reset(&c->pend, 0);
-  if (c->cur.slot != NULL)
-    cz__conn_drop_from(c, c->cur.slot);
-  free(c->cur.body);
-  c->cur.body = NULL;
-  c->msg = CZ_MSG_IDLE;
-  cz_list_remove(&c->resume_node);
-  cz__conn_read_update(c);
+  cz__conn_stop(c, c->cur_slot, 0);
   cz__conn_timer_update(c);
   cz__conn_check_done(c);
+}
+
+/* ---- the set ------------------------------------------------------------------------ */
+
+void cz__conn_set_init(cz_conn_set_t* set, uv_loop_t* loop, const cz_limits_t* limits,
+                       const cz_parse_env_t* penv, cz_batch_t* batch, const cz_log_t* log) {
+  memset(set, 0, sizeof(*set));
+  set->loop = loop;
+  set->limits = limits;
+  set->penv = penv;
+  set->batch = batch;
+  set->log = log;
+  batch->settle = cz__conn_settled;
+  cz_list_init(&set->all);
+  cz_list_init(&set->dirty);
+  cz_list_init(&set->resume);
+  uv_idle_init(loop, &set->resumer);
+  set->resumer.data = set;
+}
+
+void cz__conn_flush_all(cz_conn_set_t* set) {
+  if (set->defer > 0)
+    return;
+  while (!cz_list_empty(&set->dirty)) {
+    cz_list_t* n = set->dirty.next;
+    cz_list_remove(n);
+    cz__conn_flush(cz_container_of(n, cz_conn_t, dirty_node));
+  }
+}
+
+void cz__conn_close_all(cz_conn_set_t* set) {
+  cz_list_t* n;
+  /* cz__conn_close() unlinks nothing (the close callback does), so walking is safe. */
+  for (n = set->all.next; n != &set->all; n = n->next)
+    cz__conn_close(cz_container_of(n, cz_conn_t, node));
+}
+
+void cz__conn_set_stop(cz_conn_set_t* set, uint64_t grace_ms) {
+  cz_list_t* n;
+
+  set->stopped = 1;
+  if (set->resumer_on) {
+    uv_idle_stop(&set->resumer);
+    set->resumer_on = 0;
+  }
+  while (!cz_list_empty(&set->resume))
+    cz_list_remove(set->resume.next);
+  for (n = set->all.next; n != &set->all; n = n->next) {
+    cz_conn_t* c = cz_container_of(n, cz_conn_t, node);
+    if (grace_ms == 0)
+      cz__conn_close(c);
+    else
+      cz__conn_drain(c);
+  }
+}
+
+static void cz__conn_set_closed_cb(uv_handle_t* h) {
+  cz_conn_set_t* set = h->data;
+  set->closed(set); /* may free the set: touch nothing after */
+}
+
+void cz__conn_set_close(cz_conn_set_t* set) {
+  uv_close((uv_handle_t*)&set->resumer, cz__conn_set_closed_cb);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <uv.h>
 
+#include "cz_log.h"
+
 void cz_ctx_slab_init(cz_ctx_slab_t* s) {
   s->items = NULL;
   s->cap = 0;
@@ -73,7 +75,10 @@ cz_ctx_t* cz_ctx_get(cz_ctx_slab_t* s, uint32_t index, uint32_t gen) {
 }
 
 void cz_ctx_release(cz_ctx_slab_t* s, uint32_t index) {
-  cz_ctx_t* c = &s->items[index];
+  cz_ctx_t* c;
+
+  CZ_ASSERT(index < s->cap && s->items[index].next_free == CZ_CTX_NONE && s->used > 0);
+  c = &s->items[index];
   c->gen = (c->gen + 1) & 0x7fffffffu;
   if (c->gen == 0)
     c->gen = 1;

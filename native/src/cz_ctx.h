@@ -37,7 +37,8 @@ int cz_ctx_acquire(cz_ctx_slab_t* s, void* conn, void* slot, uint32_t* index);
 /* The context named by (index, gen), or NULL when it was released (stale name). */
 cz_ctx_t* cz_ctx_get(cz_ctx_slab_t* s, uint32_t index, uint32_t gen);
 
-/* Frees the context and bumps its generation. index must be in use. */
+/* Frees the context and bumps its generation. index must be in use (asserted in debug
+ * and sanitizer builds, cz_log.h). */
 void cz_ctx_release(cz_ctx_slab_t* s, uint32_t index);
 
 #endif /* CZ_CTX_H */

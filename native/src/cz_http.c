@@ -207,11 +207,19 @@ static const struct {
 #undef CZ__CT
 };
 
+/* RFC 9110 8.6: no Content-Length in 1xx and 204; 304 carries no body and we do not
+ * know the selected representation's length, so we send none there either. */
+static int cz__bodyless(int status) {
+  return status < 200 || status == 204 || status == 304;
+}
+
+int cz_http_body_sent(int status, int omit_body) {
+  return !cz__bodyless(status) && !omit_body;
+}
+
 int cz_http_render(cz_buf_t* b, const cz_date_t* d, const cz_resp_t* r) {
-  /* RFC 9110 8.6: no Content-Length in 1xx and 204; 304 carries no body and we do not
-   * know the selected representation's length, so we send none there either. */
-  int bodyless = r->status < 200 || r->status == 204 || r->status == 304;
-  int send_body = !bodyless && !r->omit_body;
+  int bodyless = cz__bodyless(r->status);
+  int send_body = !bodyless && !r->omit_body && !r->body_apart;
   const char* reason = cz_http_reason(r->status);
   size_t reason_len = strlen(reason);
   int ct = r->ctype >= 0 && r->ctype <= CZ_CT_MAX ? r->ctype : CZ_CT_NONE;

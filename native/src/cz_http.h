@@ -54,6 +54,9 @@ int cz_buf_append(cz_buf_t* b, const void* p, size_t n);
 void cz_buf_free(cz_buf_t* b);
 /* Empties b, and gives its memory back when it grew past `keep` bytes. */
 void cz_buf_reset(cz_buf_t* b, size_t keep);
+/* The `keep` of buffers a connection reuses: one that grew past it is given back once
+ * empty, so an idle keep-alive connection costs little whatever it once carried. */
+#define CZ_BUF_KEEP (16u * 1024u)
 
 /* The "Date: ...\r\n" line, reformatted only when the wall-clock second changes. */
 typedef struct cz_date_s {
@@ -94,7 +97,12 @@ typedef struct cz_resp_s {
   size_t head_len;
   const char* body;
   size_t body_len;
+  int body_apart;          /* render the head only (Content-Length still body_len): the
+                            * caller queues the body itself, as a source (cz_out.h) */
 } cz_resp_t;
+
+/* Does a response with this status carry body bytes (omit_body: it answers a HEAD)? */
+int cz_http_body_sent(int status, int omit_body);
 
 /* Appends a complete response to b: status line, Date, Content-Length (except for 1xx,
  * 204 and 304), Connection when needed, the extra lines, CRLF, the body. */

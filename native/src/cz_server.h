@@ -2,6 +2,25 @@
  * cz_server.h: the native HTTP/1.1 server, as seen by its embedder (binding.cc, or a
  * fuzzer). Plain C; knows libuv but nothing of N-API. The embedder supplies the loop,
  * the shared arenas and a hooks struct; docs/internals.md describes the arenas' layout.
+ *
+ * How the implementation is layered. Each file includes only the ones below it (and this
+ * header's public types, as libuv's files all include uv.h); where a lower layer must
+ * reach a higher one it calls a function pointer the higher one set at init, never an
+ * include. Every cz__x_* function lives in cz_x.c.
+ *
+ *   cz_server.c  accept and adopt (one path), listen, close with grace, the entry points
+ *       |        below; owns the parse environment, the batch and the connection set
+ *   cz_conn.c    the socket, the feed loop that drives the parser, pipeline slots, the
+ *       |        write path, timers, the one stop path; the set of connections
+ *   cz_out.c     the outgoing queue: copied bytes and body sources (cz_out.h)
+ *   cz_batch.c   the JS boundary: fill the arenas, run the dispatch hook, and settle
+ *       |        every answer (sync result, respond, a throw) through one function;
+ *       |        answers go up through batch->settle, set by cz_conn.c
+ *   cz_parse.c   llhttp callbacks -> a request record (cz_parse.h); reports to its owner
+ *       |        through two hooks (head, complete) set by cz_conn.c
+ *   leaves       cz_http.c (buffers, Date, rendering), cz_fields.c (field grammar),
+ *                cz_ctx.c (request contexts), cz_table.c (routes.so), cz_log.c (log line,
+ *                CZ_ASSERT), cz_list.h
  */
 #ifndef CZ_SERVER_H
 #define CZ_SERVER_H
@@ -125,8 +144,9 @@ int cz_server_listen(cz_server_t* srv, const char* host, int port, int backlog,
                      int* bound_port);
 
 /* Serves an already-connected stream socket as if it had been accepted (tests and the
- * fuzzer feed the server through a socketpair). 0, or a UV_E* error (sock is still the
- * caller's then). */
+ * fuzzer feed the server through a socketpair), maxConnections included: over it the
+ * socket is taken and closed at once. 0, or a UV_E* error (sock is still the caller's
+ * then). */
 int cz_server_adopt(cz_server_t* srv, uv_os_sock_t sock);
 
 /* Hands C the response for a pending request. head: extra header lines; body: the body.

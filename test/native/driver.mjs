@@ -151,6 +151,8 @@ export function startServer(opts = {}) {
           throw new Error("boom (expected by the test)");
         case "big":
           return { status: 200, headers: [["Content-Type", "application/octet-stream"]], body: Buffer.alloc(3 << 20, 120) };
+        case "mid": // long enough to be queued as a body source, short enough for resData
+          return { status: 200, headers: [["Content-Type", "application/octet-stream"]], body: Buffer.alloc(200 << 10, 109) };
         case "close":
           return { status: 200, headers: [], body: "bye", close: true };
         case "204":

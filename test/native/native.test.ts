@@ -163,6 +163,40 @@ describe("basics", () => {
     expect(buf.every((b) => b === 120)).toBe(true);
   });
 
+  it("long bodies (body sources) arrive intact and in order: sync, late, out of order, borrowed", async () => {
+    const s = start();
+    const sock = await openSocket(s.port);
+    sock.pause(); // the client reads nothing yet: the socket fills, writes stay partial
+    sock.write(get("/hang") + get("/misc?kind=mid") + get("/hang") + get("/hello"));
+    await until(() => s.pending.length === 2);
+    // B is not next in line: its body is copied into its slot.
+    expect(s.respondLate(s.pending[1], Buffer.alloc(100 << 10, 98))).toBe(true);
+    // A is next in line, nothing is being written, no batch is running: its 4 MiB body is
+    // written from the caller's buffer as far as the socket takes it, and the rest is
+    // copied before respond() returns. Overwriting the buffer afterwards changes nothing.
+    const a = Buffer.alloc(4 << 20, 97);
+    expect(s.respondLate(s.pending[0], a)).toBe(true);
+    a.fill(122);
+    const data: Buffer[] = [];
+    sock.on("data", (d: Buffer) => data.push(d));
+    sock.resume();
+    const want = 4 << 20 | 0;
+    await until(() => data.reduce((n, d) => n + d.length, 0) > want + (300 << 10), 10_000);
+    await sleep(100);
+    sock.destroy();
+    const { responses } = parseResponses(Buffer.concat(data).toString("latin1"));
+    expect(responses.map((x) => [x.status, x.body.length])).toEqual([
+      [200, 4 << 20],
+      [200, 200 << 10],
+      [200, 100 << 10],
+      [200, 5],
+    ]);
+    expect(responses[0].body).toBe("a".repeat(4 << 20));
+    expect(responses[1].body).toBe("m".repeat(200 << 10));
+    expect(responses[2].body).toBe("b".repeat(100 << 10));
+    expect(responses[3].body).toBe("hello");
+  });
+
   it("headers reach JS lowercased, trimmed, in order, duplicates kept", async () => {
     const s = start();
     const r = await exchange(

@@ -1,0 +1,81 @@
+/*
+ * cz_batch.h: the JS boundary. A batch is the set of requests completed while parsing one
+ * read (or one resume): each is written into the request arenas (cz__batch_add), the
+ * whole batch crosses into JS once (cz__batch_run, the embedder's dispatch hook), and
+ * every answer, a sync result read from resMeta when the hook reports (cz__batch_done)
+ * or a later respond(), goes back through one function, cz__batch_settle().
+ *
+ * The layer above (cz_conn.c) owns the requests' connections and pipeline slots; this
+ * layer only names them, through the context slab JS sees as (ctx, gen), and hands each
+ * answer up through the settle function that layer sets (b->settle), never an include.
+ */
+#ifndef CZ_BATCH_H
+#define CZ_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cz_ctx.h"
+#include "cz_http.h"
+#include "cz_log.h"
+#include "cz_parse.h"
+#include "cz_server.h" /* the public types: arenas, hooks, the CZ_REQ_ and CZ_RES_ layout */
+
+typedef struct cz_batch_item_s {
+  uint32_t ctx;
+  uint32_t gen;
+  char* body;
+  size_t body_len;
+} cz_batch_item_t;
+
+/* Delivers an answer to the request's owner: (conn, slot) as given to cz__batch_add(),
+ * whose context is already released. resp NULL means 500; close: close the connection
+ * after this response (CZ_RESF_CLOSE). */
+typedef void (*cz_settle_fn)(void* conn, void* slot, const cz_resp_t* resp, int close);
+
+typedef struct cz_batch_s {
+  cz_arenas_t arenas;
+  const cz_hooks_t* hooks;
+  cz_server_t* srv;      /* the hooks' first argument; opaque here */
+  const cz_log_t* log;
+  cz_settle_fn settle;   /* set by the owner of the requests (cz_conn.c) */
+  cz_ctx_slab_t ctxs;    /* requests JS may still answer */
+  unsigned max;          /* requests per batch: CZ_BATCH_MAX or what the arenas hold */
+  unsigned n;
+  size_t data_used;      /* bytes of req_data taken by this batch */
+  uint8_t has_bodies;
+  uint8_t done;          /* the hook reported (cz__batch_done) */
+  uint8_t running;       /* inside the dispatch hook */
+  cz_batch_item_t items[CZ_BATCH_MAX];
+} cz_batch_t;
+
+void cz__batch_init(cz_batch_t* b, const cz_arenas_t* arenas, const cz_hooks_t* hooks,
+                    cz_server_t* srv, const cz_log_t* log);
+void cz__batch_free(cz_batch_t* b);
+
+/* Does a request needing `need` bytes of req_data fit this batch? */
+static inline int cz__batch_fits(const cz_batch_t* b, size_t need) {
+  return b->n < b->max && need <= b->arenas.req_data_len - b->data_used;
+}
+
+/* Appends the request p just completed (a matched, non-const route) and takes its body.
+ * It must fit (cz__batch_fits). 0, or UV_ENOMEM when no context is left. */
+int cz__batch_add(cz_batch_t* b, cz_parser_t* p, void* conn, void* slot, int keep_alive,
+                  uint32_t* ctx);
+
+/* Hands the batch to JS and settles its sync results; nothing when it is empty. */
+void cz__batch_run(cz_batch_t* b);
+
+/* cz_server_batch_body() and cz_server_batch_done(), inside the dispatch hook. */
+int cz__batch_body(cz_batch_t* b, unsigned i, char** base, size_t* len);
+void cz__batch_done(cz_batch_t* b, int threw, cz_large_fn large, void* ud);
+
+/* The one way an answer reaches its request: a sync result, a later respond(), or the 500
+ * of a batch that threw. 1 when delivered, 0 when (ctx, gen) is stale (the connection
+ * went away, or the request was answered already). */
+int cz__batch_settle(cz_batch_t* b, uint32_t ctx, uint32_t gen, const cz_resp_t* resp, int close);
+
+/* The request's owner dropped it unanswered: its context goes stale. */
+void cz__batch_forget(cz_batch_t* b, uint32_t ctx);
+
+#endif /* CZ_BATCH_H */
