@@ -88,6 +88,13 @@ export interface RouteSchema {
 }
 
 /** TypeScript-like text for a schema: what a 400's `expected` says. */
+/** The schema a reference names, through chains of references (at most 32 steps, so a
+ * cycle of bare references ends; an unknown id is `any`). */
+export function derefSchema(s: Schema, defs: ReadonlyMap<string, { schema: Schema }>): Schema {
+  for (let i = 0; i < 32 && s.kind === "ref"; i++) s = defs.get(s.id)?.schema ?? { kind: "any" };
+  return s;
+}
+
 export function schemaText(s: Schema, names: (id: string) => string): string {
   switch (s.kind) {
     case "any":

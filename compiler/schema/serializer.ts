@@ -9,7 +9,7 @@
  * undefined at run time is sent as null by both, so the two agree on every input.
  */
 import { HEADER } from "../shared/generated.js";
-import { schemaText, type Def, type Schema } from "./ir.js";
+import { derefSchema, schemaText, type Def, type Schema } from "./ir.js";
 import { identifier, type DefNames } from "./validator.js";
 
 /** Runtime helpers generated code imports (runtime/serialize.ts, through catzilla/internal). */
@@ -55,8 +55,7 @@ class Generator {
   }
 
   private deref(s: Schema): Schema {
-    for (let i = 0; i < 32 && s.kind === "ref"; i++) s = this.defs.get(s.id)?.schema ?? { kind: "any" };
-    return s;
+    return derefSchema(s, this.defs);
   }
 
   /** True when the value is written as is (no fields to pick inside it). */

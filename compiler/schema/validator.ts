@@ -9,8 +9,9 @@
  * Query and header checks (`query_<id>`, `headers_<id>`) read strings by name, coerce them to
  * the declared number/boolean/literal types, check them and return the coerced object.
  */
+import { FORMAT_NAMES } from "../../runtime/validate.js";
 import { HEADER } from "../shared/generated.js";
-import { schemaText, type Def, type Literal, type Schema } from "./ir.js";
+import { derefSchema, schemaText, type Def, type Literal, type Schema } from "./ir.js";
 import { Revivers } from "./revive.js";
 
 /** Runtime helpers generated code imports (runtime/validate.ts, through catzilla/internal). */
@@ -96,8 +97,7 @@ class Generator {
   }
 
   private deref(s: Schema): Schema {
-    for (let i = 0; i < 32 && s.kind === "ref"; i++) s = this.defs.get(s.id)?.schema ?? { kind: "any" };
-    return s;
+    return derefSchema(s, this.defs);
   }
 
   /** The base name of `s`'s is_/v_ pair, generating them on first use. */
@@ -154,7 +154,7 @@ class Generator {
         }
         if (t.format !== undefined) {
           const f = `formats[${str(t.format)}](${v})`;
-          out.push(check(f, `!${f}`, `must be ${FORMAT_TEXT[t.format] ?? `a ${t.format}`}`));
+          out.push(check(f, `!${f}`, `must be ${FORMAT_NAMES[t.format] ?? `a ${t.format}`}`));
         }
         return out;
       }
@@ -470,17 +470,6 @@ class Generator {
   }
 }
 
-/** Human text of a format, in messages (runtime/validate.ts checks them). */
-const FORMAT_TEXT: Record<string, string> = {
-  email: "an email address",
-  uuid: "a UUID",
-  uri: "a URI",
-  date: "a date (YYYY-MM-DD)",
-  time: "a time (RFC 3339)",
-  "date-time": "a date-time (RFC 3339)",
-  ipv4: "an IPv4 address",
-  ipv6: "an IPv6 address",
-};
 
 interface Check {
   /** True when the value passes. */
