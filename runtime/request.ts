@@ -19,6 +19,7 @@ import {
 } from "./abi.js";
 import { HttpError } from "./response.js";
 import { Headers } from "./headers.js";
+import { parseCookies } from "./cookies.js";
 import type { CzRequest, RequestHeaders } from "./types.js";
 
 /** Buffer's fast, encoding-specific slicers (present on every Node Buffer). */
@@ -91,6 +92,7 @@ export class Request implements CzRequest {
   #cachedQuery: URLSearchParams | undefined = undefined;
   #cachedQueryObject: Record<string, string> | undefined = undefined;
   #cachedHeaders: Headers | undefined = undefined;
+  #cachedCookies: Record<string, string | undefined> | undefined = undefined;
   /** After DETACH: the request's bytes as a latin1 string, which the offsets then index. */
   #copy: string | undefined = undefined;
   /** The body a schema check parsed and validated (json() returns it). */
@@ -220,6 +222,11 @@ export class Request implements CzRequest {
     }
     const block = this.#latin1(off, off + m[this.#base + REQ_HDR_LEN]);
     return (this.#cachedHeaders = new Headers(block, m[this.#base + REQ_HDR_COUNT]));
+  }
+
+  /** Parsed from the Cookie header on first access (the compiler gives such routes their headers). */
+  get cookies(): Record<string, string | undefined> {
+    return (this.#cachedCookies ??= parseCookies(this.headers.get("cookie")));
   }
 
   text(): Promise<string> {
