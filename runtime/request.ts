@@ -18,7 +18,7 @@ import {
   REQ_URL_OFF,
 } from "./abi.js";
 import { HttpError } from "./response.js";
-import { Headers } from "./headers.js";
+import { COOKIE_HEADER, Headers } from "./headers.js";
 import { parseCookies } from "./cookies.js";
 import type { CzRequest, RequestHeaders } from "./types.js";
 
@@ -226,7 +226,7 @@ export class Request implements CzRequest {
 
   /** Parsed from the Cookie header on first access (the compiler gives such routes their headers). */
   get cookies(): Record<string, string | undefined> {
-    return (this.#cachedCookies ??= parseCookies(this.headers.get("cookie")));
+    return (this.#cachedCookies ??= parseCookies((this.headers as Headers)[COOKIE_HEADER]()));
   }
 
   text(): Promise<string> {

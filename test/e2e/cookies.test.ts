@@ -56,6 +56,15 @@ describe("req.cookies", () => {
     expect(await all.text()).toBe(`{"a":"1","b":"\\"2\\"","__proto__":"x"}`);
   });
 
+  it("reads every Cookie line (a proxy may send several)", async () => {
+    const { data } = await exchange(
+      running.port,
+      ["GET /all-cookies HTTP/1.1\r\nHost: x\r\nCookie: a=1, x\r\nCookie: b=2\r\n\r\n"],
+      { responses: 1 },
+    );
+    expect(data.slice(data.indexOf("\r\n\r\n") + 4)).toBe('{"a":"1, x","b":"2"}');
+  });
+
   it("works after an await (the request's own copy) and is parsed once", async () => {
     const me = await fetch(`${running.url}/me-async`, { headers: { cookie: "session=later" } });
     expect(await me.json()).toEqual({ session: "later", same: true });
