@@ -21,6 +21,7 @@ app.get("/me-async", async (req) => {
   await new Promise((r) => setTimeout(r, 5));
   return { session: req.cookies.session ?? null, same: req.cookies === req.cookies };
 });
+app.get("/me-blocking", (req) => ({ session: req.cookies.session ?? null }), { blocking: true });
 app.post("/login", () => json({ ok: true }, {
   headers: { "Set-Cookie": [cookie("session", "abc", { httpOnly: true, sameSite: "Lax", maxAge: 3600 }),
                             cookie("theme", "dark", { path: "/" })] } }));
@@ -65,9 +66,11 @@ describe("req.cookies", () => {
     expect(data.slice(data.indexOf("\r\n\r\n") + 4)).toBe('{"a":"1, x","b":"2"}');
   });
 
-  it("works after an await (the request's own copy) and is parsed once", async () => {
+  it("works after an await and in a blocking-pool worker (the request's own copy), parsed once", async () => {
     const me = await fetch(`${running.url}/me-async`, { headers: { cookie: "session=later" } });
     expect(await me.json()).toEqual({ session: "later", same: true });
+    const pooled = await fetch(`${running.url}/me-blocking`, { headers: { cookie: "session=pool" } });
+    expect(await pooled.json()).toEqual({ session: "pool" });
   });
 });
 
