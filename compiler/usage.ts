@@ -10,6 +10,8 @@ import { FLAG_ALL, FLAG_BODY, FLAG_HEADERS, FLAG_QUERY } from "./types.js";
 
 const MEMBER_FLAGS: Record<string, number> = {
   headers: FLAG_HEADERS,
+  // Parsed from the Cookie header: C must copy the header block for it too.
+  cookies: FLAG_HEADERS,
   query: FLAG_QUERY,
   searchParams: FLAG_QUERY,
   url: FLAG_QUERY,

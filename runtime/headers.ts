@@ -4,6 +4,12 @@
  */
 import type { RequestHeaders } from "./types.js";
 
+/**
+ * The Cookie header's value, its lines joined with "; " (get() joins with ", ", which would
+ * glue two lines' cookies into one value). Symbol-keyed: not part of the public view.
+ */
+export const COOKIE_HEADER = Symbol("catzilla.cookieHeader");
+
 /** Headers parsed from the `name\0value\0…` block; names are already lower case. */
 export class Headers implements RequestHeaders {
   readonly #list: string[];
@@ -19,6 +25,14 @@ export class Headers implements RequestHeaders {
     let found: string | null = null;
     for (let i = 0; i < l.length; i += 2) {
       if (l[i] === key) found = found === null ? l[i + 1] : `${found}, ${l[i + 1]}`;
+    }
+    return found;
+  }
+  [COOKIE_HEADER](): string | null {
+    const l = this.#list;
+    let found: string | null = null;
+    for (let i = 0; i < l.length; i += 2) {
+      if (l[i] === "cookie") found = found === null ? l[i + 1] : `${found}; ${l[i + 1]}`;
     }
     return found;
   }

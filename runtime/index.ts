@@ -3,6 +3,8 @@ export { Catzilla } from "./app.js";
 export { Router } from "./router.js";
 export { json, text, html, body, redirect, HttpError, CzResponse } from "./response.js";
 export { openapi } from "./openapi.js";
+export { cookie } from "./cookies.js";
+export type { CookieOptions, SameSite } from "./cookies.js";
 export type { ResponseInit, HeadersInit } from "./response.js";
 export type {
   CzRequest,

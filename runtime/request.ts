@@ -18,7 +18,8 @@ import {
   REQ_URL_OFF,
 } from "./abi.js";
 import { HttpError } from "./response.js";
-import { Headers } from "./headers.js";
+import { COOKIE_HEADER, Headers } from "./headers.js";
+import { parseCookies } from "./cookies.js";
 import type { CzRequest, RequestHeaders } from "./types.js";
 
 /** Buffer's fast, encoding-specific slicers (present on every Node Buffer). */
@@ -91,6 +92,7 @@ export class Request implements CzRequest {
   #cachedQuery: URLSearchParams | undefined = undefined;
   #cachedQueryObject: Record<string, string> | undefined = undefined;
   #cachedHeaders: Headers | undefined = undefined;
+  #cachedCookies: Record<string, string | undefined> | undefined = undefined;
   /** After DETACH: the request's bytes as a latin1 string, which the offsets then index. */
   #copy: string | undefined = undefined;
   /** The body a schema check parsed and validated (json() returns it). */
@@ -220,6 +222,11 @@ export class Request implements CzRequest {
     }
     const block = this.#latin1(off, off + m[this.#base + REQ_HDR_LEN]);
     return (this.#cachedHeaders = new Headers(block, m[this.#base + REQ_HDR_COUNT]));
+  }
+
+  /** Parsed from the Cookie header on first access (the compiler gives such routes their headers). */
+  get cookies(): Record<string, string | undefined> {
+    return (this.#cachedCookies ??= parseCookies((this.headers as Headers)[COOKIE_HEADER]()));
   }
 
   text(): Promise<string> {

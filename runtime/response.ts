@@ -92,16 +92,36 @@ export function redirect(url: string, status: 301 | 302 | 303 | 307 | 308 = 302)
   return new CzResponse(status, "", null, { Location: url });
 }
 
-/** Throw from a handler to answer with this status and `{ "error": message }`. */
+/**
+ * Throw from a handler (or anything it calls) to answer with this status and
+ * `{ "error": message, ...details }`: `throw new HttpError(409, "taken", { field: "email" })`.
+ * `headers` are added to that answer (`{ "Retry-After": "5" }` on a 429).
+ */
 export class HttpError extends Error {
+  readonly details: Readonly<Record<string, unknown>> | undefined;
   constructor(
     readonly status: number,
     message: string,
+    details?: Record<string, unknown>,
     readonly headers?: HeadersInit,
   ) {
     super(message);
     this.name = "HttpError";
+    // Checked here, where the mistake is written, not when the answer is being sent.
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`catzilla: HttpError status must be an integer 200..599, got ${status}`);
+    }
+    if (details !== undefined && !isPlainObject(details)) {
+      throw new TypeError("catzilla: HttpError details must be a plain object (merged into the JSON body)");
+    }
+    this.details = details;
   }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object") return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 export const CONTENT_TYPES = { json: CT_JSON, text: CT_TEXT, html: CT_HTML, bytes: CT_BYTES } as const;

@@ -64,6 +64,11 @@ export interface CzRequest<P extends string = string, S extends RequestSchema = 
   /** The query string parsed as URLSearchParams (on first access). */
   readonly searchParams: URLSearchParams;
   readonly headers: RequestHeaders<SchemaHeaders<S>>;
+  /**
+   * The request's cookies (from its Cookie header, percent-decoded, parsed on first access);
+   * a missing cookie is undefined: `req.cookies.session ?? null`.
+   */
+  readonly cookies: Readonly<Record<string, string | undefined>>;
   /** The body as text (UTF-8). */
   text(): Promise<string>;
   /**

@@ -56,9 +56,21 @@ export function encodeResult(value: unknown): Encoded {
 export function encodeError(err: unknown): Encoded {
   if (err instanceof HttpError) {
     const head = HEAD_JSON + (err.headers ? new CzResponse(err.status, "", null, err.headers).head : "");
-    return { status: err.status, head, body: JSON.stringify({ error: err.message }) };
+    return { status: err.status, head, body: errorBody(err) };
   }
   return { status: 500, head: HEAD_JSON, body: '{"error":"Internal Server Error"}' };
+}
+
+/** `{ "error": message, ...details }`; details JSON cannot hold (a BigInt, a cycle) are dropped, not a crash. */
+function errorBody(err: HttpError): string {
+  if (err.details !== undefined) {
+    try {
+      return JSON.stringify({ error: err.message, ...err.details });
+    } catch {
+      // fall through to the message alone
+    }
+  }
+  return JSON.stringify({ error: err.message });
 }
 
 /** Marks answer slot `i` pending: C leaves the request open for a later `respondMany`. */

@@ -1,13 +1,14 @@
 /**
  * The docs' examples compile: every ```ts block headed with a file name (```ts app.ts) in
- * docs/validation.md and docs/openapi.md is written out with the others of its page and
- * compiled; the validation example is also served and exercised.
+ * docs/validation.md, docs/openapi.md, docs/cookies.md and docs/errors.md is written out with
+ * the others of its page and compiled; all but the OpenAPI one are also served and exercised.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { serve, type RunningApp } from "../helpers/app.js";
+import { exchange } from "../helpers/raw.js";
 import { loadOpenApiValidator } from "../helpers/openapi-validator.js";
 import { ROOT, writeApp } from "./helpers.js";
 
@@ -65,5 +66,64 @@ describe("docs/openapi.md", () => {
     expect(doc.paths["/pets"].post.description).toBeUndefined();
     expect(doc.components.schemas.Pet.description).toBe("A pet in the store.");
     expect(doc.components.schemas.Pet.properties.name.description).toBe("What the pet answers to.");
+  });
+});
+
+/** Compiles a page's example (its one app.ts) and serves it. */
+async function serveExample(page: string): Promise<RunningApp> {
+  const files = examples(page);
+  expect(Object.keys(files)).toEqual(["app.ts"]);
+  const dir = writeApp(`docs-${page.replace(/\W+/g, "-")}`, files);
+  const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
+  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return serve(path.join(dir, ".catzilla"));
+}
+
+describe("docs/cookies.md", () => {
+  let app: RunningApp | undefined;
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("its example sets the cookies the page shows and reads them back", async () => {
+    app = await serveExample("cookies.md");
+    const { data } = await exchange(app.port, ["POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"], { responses: 1 });
+    const lines = data.slice(0, data.indexOf("\r\n\r\n")).split("\r\n");
+    expect(lines.filter((l) => l.startsWith("Set-Cookie: "))).toEqual([
+      "Set-Cookie: session=abc; Max-Age=3600; HttpOnly; SameSite=Lax",
+      "Set-Cookie: theme=dark; Path=/",
+    ]);
+    // The page quotes the head's first lines: they must stay true.
+    const page = fs.readFileSync(path.join(ROOT, "docs", "cookies.md"), "utf8");
+    expect(page).toContain(lines.filter((l) => !/^(Date|Content-Length|Connection):/.test(l)).join("\n") + "\n...");
+    const me = await fetch(`${app.url}/me`, { headers: { cookie: "session=abc; theme=dark" } });
+    expect(await me.json()).toEqual({ session: "abc", theme: "dark" });
+    expect(await (await fetch(`${app.url}/me`)).json()).toEqual({ session: null, theme: "light" });
+    const out = await fetch(`${app.url}/logout`, { method: "POST" });
+    expect(out.headers.get("set-cookie")).toBe("session=; Max-Age=0");
+  });
+});
+
+describe("docs/errors.md", () => {
+  let app: RunningApp | undefined;
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("its example answers as the page's table says", async () => {
+    app = await serveExample("errors.md");
+    const missing = await fetch(`${app.url}/users/7`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toBe('{"error":"no user 7"}');
+    expect(await (await fetch(`${app.url}/users/1`)).json()).toEqual({ id: 1, email: "a@example.com" });
+    const post = (email: string) => fetch(`${app!.url}/users`, { method: "POST", body: JSON.stringify({ email }) });
+    const taken = await post("a@example.com");
+    expect(taken.status).toBe(409);
+    expect(await taken.text()).toBe('{"error":"email taken","field":"email"}');
+    expect((await post("b@example.com")).status).toBe(200);
+    const limited = await fetch(`${app.url}/limited`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("5");
+    expect(await limited.text()).toBe('{"error":"slow down"}');
   });
 });

@@ -49,6 +49,8 @@ const EXPECTED: Record<string, [string, number]> = {
   "GET /shorthand": ["sync", 7],
   "GET /element-access": ["sync", 2],
   "GET /nested-closure": ["sync", 1],
+  "GET /cookies": ["sync", 1],
+  "GET /cookies-destructure": ["sync", 1],
   "GET /route-lower": ["const", 0],
   "PATCH /const/users/:id": ["const", 0],
   "GET /template": ["const", 0],
