@@ -65,10 +65,6 @@ export function cookie(name: string, value: string, options: CookieOptions = {})
       );
     }
   }
-  if (sameSite === "none" && options.secure !== true) {
-    // Browsers drop a SameSite=None cookie that is not Secure: say so here instead.
-    throw new TypeError(`catzilla: cookie ${JSON.stringify(name)}: sameSite "None" requires secure: true`);
-  }
   if (options.expires !== undefined && !(options.expires instanceof Date && !Number.isNaN(options.expires.getTime()))) {
     throw new TypeError(`catzilla: cookie ${JSON.stringify(name)}: expires must be a valid Date`);
   }
