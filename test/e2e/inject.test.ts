@@ -109,7 +109,7 @@ describe("server.inject() before listen", () => {
     await expect(server.inject(undefined as unknown as InjectOptions)).rejects.toThrow(/options/);
   });
 
-  it("many injects, concurrent and in sequence, leave the fd count and connections flat", async () => {
+  it("many injects, concurrent and in sequence, leave the fd count flat", async () => {
     await inject({ url: "/sync" }); // warm-up: lazily opened fds
     const before = openFds();
     for (let round = 0; round < 10; round++) {
