@@ -4,6 +4,7 @@
  * limits, matcher and dispatch without a port. This file writes the request bytes and reads
  * the response back; server-impl.ts owns the native server.
  */
+import { closeSync } from "node:fs";
 import { Socket } from "node:net";
 
 export interface InjectOptions {
@@ -155,9 +156,17 @@ function decodeChunked(data: Buffer): Buffer | null {
  */
 export function exchange(fd: number, req: Buffer, method: string): Promise<InjectResponse> {
   return new Promise<InjectResponse>((resolve, reject) => {
-    const sock = new Socket({ fd, readable: true, writable: true });
+    let sock: Socket;
+    try {
+      sock = new Socket({ fd, readable: true, writable: true });
+    } catch (err) {
+      closeSync(fd); // not wrapped: still ours alone
+      reject(err as Error);
+      return;
+    }
     const chunks: Buffer[] = [];
     let done = false;
+    let failure: Error | undefined;
     const finish = (err?: Error): void => {
       if (done) return;
       done = true;
@@ -175,9 +184,12 @@ export function exchange(fd: number, req: Buffer, method: string): Promise<Injec
     };
     sock.on("data", (d: Buffer) => chunks.push(d));
     sock.on("end", () => finish());
-    sock.on("close", () => finish());
-    // EPIPE/ECONNRESET after the server answered and closed: read what is left, then decide.
-    sock.on("error", (err) => setImmediate(() => finish(err)));
+    sock.on("close", () => finish(failure));
+    // EPIPE after the server answered early and closed (a 413 or 400 while the request was
+    // still being written): what was read still counts; the error only explains a missing response.
+    sock.on("error", (err) => {
+      failure = err;
+    });
     sock.write(req);
   });
 }

@@ -157,9 +157,15 @@ describe("server.inject() with listen and close", () => {
     expect((await fetch(`http://127.0.0.1:${server.port}/sync`)).status).toBe(200);
   });
 
-  it("inject while closing rejects; close() ends injected connections too", async () => {
+  it("close() lets an injected request in flight finish; inject while closing rejects", async () => {
+    const slow = inject({ url: "/slow/200" });
+    await new Promise((r) => setTimeout(r, 50)); // dispatched: its handler sleeps
+    const t0 = performance.now();
     const closing = server.close();
     await expect(inject({ url: "/sync" })).rejects.toThrow(/closing/);
+    expect((await slow).json()).toEqual({ slept: 200 });
     await closing;
+    expect(performance.now() - t0).toBeGreaterThan(100); // close waited for it
+    expect(server.listening).toBe(false);
   });
 });
