@@ -73,6 +73,8 @@ class NativeServer implements ReloadableServer {
   private bound = false;
   /** close() ran and listen() has not since: inject() refuses instead of starting anew. */
   private closed = false;
+  /** The live native server was created by inject() (listen() may still bind it). */
+  private madeByInject = false;
   port = 0;
   host = "";
 
@@ -118,7 +120,10 @@ class NativeServer implements ReloadableServer {
   }
 
   async listen(options: ListenOptions = {}): Promise<Server> {
-    if (this.bound) throw new Error("catzilla: server is already listening");
+    // Also a listen() still starting (its server exists, not yet bound) counts.
+    if (this.bound || (this.live !== undefined && !this.madeByInject)) {
+      throw new Error("catzilla: server is already listening");
+    }
     if (this.closing !== undefined) await this.closing;
     const native = loadNative();
     let live = this.live;
@@ -147,6 +152,7 @@ class NativeServer implements ReloadableServer {
     }
     this.host = host;
     this.bound = true;
+    this.madeByInject = false;
     this.closed = false;
     return this;
   }
@@ -225,7 +231,11 @@ class NativeServer implements ReloadableServer {
     if (this.closed) {
       throw new Error("catzilla: inject after server.close(); call listen() to start the server again");
     }
-    const live = this.live ?? (await this.start({}));
+    let live = this.live;
+    if (live === undefined) {
+      live = await this.start({});
+      this.madeByInject = true;
+    }
     const fd = loadNative().inject(live.handle);
     return exchange(fd, req, options.method ?? "GET");
   }
@@ -237,6 +247,7 @@ class NativeServer implements ReloadableServer {
       loadNative().close(live.handle, this.closeGraceMs, () => {
         this.live = undefined;
         this.bound = false;
+        this.madeByInject = false;
         this.closed = true;
         // In-flight blocking jobs were answered (or dropped) before the native close completed.
         void live.versions.close().then(() => {

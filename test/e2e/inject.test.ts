@@ -136,6 +136,7 @@ describe("server.inject() with listen and close", () => {
     expect(server.listening).toBe(false);
     await server.listen({ port: 0, host: "127.0.0.1" });
     expect(server.listening).toBe(true);
+    await expect(server.listen({ port: 0 })).rejects.toThrow(/already listening/);
     const viaInject = await inject({ url: "/users/7" });
     const viaTcp = await fetch(`http://127.0.0.1:${server.port}/users/7`);
     expect(viaInject.json()).toEqual(await viaTcp.json());
@@ -150,7 +151,10 @@ describe("server.inject() with listen and close", () => {
   });
 
   it("inject while listening with listen options: the limits apply to injected requests", async () => {
-    await server.listen({ port: 0, maxBodyBytes: 8, maxUrlBytes: 64 });
+    const first = server.listen({ port: 0, maxBodyBytes: 8, maxUrlBytes: 64 });
+    // A second listen() while the first is starting is refused, not taken for inject()'s server.
+    await expect(server.listen({ port: 0 })).rejects.toThrow(/already listening/);
+    await first;
     expect((await inject({ method: "POST", url: "/echo-text", body: "12345678" })).text()).toBe("12345678");
     expect((await inject({ method: "POST", url: "/echo-text", body: "123456789" })).status).toBe(413);
     expect((await inject({ url: "/users/" + "x".repeat(100) })).status).toBe(414);
