@@ -15,7 +15,7 @@ export type {
   RequestHeaders,
   RouteOptions,
 } from "./types.js";
-export type { Server, ListenOptions } from "./server.js";
+export type { Server, ListenOptions, InjectOptions, InjectResponse } from "./server.js";
 export type {
   Tag,
   FormatName,

@@ -39,6 +39,8 @@ export interface NativeBinding {
     limits: NativeLimits;
   }): NativeHandle;
   listen(handle: NativeHandle, host: string, port: number, backlog: number): number;
+  /** A socketpair end the server serves as if accepted; the returned fd is the caller's to close. */
+  inject(handle: NativeHandle): number;
   respond(
     handle: NativeHandle,
     ctx: number,

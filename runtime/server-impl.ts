@@ -3,7 +3,8 @@
  * server, assembles the runtime's parts for them (batch.ts: the hot batch loop; answers.ts:
  * the async answer queue; hold.ts: the arena's loans; blocking-client.ts: the blocking pool
  * client; versions.ts: the app versions the dev server swaps) and starts, reloads and
- * closes the native server. Called only by generated code.
+ * closes the native server (inject.ts: server.inject() over a socketpair). Called only by
+ * generated code.
  */
 import { fileURLToPath } from "node:url";
 import { createAnswers } from "./answers.js";
@@ -13,6 +14,7 @@ import { assertSyncOnly, bindHandlers, paramSpecs, type DispatchModule, type Han
 import { createBlockingPool, type BlockingPool } from "./blocking.js";
 import { blockingHook } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
+import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
 import { loadNative, type NativeHandle } from "./native.js";
 import { useOpenApiDocument } from "./openapi.js";
 import type { ListenOptions, Server } from "./server.js";
@@ -67,6 +69,12 @@ class NativeServer implements ReloadableServer {
   private closing: Promise<void> | undefined;
   private records: HandlerRecords | undefined;
   private closeGraceMs = 10_000;
+  /** The native server listens on a port (it may exist without one: made by inject()). */
+  private bound = false;
+  /** close() ran and listen() has not since: inject() refuses instead of starting anew. */
+  private closed = false;
+  /** The live native server was created by inject() (listen() may still bind it). */
+  private madeByInject = false;
   port = 0;
   host = "";
 
@@ -77,7 +85,7 @@ class NativeServer implements ReloadableServer {
   ) {}
 
   get listening(): boolean {
-    return this.live !== undefined && this.closing === undefined;
+    return this.live !== undefined && this.bound && this.closing === undefined;
   }
 
   reload(
@@ -112,7 +120,48 @@ class NativeServer implements ReloadableServer {
   }
 
   async listen(options: ListenOptions = {}): Promise<Server> {
-    if (this.live !== undefined) throw new Error("catzilla: server is already listening");
+    // Also a listen() still starting (its server exists, not yet bound) counts.
+    if (this.bound || (this.live !== undefined && !this.madeByInject)) {
+      throw new Error("catzilla: server is already listening");
+    }
+    if (this.closing !== undefined) await this.closing;
+    const native = loadNative();
+    let live = this.live;
+    const fresh = live === undefined;
+    if (live !== undefined) {
+      // Created by inject(): its limits and hooks are fixed, so only where to bind may be given.
+      const fixed = Object.keys(options).filter(
+        (k) => k !== "port" && k !== "host" && k !== "backlog" && (options as Record<string, unknown>)[k] !== undefined,
+      );
+      if (fixed.length > 0) {
+        throw new Error(
+          `catzilla: listen after inject() cannot change ${fixed.join(", ")}: the server was created by inject() with the default options; call listen(options) before inject(), or close() first`,
+        );
+      }
+    } else live = await this.start(options);
+    const host = options.host ?? "127.0.0.1";
+    try {
+      this.port = native.listen(live.handle, host, options.port ?? 8000, options.backlog ?? 511);
+    } catch (err) {
+      // A server inject() made stays up for inject(); one made here goes, as if never started.
+      if (fresh) {
+        await this.close();
+        this.closed = false;
+      }
+      throw err;
+    }
+    this.host = host;
+    this.bound = true;
+    this.madeByInject = false;
+    this.closed = false;
+    return this;
+  }
+
+  /**
+   * Creates the native server (no socket bound yet) and the runtime parts around it;
+   * listen() and inject() share it.
+   */
+  private async start(options: ListenOptions): Promise<Live> {
     const native = loadNative();
     const maxHeaderBytes = options.maxHeaderBytes ?? LIMIT_DEFAULTS.maxHeaderBytes;
     const reqMeta = new Int32Array(BATCH_MAX * REQ_STRIDE);
@@ -167,17 +216,28 @@ class NativeServer implements ReloadableServer {
           sendTimeoutMs: options.sendTimeoutMs,
         },
       });
-      this.host = options.host ?? "127.0.0.1";
-      this.port = native.listen(handle, this.host, options.port ?? 8000, options.backlog ?? 511);
     } catch (err) {
-      const h = handle;
-      if (h !== undefined) await new Promise<void>((resolve) => native.close(h, 0, resolve));
       await versions.close();
       throw err;
     }
     this.live = { handle, versions, makeVersion };
     this.closeGraceMs = options.closeGraceMs ?? 10_000;
-    return this;
+    return this.live;
+  }
+
+  async inject(options: InjectOptions): Promise<InjectResponse> {
+    const req = requestBytes(options); // throws on bad options before anything starts
+    if (this.closing !== undefined) throw new Error("catzilla: inject while the server is closing");
+    if (this.closed) {
+      throw new Error("catzilla: inject after server.close(); call listen() to start the server again");
+    }
+    let live = this.live;
+    if (live === undefined) {
+      live = await this.start({});
+      this.madeByInject = true;
+    }
+    const fd = loadNative().inject(live.handle);
+    return exchange(fd, req, options.method ?? "GET");
   }
 
   close(): Promise<void> {
@@ -186,6 +246,9 @@ class NativeServer implements ReloadableServer {
     this.closing ??= new Promise<void>((resolve) => {
       loadNative().close(live.handle, this.closeGraceMs, () => {
         this.live = undefined;
+        this.bound = false;
+        this.madeByInject = false;
+        this.closed = true;
         // In-flight blocking jobs were answered (or dropped) before the native close completed.
         void live.versions.close().then(() => {
           this.closing = undefined;

@@ -1,4 +1,7 @@
 /** The server a generated `.catzilla/server.js` exports. Implementation: see createServer. */
+import type { InjectOptions, InjectResponse } from "./inject.js";
+
+export type { InjectOptions, InjectResponse };
 
 export interface ListenOptions {
   /** Port to listen on; 0 picks a free one (then read `server.port`). Default 8000. */
@@ -48,6 +51,14 @@ export interface ListenOptions {
 export interface Server {
   /** Starts listening; resolves once the socket is bound. */
   listen(options?: ListenOptions): Promise<Server>;
+  /**
+   * Sends one request through the real C parser, limits, matcher and dispatch without a
+   * port (a socketpair the server serves as if accepted) and resolves with the response,
+   * like Fastify's inject(). Before listen() it creates the server with the default options
+   * (close() it when done); while listening it shares the listening server. Rejects after
+   * close() (until listen() again) and while closing. docs/testing.md.
+   */
+  inject(options: InjectOptions): Promise<InjectResponse>;
   /** Stops accepting, lets in-flight requests finish, closes idle connections; resolves when done. */
   close(): Promise<void>;
   /** The bound port (after listen). */

@@ -31,10 +31,19 @@
  *     Requests whose headers complete from now on are matched against the new routes.so
  *     (a path not loaded before); reqMeta[REQ_TABLE] names the table a request was
  *     matched against. Throws Error like createServer (the current table is kept).
+ *   inject(handle) -> fd (number)
+ *     A connected AF_UNIX stream socketpair: one end is served as if accepted (the same
+ *     parser, limits and dispatch as a TCP client), the other end's fd is returned and
+ *     belongs to the caller (wrap it in a net.Socket, which closes it). No port is bound.
+ *     Throws Error with err.code (e.g. "EMFILE") when the pair cannot be made or served.
  *   constants -> { BATCH_MAX, REQ_STRIDE, RES_STRIDE, ROUTES_ABI_VERSION }
  */
 #include <napi.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -431,6 +440,37 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, bound);
 }
 
+Napi::Value Inject(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "inject(handle): not a server handle");
+  if (s->dead || s->closing || s->srv == nullptr) {
+    Napi::Error::New(env, "catzilla: inject on a closed server").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int sv[2];
+  int r = 0;
+  /* CLOEXEC: a child process must not keep the pair open (the peer would never see EOF). */
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    r = uv_translate_sys_error(errno);
+  else if ((r = cz_server_adopt(s->srv, sv[0])) != 0) {
+    /* Not adopted: both ends are still ours. */
+    close(sv[0]);
+    close(sv[1]);
+  }
+  if (r != 0) {
+    Napi::Error e = Napi::Error::New(env, std::string("catzilla: inject: ") + uv_err_name(r) + ": " +
+                                              uv_strerror(r));
+    e.Set("code", Napi::String::New(env, uv_err_name(r)));
+    e.Set("errno", Napi::Number::New(env, r));
+    e.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  /* sv[0] now belongs to the server (closed with its connection, even a refused one). */
+  return Napi::Number::New(env, sv[1]);
+}
+
 Napi::Value Respond(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Server* s = Unwrap(info[0]);
@@ -600,6 +640,7 @@ Napi::Value SwapTable(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createServer", Napi::Function::New(env, CreateServer, "createServer"));
   exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
+  exports.Set("inject", Napi::Function::New(env, Inject, "inject"));
   exports.Set("respond", Napi::Function::New(env, Respond, "respond"));
   exports.Set("respondMany", Napi::Function::New(env, RespondMany, "respondMany"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));

@@ -1,8 +1,10 @@
 /**
  * The docs' examples compile: every ```ts block headed with a file name (```ts app.ts) in
- * docs/validation.md, docs/openapi.md, docs/cookies.md and docs/errors.md is written out with
- * the others of its page and compiled; all but the OpenAPI one are also served and exercised.
+ * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md and docs/testing.md is
+ * written out with the others of its page and compiled; all but the OpenAPI one are also
+ * served and exercised (the testing example's test file runs with `node --test`).
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -126,4 +128,22 @@ describe("docs/errors.md", () => {
     expect(limited.headers.get("retry-after")).toBe("5");
     expect(await limited.text()).toBe('{"error":"slow down"}');
   });
+});
+
+describe("docs/testing.md", () => {
+  it("its example compiles and its node:test file passes through server.inject()", async () => {
+    const files = examples("testing.md");
+    expect(Object.keys(files)).toEqual(["app.ts", "app.test.ts"]);
+    const dir = writeApp("docs-testing", files);
+    const r = await compile({ entries: ["app.ts", "app.test.ts"], outDir: ".catzilla", cwd: dir });
+    expect(r.diagnostics).toEqual([]);
+    const run = spawnSync(process.execPath, ["--test", "--test-reporter=tap", "app.test.js"], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(run.stderr + run.stdout).toMatch(/# pass 3\n/);
+    expect(run.stdout).toMatch(/# fail 0\n/);
+    expect(run.status).toBe(0);
+  }, 120_000);
 });
