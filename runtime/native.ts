@@ -2,26 +2,15 @@
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { LIMIT_DEFAULTS } from "./abi.js";
 import { packageRoot } from "./package-root.js";
 import type { ListenOptions } from "./server.js";
 
 /** Opaque handle of a native server. */
 export type NativeHandle = { readonly __catzillaServer: unique symbol };
 
-/** The listen options the native server enforces itself (defaults: `cz_limits_default`, native/src/cz_http.c). */
-export type NativeLimits = Pick<
-  ListenOptions,
-  | "maxHeaderBytes"
-  | "maxUrlBytes"
-  | "maxHeaderCount"
-  | "maxBodyBytes"
-  | "headersTimeoutMs"
-  | "requestTimeoutMs"
-  | "keepAliveTimeoutMs"
-  | "maxConnections"
-  | "maxPipelined"
-  | "sendTimeoutMs"
->;
+/** The listen options the native server enforces itself (LIMIT_DEFAULTS: C's defaults, by name). */
+export type NativeLimits = Pick<ListenOptions, keyof typeof LIMIT_DEFAULTS>;
 
 export interface NativeBinding {
   createServer(opts: {

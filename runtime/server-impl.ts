@@ -15,7 +15,7 @@ import { createBlockingPool, type BlockingPool } from "./blocking.js";
 import { blockingHook } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
-import { loadNative, type NativeHandle } from "./native.js";
+import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
 import { useOpenApiDocument } from "./openapi.js";
 import type { ListenOptions, Server } from "./server.js";
 import { Versions, type Version } from "./versions.js";
@@ -203,18 +203,7 @@ class NativeServer implements ReloadableServer {
         resMeta,
         resData,
         asyncData,
-        limits: {
-          maxHeaderBytes,
-          maxUrlBytes: options.maxUrlBytes,
-          maxHeaderCount: options.maxHeaderCount,
-          maxBodyBytes: options.maxBodyBytes,
-          headersTimeoutMs: options.headersTimeoutMs,
-          requestTimeoutMs: options.requestTimeoutMs,
-          keepAliveTimeoutMs: options.keepAliveTimeoutMs,
-          maxConnections: options.maxConnections,
-          maxPipelined: options.maxPipelined,
-          sendTimeoutMs: options.sendTimeoutMs,
-        },
+        limits: { ...nativeLimits(options), maxHeaderBytes },
       });
     } catch (err) {
       await versions.close();
@@ -258,4 +247,11 @@ class NativeServer implements ReloadableServer {
     });
     return this.closing;
   }
+}
+
+/** The options C enforces, as given (undefined: C's default). */
+function nativeLimits(options: ListenOptions): NativeLimits {
+  const limits: NativeLimits = {};
+  for (const k of Object.keys(LIMIT_DEFAULTS) as (keyof NativeLimits)[]) limits[k] = options[k];
+  return limits;
 }

@@ -276,6 +276,24 @@ bool GetLimit(Napi::Object limits, const char* key, uint32_t* out) {
   return true;
 }
 
+/* The listen options C enforces, by name: read by CreateServer, reported with their
+ * defaults by constants.defaults (one list for both). */
+static const struct {
+  const char* key;
+  size_t off;
+} kLimitKeys[] = {
+  {"maxHeaderBytes", offsetof(cz_limits_t, max_header_bytes)},
+  {"maxUrlBytes", offsetof(cz_limits_t, max_url_bytes)},
+  {"maxHeaderCount", offsetof(cz_limits_t, max_header_count)},
+  {"maxBodyBytes", offsetof(cz_limits_t, max_body_bytes)},
+  {"headersTimeoutMs", offsetof(cz_limits_t, headers_timeout_ms)},
+  {"requestTimeoutMs", offsetof(cz_limits_t, request_timeout_ms)},
+  {"keepAliveTimeoutMs", offsetof(cz_limits_t, keep_alive_timeout_ms)},
+  {"maxConnections", offsetof(cz_limits_t, max_connections)},
+  {"maxPipelined", offsetof(cz_limits_t, max_pipelined)},
+  {"sendTimeoutMs", offsetof(cz_limits_t, send_timeout_ms)},
+};
+
 /* ---- exported functions ------------------------------------------------------------- */
 
 Napi::Value CreateServer(const Napi::CallbackInfo& info) {
@@ -324,22 +342,7 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
     if (!lv.IsObject())
       return ThrowType(env, "opts.limits must be an object");
     Napi::Object l = lv.As<Napi::Object>();
-    static const struct {
-      const char* key;
-      size_t off;
-    } keys[] = {
-        {"maxHeaderBytes", offsetof(cz_limits_t, max_header_bytes)},
-        {"maxUrlBytes", offsetof(cz_limits_t, max_url_bytes)},
-        {"maxHeaderCount", offsetof(cz_limits_t, max_header_count)},
-        {"maxBodyBytes", offsetof(cz_limits_t, max_body_bytes)},
-        {"headersTimeoutMs", offsetof(cz_limits_t, headers_timeout_ms)},
-        {"requestTimeoutMs", offsetof(cz_limits_t, request_timeout_ms)},
-        {"keepAliveTimeoutMs", offsetof(cz_limits_t, keep_alive_timeout_ms)},
-        {"maxConnections", offsetof(cz_limits_t, max_connections)},
-        {"maxPipelined", offsetof(cz_limits_t, max_pipelined)},
-        {"sendTimeoutMs", offsetof(cz_limits_t, send_timeout_ms)},
-    };
-    for (const auto& k : keys) {
+    for (const auto& k : kLimitKeys) {
       uint32_t* field = reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(&so.limits) + k.off);
       if (!GetLimit(l, k.key, field))
         return ThrowType(env, std::string("opts.limits.") + k.key +
@@ -659,17 +662,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   /* What the compiled addon enforces when a limit is not given (test/abi.test.ts). */
   cz_limits_t d;
   cz_limits_default(&d);
+  d.send_timeout_ms = CZ_SEND_TIMEOUT_MS; /* as CreateServer sets it */
   Napi::Object defaults = Napi::Object::New(env);
-  defaults.Set("maxHeaderBytes", Napi::Number::New(env, d.max_header_bytes));
-  defaults.Set("maxUrlBytes", Napi::Number::New(env, d.max_url_bytes));
-  defaults.Set("maxHeaderCount", Napi::Number::New(env, d.max_header_count));
-  defaults.Set("maxBodyBytes", Napi::Number::New(env, d.max_body_bytes));
-  defaults.Set("headersTimeoutMs", Napi::Number::New(env, d.headers_timeout_ms));
-  defaults.Set("requestTimeoutMs", Napi::Number::New(env, d.request_timeout_ms));
-  defaults.Set("keepAliveTimeoutMs", Napi::Number::New(env, d.keep_alive_timeout_ms));
-  defaults.Set("maxConnections", Napi::Number::New(env, d.max_connections));
-  defaults.Set("maxPipelined", Napi::Number::New(env, d.max_pipelined));
-  defaults.Set("sendTimeoutMs", Napi::Number::New(env, CZ_SEND_TIMEOUT_MS));
+  for (const auto& k : kLimitKeys) {
+    uint32_t v = *reinterpret_cast<const uint32_t*>(reinterpret_cast<const char*>(&d) + k.off);
+    defaults.Set(k.key, Napi::Number::New(env, v));
+  }
   c.Set("defaults", defaults);
   exports.Set("constants", c);
   return exports;
