@@ -44,6 +44,8 @@ export interface DispatchModule {
   fingerprint: string;
   routes: readonly RouteInfo[];
   createDispatch(rt: RuntimeHooks, handlers: readonly Function[]): DispatchFn;
+  /** URL of serializers.js when a blocking route's result is serialized (on the worker, by `out<id>`). */
+  blockingSerializers?: string;
 }
 
 /** Registrations to bind (the dev server passes the slice its latest import of the app made). */

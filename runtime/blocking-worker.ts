@@ -8,16 +8,20 @@ import { parentPort, workerData } from "node:worker_threads";
 import { logHandlerError } from "./answers.js";
 import { registeredRoutes } from "./app.js";
 import { matchHandlers, paramSpecs } from "./bind.js";
-import type { BlockingRoute } from "./blocking.js";
+import type { BlockingWorkerData } from "./blocking.js";
 import { Request, type RequestCopy } from "./request.js";
 import { encodeError, encodeResult, type Encoded } from "./writer.js";
 
-const { moduleUrls, routes } = workerData as { moduleUrls: string[]; routes: BlockingRoute[] };
+const { moduleUrls, routes, serializersUrl } = workerData as BlockingWorkerData;
 for (const url of moduleUrls) await import(url);
+/** serializers.js: `out<id>` for each route whose result is serialized by its type. */
+const serializers: Record<string, ((v: unknown) => unknown) | undefined> =
+  serializersUrl === undefined ? {} : await import(serializersUrl);
 
 const { handlers } = matchHandlers(routes, registeredRoutes());
 const specs = paramSpecs(routes);
 const byId = new Map<number, number>(); // route id → index in routes
+const outs = routes.map((route) => serializers[`out${route.id}`]);
 routes.forEach((route, k) => {
   if (handlers[k] === undefined) {
     throw new Error(`catzilla: blocking route ${route.method} ${route.path} is not registered in the worker`);
@@ -33,7 +37,9 @@ parentPort!.on("message", async (m: { job: number; route: number; req: RequestCo
   let e: Encoded;
   try {
     if (k === undefined) throw new Error(`catzilla: route id ${m.route} is not a blocking route`);
-    e = encodeResult(await handlers[k]!(req));
+    const result: unknown = await handlers[k]!(req);
+    const out = outs[k];
+    e = encodeResult(out === undefined ? result : out(result));
   } catch (err) {
     logHandlerError(req, err);
     e = encodeError(err);

@@ -6,6 +6,9 @@
  * runs each job on a Request rebuilt from the request's copy (request.ts, RequestCopy),
  * answering with the response encoded by the runtime's own encoder.
  *
+ * A route whose result type is precise is serialized on the worker by its generated
+ * serializer (serializers.js `out<id>`, imported from `serializersUrl`), as on the main thread.
+ *
  *   const pool = createBlockingPool(moduleUrls, blockingRoutes);
  *   const { status, head, body } = await pool.run(routeId, requestCopy);
  *   await pool.close();
@@ -30,6 +33,14 @@ export interface BlockingRoute {
   paramTypes?: readonly string[];
 }
 
+/** What each worker starts from. */
+export interface BlockingWorkerData {
+  moduleUrls: string[];
+  routes: BlockingRoute[];
+  /** The generated serializers.js, when a blocking route's result is serialized by its type. */
+  serializersUrl?: string;
+}
+
 export interface BlockingPool {
   readonly size: number;
   run(routeId: number, req: RequestCopy): Promise<BlockingResponse>;
@@ -47,9 +58,10 @@ export function createBlockingPool(
   moduleUrls: readonly string[],
   routes: readonly BlockingRoute[],
   size = Math.max(1, availableParallelism() - 1),
+  serializersUrl?: string,
 ): BlockingPool {
   const workerUrl = new URL("./blocking-worker.js", import.meta.url);
-  const data = { moduleUrls: [...moduleUrls], routes: routes.map((r) => ({ ...r })) };
+  const data: BlockingWorkerData = { moduleUrls: [...moduleUrls], routes: routes.map((r) => ({ ...r })), serializersUrl };
   let nextJob = 1;
   let closed = false;
   /** Set when a worker fails before it is ready (e.g. a route module throws): every run rejects with it. */

@@ -55,6 +55,15 @@ export interface RequestCopy {
   readonly meta: Int32Array;
   readonly bytes: string;
   readonly body: Uint8Array | undefined;
+  /** What the route's schema check parsed and coerced, for a request rebuilt elsewhere (a worker). */
+  readonly checked?: CheckedParts;
+}
+
+/** A request's validated parts (runtime/validate.ts): the typed body, query and headers. */
+export interface CheckedParts {
+  readonly body: unknown;
+  readonly query: Record<string, unknown> | undefined;
+  readonly headers: Record<string, unknown> | undefined;
 }
 
 // What the runtime reads and sets on a request, keyed by symbols this module owns: the
@@ -125,6 +134,8 @@ export class Request implements CzRequest {
     const body = c.body && Buffer.from(c.body.buffer, c.body.byteOffset, c.body.byteLength);
     const req = new Request(EMPTY, c.meta, 0, body, spec, STOPPED);
     req.#copy = c.bytes;
+    // Checked on the main thread before the request left it: the same typed values here.
+    if (c.checked !== undefined) req[VALIDATED](c.checked.body, c.checked.query, c.checked.headers);
     return req;
   }
 
@@ -253,7 +264,7 @@ export class Request implements CzRequest {
    * (an async handler) takes its own copy of its bytes and meta slots first.
    */
   [DETACH](): RequestCopy {
-    if (this.#copy !== undefined) return { meta: this.#meta, bytes: this.#copy, body: this.#body };
+    if (this.#copy !== undefined) return { meta: this.#meta, bytes: this.#copy, body: this.#body, checked: this.#checked() };
     const m = this.#meta;
     const b = this.#base;
     const urlOff = m[b + REQ_URL_OFF];
@@ -268,7 +279,14 @@ export class Request implements CzRequest {
     this.#copy = bytes;
     this.#meta = meta;
     this.#base = 0;
-    return { meta, bytes, body: this.#body };
+    return { meta, bytes, body: this.#body, checked: this.#checked() };
+  }
+
+  /** The parts a schema check set ([VALIDATED]), for the copy; undefined when none was. */
+  #checked(): CheckedParts | undefined {
+    const typed = this.#cachedHeaders?.typed;
+    if (this.#checkedBody === undefined && this.#cachedQueryObject === undefined && typed === undefined) return undefined;
+    return { body: this.#checkedBody, query: this.#cachedQueryObject, headers: typed };
   }
 
   toJSON(): object {

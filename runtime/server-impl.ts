@@ -186,7 +186,7 @@ class NativeServer implements ReloadableServer {
         bindHandlers(mod.routes, records),
       );
       const blocking = mod.routes.filter((r) => r.kind === "blocking");
-      if (blocking.length > 0) pool = createBlockingPool([...blockingModules], blocking);
+      if (blocking.length > 0) pool = createBlockingPool([...blockingModules], blocking, undefined, mod.blockingSerializers);
       return { dispatch, names: paramSpecs(mod.routes), pool };
     };
     const versions = new Versions(makeVersion(this.mod, this.records, this.blockingModules));

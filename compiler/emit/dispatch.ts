@@ -47,15 +47,20 @@ export function emitDispatch(plan: Plan): string {
         ],
   );
   const checked = plan.routes.some((r) => checks(r));
-  const serialized = plan.routes.some((r) => serializes(r));
+  const serialized = plan.routes.some((r) => serializes(r) && r.kind !== "blocking");
   const imports = [
     ...(checked ? [`import * as V from "./${VALIDATORS_FILE}";`] : []),
     ...(serialized ? [`import * as O from "./${SERIALIZERS_FILE}";`] : []),
   ];
+  // A blocking route's worker serializes its result: it imports serializers.js from here.
+  const blockingOut = plan.routes.some((r) => serializes(r) && r.kind === "blocking")
+    ? ["", `export const blockingSerializers = new URL("./${SERIALIZERS_FILE}", import.meta.url).href;`]
+    : [];
   return [
     `// ${HEADER}`,
     ...(imports.length ? [...imports, ""] : []),
     `export const fingerprint = ${str(plan.fingerprint)};`,
+    ...blockingOut,
     "",
     "export const routes = [",
     ...routeList,

@@ -22,9 +22,12 @@ export function checks(r: PlannedRoute): boolean {
   return !!r.schema && r.kind !== "const" && !!(r.schema.body || r.schema.query || r.schema.headers);
 }
 
-/** The route's result is serialized by its type (blocking routes encode theirs on the worker). */
+/**
+ * The route's result is serialized by its type: on the main thread, or for a blocking route
+ * on its worker (which imports serializers.js itself; dispatch.js names the file).
+ */
 export function serializes(r: PlannedRoute): boolean {
-  return !!r.schema?.response && (r.kind === "sync" || r.kind === "async" || r.kind === "maybe");
+  return !!r.schema?.response && r.kind !== "const";
 }
 
 /** Every definition the plan's routes use, once each, in a stable order. */
