@@ -119,12 +119,13 @@ export class IncrementalCompiler {
       typeErrors: (app) => this.typeErrors(app, newCache!),
       analyze: (app, regs, opts) => this.analyze(app, regs, opts, newCache!),
       emitApp: (app) => this.emitApp(app, newCache!),
-      formatJs: async (code) => {
-        const hit = this.formatted.get(code);
+      formatJs: async (code, parser = "babel") => {
+        const key = `${parser}\0${code}`;
+        const hit = this.formatted.get(key);
         if (hit !== undefined) return hit;
-        const out = await formatJs(code);
+        const out = await formatJs(code, parser);
         if (this.formatted.size > 16) this.formatted.clear();
-        this.formatted.set(code, out);
+        this.formatted.set(key, out);
         return out;
       },
       output: (all, info) => {

@@ -24,8 +24,11 @@ const OPTIONS: prettier.Options = {
   endOfLine: "lf",
 };
 
-export function formatInThread(code: string): Promise<string> {
-  return prettier.format(code, { ...OPTIONS, parser: "babel" });
+/** "babel" for JavaScript; "typescript" for the generated .ts and .d.ts (the typed client). */
+export type FormatParser = "babel" | "typescript";
+
+export function formatInThread(code: string, parser: FormatParser = "babel"): Promise<string> {
+  return prettier.format(code, { ...OPTIONS, parser });
 }
 
 interface Pending {
@@ -65,11 +68,11 @@ export function startFormatter(): void {
   }
 }
 
-export function formatJs(code: string): Promise<string> {
+export function formatJs(code: string, parser: FormatParser = "babel"): Promise<string> {
   const w = worker;
-  if (!w) return formatInThread(code);
+  if (!w) return formatInThread(code, parser);
   const id = nextId++;
   if (pending.size === 0) w.ref();
-  w.postMessage({ id, code });
+  w.postMessage({ id, code, parser });
   return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
 }

@@ -77,26 +77,31 @@ export function emitSchemaClient(plan: Plan): ClientSources {
  * Every schema file of a plan, formatted: validators.js and serializers.js (when any route
  * needs them), openapi.json, client.ts/.js/.d.ts. `format` is emit's prettier (JavaScript).
  */
-export async function emitSchemaFiles(plan: Plan, outDir: string, format: (js: string) => Promise<string>): Promise<OutFile[]> {
+export async function emitSchemaFiles(
+  plan: Plan,
+  outDir: string,
+  format: (code: string, parser?: "babel" | "typescript") => Promise<string>,
+): Promise<OutFile[]> {
   const base = path.dirname(outDir);
   const rel = (f: string) => relPosix(base, f);
   const validators = emitSchemaValidators(plan, rel);
   const serializers = emitSchemaSerializers(plan, rel);
   const client = emitSchemaClient(plan);
-  // The client's .ts and .d.ts are written indented; prettier here formats JavaScript only.
-  const [validatorsJs, serializersJs, clientJs] = await Promise.all([
+  const [validatorsJs, serializersJs, clientJs, clientTs, clientDts] = await Promise.all([
     validators === null ? null : format(validators),
     serializers === null ? null : format(serializers),
     format(client.js),
+    format(client.ts, "typescript"),
+    format(client.dts, "typescript"),
   ]);
   const out = (name: string, content: string): OutFile => ({ path: path.join(outDir, name), content });
   return [
     ...(validatorsJs === null ? [] : [out(VALIDATORS_FILE, validatorsJs)]),
     ...(serializersJs === null ? [] : [out(SERIALIZERS_FILE, serializersJs)]),
     out(OPENAPI_FILE, emitSchemaOpenApi(plan, appInfo(base))),
-    out(CLIENT_FILES.ts, client.ts),
+    out(CLIENT_FILES.ts, clientTs),
     out(CLIENT_FILES.js, clientJs),
-    out(CLIENT_FILES.dts, client.dts),
+    out(CLIENT_FILES.dts, clientDts),
   ];
 }
 

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { Project, ts } from "ts-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
+import { formatInThread } from "../../compiler/emit/format.js";
 import { serve, type RunningApp } from "../helpers/app.js";
 import { copyFixture } from "./helpers.js";
 
@@ -79,6 +80,13 @@ export async function f(u: NewUser): Promise<User> {
     const dts = fs.readFileSync(path.join(out, "client.d.ts"), "utf8");
     for (const name of ["postUsers", "getUsers", "getEchoQuery", "getTrace", "getPlain", "postTree", "postShape", "getOpenapiJson"]) {
       expect(dts).toMatch(new RegExp(`^  ${name}\\(`, "m"));
+    }
+  });
+
+  it("client.ts, client.js and client.d.ts are prettier-formatted, as the other generated files", async () => {
+    for (const [f, parser] of [["client.ts", "typescript"], ["client.d.ts", "typescript"], ["client.js", "babel"]] as const) {
+      const text = fs.readFileSync(path.join(out, f), "utf8");
+      expect(await formatInThread(text, parser), f).toBe(text);
     }
   });
 });
