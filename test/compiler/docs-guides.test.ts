@@ -120,3 +120,77 @@ describe("docs/routing.md", () => {
     expect(byPath("/cache").method).toBe("PURGE");
   });
 });
+
+describe("docs/handlers.md", () => {
+  let dir: string;
+  let app: RunningApp;
+
+  it("the CLI prints the kinds the page shows, and routes.json and dispatch.js agree", async () => {
+    const sources = docExamples("handlers.md");
+    expect(Object.keys(sources)).toEqual(["app.ts"]);
+    dir = writeApp("docs-handlers", sources);
+    const cli = runCli(["app.ts", "--out", ".catzilla"], dir);
+    expect(cli.status, cli.stderr).toBe(0);
+    const printed = (cli.stdout + cli.stderr).split("\n");
+    const page = docPage("handlers.md");
+    const quoted = /```text\n([\s\S]*?)```/.exec(page)![1].trimEnd().split("\n");
+    const routeLines = quoted.filter((l) => l.startsWith("  "));
+    expect(routeLines.length).toBe(14);
+    for (const l of routeLines) expect(printed, l).toContain(l);
+    for (const l of quoted.filter((q) => !q.startsWith("  "))) {
+      expect(printed.some((p) => p.startsWith(l.replace(/ …$/, ""))), l).toBe(true);
+    }
+    const kinds = Object.fromEntries(
+      readRoutesJson(path.join(dir, ".catzilla")).routes.map((r) => [`${r.method} ${r.path}`, r.kind]),
+    );
+    for (const l of routeLines) {
+      const [method, p, kind] = l.trim().split(/\s+/);
+      expect(kinds[`${method} ${p}`], l).toBe(kind);
+    }
+    const dispatch = fs.readFileSync(path.join(dir, ".catzilla", "dispatch.js"), "utf8");
+    expect(dispatch).toMatch(/case \d+: \/\/ GET \/users\/:id\(int\) \(sync\)\n\s+return rt\.sync\(/);
+    expect(dispatch).toMatch(/case \d+: \/\/ GET \/slow \(async\)\n\s+return rt\.async\(/);
+    expect(dispatch).toMatch(/case \d+: \/\/ GET \/loose \(maybe\)\n\s+return rt\.maybe\(/);
+    expect(dispatch).toMatch(/case \d+: \/\/ GET \/hash\/:word \(blocking\)\n\s+return rt\.blocking\(/);
+    expect(dispatch).not.toContain("GET /version (const)");
+  }, 120_000);
+
+  it("its routes answer as the page's table says", async () => {
+    app = await serveDir(dir);
+    const call = async (target: string, init?: RequestInit) => {
+      const res = await fetch(app.url + target, { redirect: "manual", ...init });
+      return { status: res.status, type: res.headers.get("content-type"), location: res.headers.get("location"), text: await res.text() };
+    };
+    expect(await call("/version")).toMatchObject({ status: 200, text: '{"name":"demo","version":"1.0.0"}' });
+    expect(await call("/users/1")).toMatchObject({ status: 200, text: '{"id":1,"name":"ada"}' });
+    expect(await call("/users/2")).toMatchObject({ status: 404, text: '{"error":"no such user"}' });
+    expect(await call("/slow")).toMatchObject({ status: 200, text: '{"waited":5}' });
+    expect(await call("/echo", { method: "POST", body: "[1,2]" })).toMatchObject({ status: 200, text: "[1,2]" });
+    expect(await call("/loose")).toMatchObject({ status: 200, text: "now" });
+    expect(await call("/loose?wait=1")).toMatchObject({ status: 200, text: "later" });
+    const hash = await call("/hash/cat");
+    expect(hash.status).toBe(200);
+    const { pbkdf2Sync } = await import("node:crypto");
+    expect(JSON.parse(hash.text)).toEqual({ hash: pbkdf2Sync("cat", "salt", 10_000, 16, "sha256").toString("hex") });
+    expect(await call("/text")).toMatchObject({ status: 200, type: "text/plain; charset=utf-8", text: "plain text" });
+    expect(await call("/bytes")).toMatchObject({ status: 200, type: "application/octet-stream", text: "hi" });
+    expect(await call("/nothing")).toMatchObject({ status: 204, text: "" });
+    expect(await call("/created", { method: "POST" })).toMatchObject({ status: 201, location: "/users/2", text: '{"id":2}' });
+    expect(await call("/page")).toMatchObject({ status: 200, type: "text/html; charset=utf-8", text: "<h1>Hello</h1>" });
+    expect(await call("/teapot")).toMatchObject({ status: 418, text: "short and stout" });
+    expect(await call("/logo.svg")).toMatchObject({ status: 200, type: "image/svg+xml" });
+    expect(await call("/old")).toMatchObject({ status: 301, location: "/page", text: "" });
+    // A bad request in between leaves the server serving.
+    expect((await raw(app.port, "GET /version HTTP/1.1\r\n\r\n")).status).toBe(400);
+    expect(await call("/users/1")).toMatchObject({ status: 200 });
+  }, 60_000);
+
+  it("listen({ enableAsync: false }) refuses the app, naming its async and maybe routes", async () => {
+    const { serveError } = await import("../helpers/app.js");
+    const message = await serveError(path.join(dir, ".catzilla"), { enableAsync: false });
+    expect(message).toContain("GET /slow");
+    expect(message).toContain("POST /echo");
+    expect(message).toContain("GET /loose");
+    expect(message).not.toContain("GET /users");
+  });
+});
