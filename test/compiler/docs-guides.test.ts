@@ -194,3 +194,126 @@ describe("docs/handlers.md", () => {
     expect(message).not.toContain("GET /users");
   });
 });
+
+describe("docs/limits.md", () => {
+  let port: number;
+
+  it("its options table states the defaults the server enforces", () => {
+    const page = docPage("limits.md");
+    const units: Record<string, number> = { KiB: 1024, MiB: 1024 * 1024 };
+    const stated = (name: string): number => {
+      const row = new RegExp("^\\| `" + name + "` \\| ([^|]+) \\|", "m").exec(page);
+      expect(row, `limits.md has a row for ${name}`).not.toBeNull();
+      const m = /^(\d+(?: \d{3})*)(?: (KiB|MiB))?/.exec(row![1].trim());
+      expect(m, `${name}: "${row![1]}" is a number`).not.toBeNull();
+      return Number(m![1].replace(/ /g, "")) * (m![2] ? units[m![2]] : 1);
+    };
+    const names = [
+      "maxHeaderBytes", "maxUrlBytes", "maxHeaderCount", "maxBodyBytes", "headersTimeoutMs",
+      "requestTimeoutMs", "keepAliveTimeoutMs", "maxConnections", "maxPipelined", "sendTimeoutMs",
+    ] as const;
+    for (const name of names) expect(stated(name), name).toBe(LIMIT_DEFAULTS[name]);
+    // Any other limit C reports a default for that the page lists must agree too.
+    for (const [name, value] of Object.entries(LIMIT_DEFAULTS)) {
+      if (page.includes("| `" + name + "` |")) expect(stated(name), name).toBe(value);
+    }
+    expect(stated("handlerTimeoutMs")).toBe(0);
+    for (const name of ["backlog", "closeGraceMs", "enableAsync", "handlerTimeoutMs"]) {
+      expect(page, name).toContain("| `" + name + "` |");
+    }
+  });
+
+  it("its example starts with the page's options", async () => {
+    const dir = await compilePage("limits.md", ["app.ts", "main.ts"], ["app.ts", "main.ts"]);
+    const child = spawn(process.execPath, ["main.js"], { cwd: dir, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    running.push({
+      port: 0,
+      url: "",
+      child,
+      stderr: () => stderr,
+      async stop() {
+        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+        child.kill("SIGTERM");
+        await once(child, "exit");
+        return child.exitCode;
+      },
+    });
+    const [line] = (await Promise.race([
+      once(createInterface({ input: child.stdout! }), "line"),
+      once(child, "exit").then(() => [`exited: ${stderr}`]),
+    ])) as [string];
+    const m = /^listening on http:\/\/127\.0\.0\.1:(\d+)$/.exec(line);
+    expect(m, line).not.toBeNull();
+    port = Number(m![1]);
+  }, 120_000);
+
+  /** A rejection: the status and body the page states, Connection: close, and the server still serves. */
+  async function rejected(request: string | Buffer, status: number, error: string, idleMs?: number) {
+    const ex = await exchange(port, [request], { responses: 1, idleMs });
+    const { responses } = parseResponses(ex.data);
+    expect(responses[0]?.status, ex.data.slice(0, 200)).toBe(status);
+    expect(responses[0].body).toBe(JSON.stringify({ error }));
+    expect(responses[0].headers.connection).toBe("close");
+    expect(ex.closed).toBe(true);
+    const next = await raw(port, get("/"));
+    expect([next.status, next.body]).toEqual([200, "ok"]);
+  }
+
+  it("a header block over maxHeaderBytes is 431", async () => {
+    await rejected(get("/", `X-Big: ${"a".repeat(4 * 1024)}\r\n`), 431, "Request Header Fields Too Large");
+    // Just under the limit is served.
+    expect((await raw(port, get("/", `X-Big: ${"a".repeat(3 * 1024)}\r\n`))).status).toBe(200);
+  });
+
+  it("a URL over maxUrlBytes is 414", async () => {
+    await rejected(get("/?q=" + "a".repeat(1024)), 414, "URI Too Long");
+    expect((await raw(port, get("/?q=" + "a".repeat(1000)))).status).toBe(200);
+  });
+
+  it("more than maxHeaderCount headers is 431", async () => {
+    const headers = (n: number) => Array.from({ length: n }, (_, i) => `X-H${i}: ${i}\r\n`).join("");
+    await rejected(get("/", headers(20)), 431, "Request Header Fields Too Large"); // with Host: 21
+    expect((await raw(port, get("/", headers(19)))).status).toBe(200);
+  });
+
+  it("a body over maxBodyBytes is 413, by Content-Length or while chunked; one under it is served", async () => {
+    await rejected("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 70000\r\n\r\n", 413, "Payload Too Large");
+    const chunk = "a".repeat(16 * 1024);
+    const chunked = Array.from({ length: 5 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join("") + "0\r\n\r\n";
+    await rejected(`POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`, 413, "Payload Too Large");
+    const ok = await fetch(`http://127.0.0.1:${port}/upload`, { method: "POST", body: "b".repeat(60_000) });
+    expect(await ok.json()).toEqual({ bytes: 60_000 });
+  });
+
+  it("headers still incomplete after headersTimeoutMs is 408", async () => {
+    const t = performance.now();
+    await rejected("GET / HTTP/1.1\r\nHost: t\r\n", 408, "Request Timeout", 3_000);
+    expect(performance.now() - t).toBeGreaterThan(900);
+  }, 15_000);
+
+  it("an async handler past handlerTimeoutMs is answered 503", async () => {
+    const t = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/slow`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('{"error":"Service Unavailable"}');
+    expect(performance.now() - t).toBeLessThan(900);
+    expect((await raw(port, get("/"))).body).toBe("ok");
+  });
+
+  it("malformed requests get the page's statuses, and the server serves the next one", async () => {
+    await rejected("GET / HTTP/1.1\r\nHost: t\r\nBad Header\r\n\r\n", 400, "Bad Request");
+    await rejected("GET / HTTP/1.1\r\n\r\n", 400, "Bad Request");
+    await rejected("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nab", 400, "Bad Request");
+    await rejected("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501, "Not Implemented");
+    await rejected("POST /upload HTTP/1.1\r\nHost: t\r\nExpect: something\r\nContent-Length: 1\r\n\r\na", 417, "Expectation Failed");
+  });
+
+  it("an option that is not a non-negative integer makes listen() reject with a TypeError naming it", async () => {
+    const { serveError } = await import("../helpers/app.js");
+    const dir = await compilePage("limits.md", ["app.ts", "main.ts"]);
+    const message = await serveError(path.join(dir, ".catzilla"), { maxBodyBytes: -1 });
+    expect(message).toMatch(/maxBodyBytes must be a non-negative integer/);
+  }, 120_000);
+});
