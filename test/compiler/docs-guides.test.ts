@@ -317,3 +317,15 @@ describe("docs/limits.md", () => {
     expect(message).toMatch(/maxBodyBytes must be a non-negative integer/);
   }, 120_000);
 });
+
+describe("README", () => {
+  it("its Docs section links every page under docs/", () => {
+    const readme = fs.readFileSync(path.join(path.dirname(path.dirname(import.meta.dirname)), "README.md"), "utf8");
+    const section = /^## Docs\n([\s\S]*?)^## /m.exec(readme);
+    expect(section, "README has a ## Docs section").not.toBeNull();
+    const dir = path.join(path.dirname(path.dirname(import.meta.dirname)), "docs");
+    for (const page of fs.readdirSync(dir).filter((f) => f.endsWith(".md"))) {
+      expect(section![1], page).toContain(`](docs/${page})`);
+    }
+  });
+});
