@@ -5,6 +5,8 @@
 //
 //   node bench/schema/micro.mjs [--out bench/schema/results-<node>.json]
 //
+// With typia generated first (bash bench/schema/typia-setup.sh), its rows are added.
+//
 // Run it with each Node binary; bench/schema/RESULTS.md has the command lines and numbers.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -51,6 +53,10 @@ const validators = await import(pathToFileURL(path.join(out, "validators.js")).h
 const serializers = await import(pathToFileURL(path.join(out, "serializers.js")).href);
 const internal = await import(pathToFileURL(path.join(ROOT, "dist", "runtime", "internal.js")).href);
 
+// typia, when bench/schema/typia-setup.sh has generated it (plain JS: no transformer at run time).
+const TYPIA = path.join(ROOT, "bench", ".tmp", "typia", "out", "gen", "validators.js");
+const typia = fs.existsSync(TYPIA) ? await import(pathToFileURL(TYPIA).href) : undefined;
+
 const { Ajv2020 } = require("ajv/dist/2020.js");
 const addFormats = require("ajv-formats");
 const fastJson = require("fast-json-stringify");
@@ -87,6 +93,16 @@ results.validation["catzilla invalid (with errors)"] = opsPerSec(() => {
   if (!check.is(invalid)) check.report(invalid, "$", []);
 });
 results.validation["ajv invalid (allErrors)"] = opsPerSec(() => ajvNewUser(invalid));
+if (typia) {
+  if (!typia.isNewUser(valid) || typia.isNewUser(invalid) || typia.validateNewUser(invalid).errors.length !== 3) {
+    throw new Error("typia disagrees");
+  }
+  results.validation["typia valid (is)"] = opsPerSec(() => typia.isNewUser(valid));
+  // Like catzilla's: the fast yes/no first, the full report only for a rejected value.
+  results.validation["typia invalid (is, then validate)"] = opsPerSec(() => {
+    if (!typia.isNewUser(invalid)) typia.validateNewUser(invalid);
+  });
+}
 
 // 100 users with a field the User type does not declare (the filter must drop it).
 const users = Array.from({ length: 100 }, (_, i) => ({
@@ -111,6 +127,10 @@ if (fjs(users) !== expected) throw new Error("fast-json-stringify output differs
 results.serialization["JSON.stringify (unfiltered)"] = opsPerSec(() => JSON.stringify(users));
 results.serialization["JSON.stringify (pre-filtered)"] = opsPerSec(() => JSON.stringify(clean));
 results.serialization["fast-json-stringify (filtered)"] = opsPerSec(() => fjs(users));
+if (typia) {
+  if (typia.stringifyUsers(users) !== expected) throw new Error("typia stringify output differs");
+  results.serialization["typia json.stringify (filtered)"] = opsPerSec(() => typia.stringifyUsers(users));
+}
 
 const i = process.argv.indexOf("--out");
 if (i > 0) fs.writeFileSync(process.argv[i + 1], JSON.stringify(results, null, 2) + "\n");
