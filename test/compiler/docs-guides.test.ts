@@ -300,6 +300,11 @@ describe("docs/limits.md", () => {
     expect(await res.text()).toBe('{"error":"Service Unavailable"}');
     expect(performance.now() - t).toBeLessThan(900);
     expect((await raw(port, get("/"))).body).toBe("ok");
+    // An ordinary response: the connection stays open for the next request.
+    const ex = await exchange(port, [get("/slow") + get("/")], { responses: 2 });
+    const { responses } = parseResponses(ex.data);
+    expect(responses.map((r) => r.status)).toEqual([503, 200]);
+    expect(responses[0].headers.connection).toBeUndefined();
   });
 
   it("malformed requests get the page's statuses, and the server serves the next one", async () => {
