@@ -49,9 +49,10 @@ async function raw(port: number, request: string, noBody = false) {
 
 describe("docs/routing.md", () => {
   let app: RunningApp;
+  let dir: string;
 
   it("its example compiles and answers every request of the page's table as stated", async () => {
-    const dir = await compilePage("routing.md", ["app.ts", "admin.ts"]);
+    dir = await compilePage("routing.md", ["app.ts", "admin.ts"]);
     app = await serveDir(dir);
     const body = async (target: string, init?: RequestInit) => {
       const res = await fetch(app.url + target, init);
@@ -110,8 +111,7 @@ describe("docs/routing.md", () => {
     expect(ex.closed).toBe(false);
   });
 
-  it("routes.json records each parameter's type, as the page says", async () => {
-    const dir = await compilePage("routing.md", ["app.ts", "admin.ts"]);
+  it("routes.json records each parameter's type, as the page says", () => {
     const routes = readRoutesJson(path.join(dir, ".catzilla")).routes;
     const byPath = (p: string) => routes.find((r) => r.path === p)!;
     expect(byPath("/users/:id(int)").paramTypes).toEqual([{ type: "int" }]);
