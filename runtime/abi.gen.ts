@@ -21,6 +21,7 @@ export const CZ_REQ_FLAGS = 10;
 export const CZ_REQ_NPARAMS = 11;
 export const CZ_REQ_PARAMS = 12;
 export const CZ_REQ_TABLE = 44;
+export const CZ_REQ_ID = 45;
 export const CZ_REQF_KEEP_ALIVE = 1;
 export const CZ_REQF_HTTP10 = 2;
 export const CZ_REQF_BODY = 4;

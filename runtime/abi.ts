@@ -25,6 +25,7 @@ export const REQ_NPARAMS = C.CZ_REQ_NPARAMS;
 export const REQ_PARAMS = C.CZ_REQ_PARAMS;
 /** Generation of the route table ROUTE indexes (0 until the dev server swaps tables). */
 export const REQ_TABLE = C.CZ_REQ_TABLE;
+export const REQ_ID = C.CZ_REQ_ID;
 
 export const REQ_FLAG_KEEP_ALIVE = C.CZ_REQF_KEEP_ALIVE;
 export const REQ_FLAG_HTTP10 = C.CZ_REQF_HTTP10;

@@ -54,7 +54,8 @@ enum cz_req_slot {
   CZ_REQ_FLAGS = 10,
   CZ_REQ_NPARAMS = 11,
   CZ_REQ_PARAMS = 12,     /* CZ_MAX_PARAMS pairs: slots 12..43 */
-  CZ_REQ_TABLE = 44       /* generation of the route table ROUTE indexes (0 until a swap) */
+  CZ_REQ_TABLE = 44,      /* generation of the route table ROUTE indexes (0 until a swap) */
+  CZ_REQ_ID = 45          /* the server's request counter (uint32, wraps): req.id, the access log's */
 };
 
 enum cz_req_flags {
