@@ -5,6 +5,7 @@
 export const CZ_BATCH_MAX = 256;
 export const CZ_REQ_STRIDE = 48;
 export const CZ_RES_STRIDE = 8;
+export const CZ_ALOG_STRIDE = 16;
 export const CZ_RESPOND_MANY_MAX = 256;
 export const CZ_SEND_TIMEOUT_MS = 30000;
 export const CZ_REQ_ROUTE = 0;
@@ -33,6 +34,19 @@ export const CZ_RES_BODY_OFF = 4;
 export const CZ_RES_BODY_LEN = 5;
 export const CZ_RES_CTX = 6;
 export const CZ_RES_GEN = 7;
+export const CZ_ALOG_ID = 0;
+export const CZ_ALOG_METHOD = 1;
+export const CZ_ALOG_STATUS = 2;
+export const CZ_ALOG_FAMILY = 3;
+export const CZ_ALOG_BYTES_LO = 4;
+export const CZ_ALOG_BYTES_HI = 5;
+export const CZ_ALOG_DUR_US = 6;
+export const CZ_ALOG_END_HI = 7;
+export const CZ_ALOG_END_LO = 8;
+export const CZ_ALOG_PORT = 9;
+export const CZ_ALOG_ADDR = 10;
+export const CZ_ALOG_PATH_OFF = 14;
+export const CZ_ALOG_PATH_LEN = 15;
 export const CZ_RESF_LARGE = 1;
 export const CZ_RESF_CLOSE = 2;
 

@@ -171,6 +171,16 @@ export class ServerLog {
   }
 }
 
+/** Where the `accessLog` option sends its lines: undefined when off. */
+export function accessLogger(opt: boolean | ServerLogger | undefined, log: ServerLog): ServerLogger | undefined {
+  if (opt === undefined || opt === false) return undefined;
+  if (opt === true) return log.logger;
+  if (!isLogger(opt)) {
+    throw new TypeError("catzilla: listen option `accessLog` must be true, false or a logger (pino or alike)");
+  }
+  return opt;
+}
+
 function isLogger(v: unknown): v is ServerLogger {
   if (v === null || typeof v !== "object") return false;
   const l = v as Record<string, unknown>;

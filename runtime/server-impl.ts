@@ -16,7 +16,8 @@ import { blockingHook } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
 import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
-import { ServerLog } from "./log.js";
+import { AccessLog } from "./access-log.js";
+import { ServerLog, accessLogger } from "./log.js";
 import { compileTrust } from "./proxy.js";
 import { setRequestEnv } from "./request.js";
 import { useOpenApiDocument } from "./openapi.js";
@@ -64,6 +65,8 @@ interface Live {
   handle: NativeHandle;
   /** The server's own messages (the `logger` listen option). */
   log: ServerLog;
+  /** The `accessLog` listen option's writer, when on. */
+  access: AccessLog | undefined;
   versions: Versions;
   /** Builds a version of the app on this server's hooks (throws before starting anything). */
   makeVersion(mod: DispatchModule, records: HandlerRecords | undefined, blockingModules: readonly string[]): Version;
@@ -171,6 +174,7 @@ class NativeServer implements ReloadableServer {
     const native = loadNative();
     const log = new ServerLog(options.logger); // throws on a bad logger, before anything starts
     const trust = compileTrust(options.trustProxy);
+    const accessTo = accessLogger(options.accessLog, log);
     const maxHeaderBytes = options.maxHeaderBytes ?? LIMIT_DEFAULTS.maxHeaderBytes;
     const reqMeta = new Int32Array(BATCH_MAX * REQ_STRIDE);
     const reqData = Buffer.allocUnsafeSlow(Math.max(REQ_DATA_MIN, 2 * maxHeaderBytes));
@@ -218,13 +222,15 @@ class NativeServer implements ReloadableServer {
         asyncData,
         limits: { ...nativeLimits(options), maxHeaderBytes },
         log: (line) => log.native(line),
+        accessLog: accessTo !== undefined,
       });
     } catch (err) {
       await versions.close();
       throw err;
     }
     setRequestEnv(reqMeta, { peer: (ctx, gen) => native.peer(handle!, ctx, gen), trust });
-    this.live = { handle, log, versions, makeVersion };
+    const access = accessTo && new AccessLog(() => native.drainAccessLog(handle!), accessTo);
+    this.live = { handle, log, access, versions, makeVersion };
     this.closeGraceMs = options.closeGraceMs ?? 10_000;
     return this.live;
   }
@@ -255,6 +261,7 @@ class NativeServer implements ReloadableServer {
         this.madeByInject = false;
         this.closed = true;
         // In-flight blocking jobs were answered (or dropped) before the native close completed.
+        live.access?.stop(); // the records of the last responses
         void live.versions.close().then(() => {
           live.log.closed();
           this.closing = undefined;

@@ -1,0 +1,134 @@
+/**
+ * The access log (`accessLog` listen option, docs/logging.md): one line per finished
+ * request. C keeps a fixed-size record of numbers per response as it is queued
+ * (native/src/cz_alog.c: no text is formatted on the response path); this takes them in
+ * batches on a timer, off the hot path, and writes each as one logger call.
+ */
+import { ALOG, ALOG_STRIDE, METHOD_NAMES } from "./abi.js";
+import type { ServerLogger } from "./log.js";
+import type { NativeAccessBatch } from "./native.js";
+
+/** How often the records are taken, ms: a line is written at most this long after its response. */
+export const ACCESS_LOG_INTERVAL_MS = 100;
+
+/** The message of an access log line (pino-http's, so filters written for it match). */
+export const ACCESS_MSG = "request completed";
+
+/** One access log line's fields. */
+export interface AccessRecord {
+  reqId: string;
+  method: string;
+  path: string;
+  status: number;
+  /** Response bytes (status line, headers and body). */
+  bytes: number;
+  /** From the end of the request head to the response being queued, ms (µs precision). */
+  durationMs: number;
+  /** The connection's peer ("" when not IP: inject()); the peer, not a proxied client. */
+  remoteAddress: string;
+  remotePort: number;
+  /** When the response was queued (epoch ms). */
+  endTime: number;
+}
+
+/** The records of one drain, decoded. Pure: what the tests and the timer share. */
+export function decodeAccessBatch(b: NativeAccessBatch, nowMs: number): AccessRecord[] {
+  const out: AccessRecord[] = [];
+  const r = b.recs;
+  const now = b.nowHi * 2 ** 32 + b.nowLo;
+  let lastKey = "";
+  let lastAddr = "";
+  for (let base = 0; base + ALOG_STRIDE <= r.length; base += ALOG_STRIDE) {
+    const end = (r[base + ALOG.END_HI] >>> 0) * 2 ** 32 + (r[base + ALOG.END_LO] >>> 0);
+    const family = r[base + ALOG.FAMILY];
+    // Consecutive records mostly share a connection: format its address once.
+    const key = `${family},${r[base + ALOG.ADDR]},${r[base + ALOG.ADDR + 1]},${r[base + ALOG.ADDR + 2]},${r[base + ALOG.ADDR + 3]}`;
+    if (key !== lastKey) {
+      lastKey = key;
+      lastAddr = formatAddress(family, r, base + ALOG.ADDR);
+    }
+    const off = r[base + ALOG.PATH_OFF];
+    const method = r[base + ALOG.METHOD];
+    out.push({
+      reqId: String(r[base + ALOG.ID] >>> 0),
+      method: method >= 0 ? (METHOD_NAMES[method] ?? String(method)) : "-",
+      path: b.paths.toString("latin1", off, off + r[base + ALOG.PATH_LEN]),
+      status: r[base + ALOG.STATUS],
+      bytes: (r[base + ALOG.BYTES_HI] >>> 0) * 2 ** 32 + (r[base + ALOG.BYTES_LO] >>> 0),
+      durationMs: r[base + ALOG.DUR_US] / 1000,
+      remoteAddress: lastAddr,
+      remotePort: r[base + ALOG.PORT],
+      endTime: Math.round(nowMs - (now - end) / 1e6),
+    });
+  }
+  return out;
+}
+
+/**
+ * Address bytes (network order, in int32 slots from `at`) as text, as inet_ntop (and so
+ * req.ip) writes them: dotted IPv4; IPv6 per RFC 5952 (longest zero run as `::`, an
+ * IPv4-mapped address as `::ffff:a.b.c.d`).
+ */
+export function formatAddress(family: number, slots: Int32Array, at: number): string {
+  if (family !== 4 && family !== 6) return "";
+  const bytes = new Uint8Array(slots.buffer, slots.byteOffset + at * 4, family === 4 ? 4 : 16);
+  if (family === 4) return bytes.join(".");
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return `::ffff:${bytes.subarray(12).join(".")}`;
+  let bestAt = -1;
+  let bestLen = 1; // a single zero word is not compressed (RFC 5952 4.2.2)
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (ws: number[]): string => ws.map((w) => w.toString(16)).join(":");
+  if (bestAt < 0) return hex(words);
+  return `${hex(words.slice(0, bestAt))}::${hex(words.slice(bestAt + bestLen))}`;
+}
+
+/** A server's access log: drains C's records every ACCESS_LOG_INTERVAL_MS, and once at close. */
+export class AccessLog {
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly drainNative: () => NativeAccessBatch | undefined,
+    private readonly logger: ServerLogger,
+  ) {
+    this.#timer = setInterval(() => this.drain(), ACCESS_LOG_INTERVAL_MS);
+    this.#timer.unref(); // the access log never keeps the process alive
+  }
+
+  /** Writes every record C holds now. */
+  drain(): void {
+    let b: NativeAccessBatch | undefined;
+    try {
+      b = this.drainNative();
+    } catch {
+      return; // the server is gone
+    }
+    if (b === undefined) return;
+    const logger = this.logger;
+    try {
+      for (const rec of decodeAccessBatch(b, Date.now())) logger.info(rec, ACCESS_MSG);
+      if (b.dropped > 0) logger.warn({ dropped: b.dropped }, "access log: records dropped (buffer full between drains)");
+    } catch (err) {
+      process.stderr.write(`catzilla: access logger threw: ${String(err)}\n`);
+    }
+  }
+
+  /** The server closed: the last records, then no more timer. */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.drain();
+  }
+}
