@@ -99,7 +99,11 @@ export function createAnswers(
   const timedOut = (req: Request): void => {
     if (req[DONE]) return;
     req[DONE] = true;
-    log.warn({ ...requestFields(req), timeoutMs }, "handler did not settle in time; answering 503");
+    const fields = requestFields(req);
+    log.warn(
+      { ...fields, timeoutMs },
+      `handler for ${fields?.method} ${fields?.path} did not settle within ${timeoutMs} ms; answering 503`,
+    );
     // The handler runs on: give it its own copy before the answer releases the arena.
     if (req[HELD]) req[DETACH]();
     respond(req, TIMEOUT);

@@ -134,7 +134,7 @@ export class ServerLog {
 
   /** A handler threw or its promise rejected: the request that failed and the error (with stack). */
   handlerError(req: RequestFields | undefined, err: unknown): void {
-    this.error({ ...req, err }, "handler failed");
+    this.error({ ...req, err }, req === undefined ? "handler failed" : `handler for ${req.method} ${req.path} failed`);
   }
 
   /** The server listens. */
