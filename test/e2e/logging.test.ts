@@ -115,6 +115,17 @@ describe("logger: the server's own messages", () => {
     expect((await fetch(url("/ok"))).status).toBe(200);
   });
 
+  it("C's own log lines reach the logger too (a status C refuses: 500, the server goes on)", async () => {
+    const { logger, lines } = capture();
+    await server.listen({ port: 0, logger });
+    expect((await fetch(url("/bad-status"))).status).toBe(500);
+    expect((await fetch(url("/ok"))).status).toBe(200);
+    await until(() => lines.some((l) => l.source === "native"));
+    expect(lines.filter((l) => l.source === "native")).toMatchObject([
+      { level: 50, name: "catzilla", msg: "handler returned invalid status 150; answering 500" },
+    ]);
+  });
+
   it("a logger that throws costs its line only: the request is answered, the server goes on", async () => {
     const boom = () => {
       throw new Error("logger down");
