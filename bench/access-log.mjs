@@ -44,11 +44,13 @@ const dir = join(TMP, "access-log");
 mkdirSync(dir, { recursive: true });
 const logFile = join(dir, "access.log");
 rmSync(logFile, { force: true });
+rmSync(logFile + ".pino", { force: true });
 
 const app = join(BENCH, "app", "main.js");
 const defs = [
   { name: "off", label: "Catzilla, accessLog off", cmd: node, args: [app], routes },
-  { name: "on", label: "Catzilla, accessLog on (pino → file)", cmd: node, args: [app], routes, env: { BENCH_ACCESS_LOG: logFile } },
+  { name: "on", label: "Catzilla, accessLog on (jsonLogger → file)", cmd: node, args: [app], routes, env: { BENCH_ACCESS_LOG: logFile, BENCH_ACCESS_LOGGER: "json" } },
+  { name: "pino", label: "Catzilla, accessLog on (pino → file)", cmd: node, args: [app], routes, env: { BENCH_ACCESS_LOG: logFile + ".pino" } },
   { name: "node-http", label: "node:http", cmd: node, args: [join(BENCH, "servers", "node-http.mjs")], routes },
 ];
 const servers = [];
@@ -73,27 +75,32 @@ for (let round = 0; round < reps; round++) {
   process.stderr.write(`access-log: round ${round + 1}/${reps} done\n`);
 }
 for (const s of servers) await s.stop();
-const logBytes = statSync(logFile, { throwIfNoEntry: false })?.size ?? 0;
+const logBytes = (statSync(logFile, { throwIfNoEntry: false })?.size ?? 0) + (statSync(logFile + ".pino", { throwIfNoEntry: false })?.size ?? 0);
 
 const lines = [
   `${nodeVersion}; ${reps} interleaved rounds of ${durationS} s wrk runs, 64 connections, server on CPU 0, wrk on CPU 1; ` +
     `access log written: ${(logBytes / 2 ** 20).toFixed(0)} MiB.`,
   "",
-  "| route | mode | off req/s | on req/s | on / off | on / off per round (min – max) | off CPU µs/req | on CPU µs/req | on − off CPU µs/req | node:http req/s | on / node:http |",
-  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "on: `accessLog: jsonLogger({ write })` (catzilla's JSON lines, one write per drain); pino: `accessLog: pino(pino.destination({ dest, sync: false }))` (one logger call per line).",
+  "",
+  "| route | mode | off req/s | on req/s | on / off | on / off per round (min – max) | off CPU µs/req | on CPU µs/req | on − off CPU µs/req | pino req/s | pino / off | pino − off CPU µs/req | node:http req/s | on / node:http |",
+  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 ];
 for (const r of routes) {
   for (const m of modes) {
     const off = rps.get(`off ${r} ${m}`);
     const on = rps.get(`on ${r} ${m}`);
     const nh = rps.get(`node-http ${r} ${m}`);
+    const pi = rps.get(`pino ${r} ${m}`);
+    const cPi = median(cpu.get(`pino ${r} ${m}`));
     const per = on.map((x, i) => x / off[i]);
     const cOff = median(cpu.get(`off ${r} ${m}`));
     const cOn = median(cpu.get(`on ${r} ${m}`));
     lines.push(
       `| \`${routeLabel(r)}\` | ${MODES[m].label} | ${fmtRate(median(off))} | ${fmtRate(median(on))} | ` +
         `${(median(on) / median(off)).toFixed(3)} | ${Math.min(...per).toFixed(3)} – ${Math.max(...per).toFixed(3)} | ` +
-        `${cOff.toFixed(2)} | ${cOn.toFixed(2)} | ${(cOn - cOff).toFixed(2)} | ${fmtRate(median(nh))} | ${(median(on) / median(nh)).toFixed(2)} |`,
+        `${cOff.toFixed(2)} | ${cOn.toFixed(2)} | ${(cOn - cOff).toFixed(2)} | ${fmtRate(median(pi))} | ${(median(pi) / median(off)).toFixed(3)} | ` +
+        `${(cPi - cOff).toFixed(2)} | ${fmtRate(median(nh))} | ${(median(on) / median(nh)).toFixed(2)} |`,
     );
   }
 }

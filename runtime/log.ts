@@ -65,6 +65,20 @@ function stringify(record: Record<string, unknown>): string {
 }
 
 /**
+ * What a logger made by jsonLogger() carries besides its methods: how to write many
+ * ready-made lines at once. The access log uses it to format a whole drain of records into
+ * one string and one write, instead of one logger call per record.
+ */
+export const BULK = Symbol("catzilla.bulkLog");
+export interface BulkWriter {
+  /** Lowest level written. */
+  readonly min: number;
+  /** The fields every line carries after level and time (pid, hostname, bindings), as JSON members. */
+  readonly members: string;
+  write(text: string): void;
+}
+
+/**
  * The default logger: one JSON object per line, with pino's field names
  * (`{"level":30,"time":1700000000000,"pid":1,"hostname":"h","msg":"…",…}`).
  * An `err` field that is an Error is serialized as pino does (type, message, stack).
@@ -73,6 +87,7 @@ export function jsonLogger(opts: JsonLoggerOptions = {}): ServerLogger {
   const min = LOG_LEVELS[opts.level ?? "info"];
   const write = opts.write ?? ((line: string) => void process.stderr.write(line));
   const base = { pid: process.pid, hostname: hostname(), ...opts.bindings };
+  const bulk: BulkWriter = { min, members: JSON.stringify(base).slice(1, -1), write };
   const method = (level: number): LogFn =>
     ((obj: object | string, msg?: string) => {
       if (level < min) return;
@@ -90,7 +105,8 @@ export function jsonLogger(opts: JsonLoggerOptions = {}): ServerLogger {
     warn: method(LOG_LEVELS.warn),
     error: method(LOG_LEVELS.error),
     child: (bindings) => jsonLogger({ ...opts, bindings: { ...opts.bindings, ...bindings } }),
-  };
+    [BULK]: bulk,
+  } as ServerLogger;
 }
 
 const noop = (() => {}) as LogFn;

@@ -88,10 +88,20 @@ void cz__alog_add(cz_alog_t* a, const cz_alog_entry_t* e) {
     r[CZ_ALOG_PORT] = ntohs(in6->sin6_port);
     memcpy(&r[CZ_ALOG_ADDR], &in6->sin6_addr, 16);
   }
-  r[CZ_ALOG_PATH_OFF] = (int32_t)a->plen;
   r[CZ_ALOG_PATH_LEN] = (int32_t)e->path_len;
+  a->n++;
+  /* A path equal to the previous record's points at its bytes: most traffic repeats a few
+   * paths, and the reader then decodes each run of them once (same offset, same string). */
+  if (a->n > 1) {
+    const int32_t* prev = r - CZ_ALOG_STRIDE;
+    if ((size_t)prev[CZ_ALOG_PATH_LEN] == e->path_len &&
+        memcmp(a->paths + prev[CZ_ALOG_PATH_OFF], e->path, e->path_len) == 0) {
+      r[CZ_ALOG_PATH_OFF] = prev[CZ_ALOG_PATH_OFF];
+      return;
+    }
+  }
+  r[CZ_ALOG_PATH_OFF] = (int32_t)a->plen;
   if (e->path_len > 0)
     memcpy(a->paths + a->plen, e->path, e->path_len);
   a->plen += e->path_len;
-  a->n++;
 }

@@ -159,12 +159,12 @@ describe("req.id", () => {
 });
 
 describe("the default logger: JSON lines on stderr", () => {
-  it("every line parses, with pino's fields; the handler error names method, path, request id and stack", async () => {
-    const app = await serve(outDir);
+  it("every line parses, with pino's fields; the handler error names method, path, request id and stack; access lines too", async () => {
+    const app = await serve(outDir, { accessLog: true });
     try {
       expect((await fetch(`${app.url}/throw`)).status).toBe(500);
       expect((await fetch(`${app.url}/ok`)).status).toBe(200);
-      await until(() => app.stderr().includes("sync boom"));
+      await until(() => app.stderr().includes("sync boom") && app.stderr().split("request completed").length === 3);
     } finally {
       await app.stop();
     }
@@ -183,6 +183,17 @@ describe("the default logger: JSON lines on stderr", () => {
     expect(err).toMatchObject({ method: "GET", path: "/throw", msg: "handler for GET /throw failed" });
     expect(err.reqId).toMatch(/^\d+$/);
     expect((err.err as { stack: string }).stack).toMatch(/^Error: sync boom\n {4}at /);
+    // Access lines: written in one string per drain, the same fields as through pino.
+    const access = lines.filter((l) => l.msg === "request completed");
+    expect(access.map((l) => [l.method, l.path, l.status, l.remoteAddress, l.name])).toEqual([
+      ["GET", "/throw", 500, "127.0.0.1", "catzilla"],
+      ["GET", "/ok", 200, "127.0.0.1", "catzilla"],
+    ]);
+    expect(access[0].reqId).toBe(err.reqId);
+    expect(Object.keys(access[0])).toEqual([
+      "level", "time", "pid", "hostname", "name", "reqId", "method", "path", "status", "bytes",
+      "durationMs", "remoteAddress", "remotePort", "endTime", "msg",
+    ]);
     expect(lines.at(-1)!.msg).toBe("closed");
   });
 });

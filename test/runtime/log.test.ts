@@ -1,7 +1,8 @@
 // The pure parts of logging and proxies: the default JSON-lines logger, error serialization,
 // Forwarded parsing, address formatting of access log records.
 import { describe, expect, it } from "vitest";
-import { formatAddress } from "../../runtime/access-log.js";
+import { decodeAccessBatch, formatAccessLines, formatAddress } from "../../runtime/access-log.js";
+import { ALOG, ALOG_STRIDE } from "../../runtime/abi.js";
 import { jsonLogger, serializeError } from "../../runtime/log.js";
 import { clientIp, compileTrust, nodeAddress, parseForwarded } from "../../runtime/proxy.js";
 
@@ -92,5 +93,29 @@ describe("formatAddress", () => {
   it("IPv4, and no address", () => {
     expect(formatAddress(4, new Int32Array(new Uint8Array([10, 0, 0, 255]).buffer), 0)).toBe("10.0.0.255");
     expect(formatAddress(0, new Int32Array(4), 0)).toBe("");
+  });
+});
+
+describe("access log records", () => {
+  it("formatAccessLines writes, per record, the fields decodeAccessBatch gives (one JSON line each)", () => {
+    const paths = Buffer.from('/a/b"q\\/x');
+    const recs = new Int32Array(3 * ALOG_STRIDE);
+    const put = (i: number, v: Partial<Record<keyof typeof ALOG, number>>) => {
+      for (const [k, x] of Object.entries(v)) recs[i * ALOG_STRIDE + ALOG[k as keyof typeof ALOG]] = x;
+    };
+    put(0, { ID: 7, METHOD: 1, STATUS: 200, FAMILY: 4, BYTES_LO: 130, DUR_US: 1500, END_LO: 1_000_000, PORT: 5000, ADDR: 0x0100007f, PATH_OFF: 0, PATH_LEN: 7 });
+    put(1, { ID: -1, METHOD: -1, STATUS: 400, FAMILY: 0, BYTES_HI: 1, BYTES_LO: -1, PATH_OFF: 0, PATH_LEN: 0 });
+    put(2, { ID: 9, METHOD: 3, STATUS: 201, FAMILY: 4, BYTES_LO: 10, END_LO: 3_000_000, ADDR: 0x0100007f, PATH_OFF: 7, PATH_LEN: 2 });
+    const batch = { recs, paths, nowHi: 0, nowLo: 5_000_000, dropped: 0 };
+    const decoded = decodeAccessBatch(batch, 1000);
+    expect(decoded.map((d) => [d.reqId, d.method, d.path, d.status, d.bytes, d.durationMs, d.remoteAddress, d.endTime])).toEqual([
+      ["7", "GET", '/a/b"q\\', 200, 130, 1.5, "127.0.0.1", 996],
+      ["4294967295", "-", "", 400, 2 ** 33 - 1, 0, "", 995],
+      ["9", "POST", "/x", 201, 10, 0, "127.0.0.1", 998],
+    ]);
+    const text = formatAccessLines(batch, 1000, '{"level":30,"time":1000,');
+    const lines = text.split("\n");
+    expect(lines.pop()).toBe("");
+    expect(lines.map((l) => JSON.parse(l))).toEqual(decoded.map((d) => ({ level: 30, time: 1000, ...d, msg: "request completed" })));
   });
 });
