@@ -44,7 +44,7 @@
  *   drainAccessLog(handle) -> { recs: Int32Array, paths: Buffer, nowHi, nowLo, dropped } | undefined
  *     The access-log records (CZ_ALOG_STRIDE int32 each, cz_server.h) since the last call,
  *     kept when createServer's opts.accessLog was true; also after close.
- *   constants -> { BATCH_MAX, REQ_STRIDE, RES_STRIDE, ROUTES_ABI_VERSION }
+ *   constants -> { BATCH_MAX, REQ_STRIDE, RES_STRIDE, REQ_ID, ALOG_STRIDE, ROUTES_ABI_VERSION, ... }
  */
 #include <napi.h>
 
@@ -769,6 +769,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   c.Set("REQ_STRIDE", Napi::Number::New(env, CZ_REQ_STRIDE));
   c.Set("RES_STRIDE", Napi::Number::New(env, CZ_RES_STRIDE));
   c.Set("REQ_TABLE", Napi::Number::New(env, CZ_REQ_TABLE));
+  c.Set("REQ_ID", Napi::Number::New(env, CZ_REQ_ID));
+  c.Set("ALOG_STRIDE", Napi::Number::New(env, CZ_ALOG_STRIDE));
   c.Set("ROUTES_ABI_VERSION", Napi::Number::New(env, CZ_ROUTES_ABI_VERSION));
   c.Set("MAX_PARAMS", Napi::Number::New(env, CZ_MAX_PARAMS));
   c.Set("RESPOND_MANY_MAX", Napi::Number::New(env, CZ_RESPOND_MANY_MAX));
