@@ -95,7 +95,7 @@ void cz__alog_add(cz_alog_t* a, const cz_alog_entry_t* e) {
   if (a->n > 1) {
     const int32_t* prev = r - CZ_ALOG_STRIDE;
     if ((size_t)prev[CZ_ALOG_PATH_LEN] == e->path_len &&
-        memcmp(a->paths + prev[CZ_ALOG_PATH_OFF], e->path, e->path_len) == 0) {
+        (e->path_len == 0 || memcmp(a->paths + prev[CZ_ALOG_PATH_OFF], e->path, e->path_len) == 0)) {
       r[CZ_ALOG_PATH_OFF] = prev[CZ_ALOG_PATH_OFF];
       return;
     }
