@@ -723,8 +723,9 @@ Napi::Value DrainAccessLog(const Napi::CallbackInfo& info) {
   o.Set("nowHi", Napi::Number::New(env, (double)(uint32_t)(now >> 32)));
   o.Set("nowLo", Napi::Number::New(env, (double)(uint32_t)now));
   o.Set("dropped", Napi::Number::New(env, (double)s->alog_dropped));
-  s->alog_recs.clear();
-  s->alog_paths.clear();
+  /* Closed: nothing more will come, so give the memory back rather than keep capacity. */
+  std::vector<int32_t>().swap(s->alog_recs);
+  std::string().swap(s->alog_paths);
   s->alog_dropped = 0;
   return o;
 }

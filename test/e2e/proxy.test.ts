@@ -63,6 +63,13 @@ describe("req.ip without trustProxy", () => {
     expect(((await res.json()) as { ip: string }).ip).toBe("127.0.0.1");
   });
 
+  it("is \"\" for server.inject() (a socketpair has no address)", async () => {
+    await start({});
+    const r = await server.inject({ method: "GET", url: "/ip", headers: { "x-forwarded-for": "203.0.113.7" } });
+    expect(r.status).toBe(200);
+    expect((r.json() as Seen).ip).toBe("");
+  });
+
   it("over IPv6 loopback it is ::1", async () => {
     await start({ host: "::1" });
     const res = await fetch(`http://[::1]:${server.port}/ip`);
