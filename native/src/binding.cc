@@ -699,34 +699,45 @@ Napi::Value Peer(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, buf);
 }
 
-/* { recs: Int32Array, paths: Buffer, nowHi, nowLo, dropped } or undefined: copies, then
- * empties the server's record buffer. */
+/* { recs: Int32Array, paths: Buffer, nowHi, nowLo, dropped } or undefined: a copy of the
+ * server's records (or, once it closed, of what SaveAccessLog kept), which are then dropped. */
 Napi::Value DrainAccessLog(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Server* s = Unwrap(info[0]);
   if (s == nullptr)
     return ThrowType(env, "drainAccessLog(handle): not a server handle");
-  if (s->srv != nullptr)
-    SaveAccessLog(s, s->srv);
-  if (s->srv != nullptr)
-    cz_server_access_log_clear(s->srv);
-  if (s->alog_recs.empty() && s->alog_dropped == 0)
-    return env.Undefined();
-  size_t n = s->alog_recs.size();
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, n * sizeof(int32_t));
-  if (n > 0)
-    std::memcpy(ab.Data(), s->alog_recs.data(), n * sizeof(int32_t));
+  cz_access_view_t v;
+  if (s->srv != nullptr) {
+    if (!cz_server_access_log(s->srv, &v))
+      return env.Undefined();
+  } else {
+    if (s->alog_recs.empty() && s->alog_dropped == 0)
+      return env.Undefined();
+    v.recs = s->alog_recs.data();
+    v.n = s->alog_recs.size() / CZ_ALOG_STRIDE;
+    v.paths = s->alog_paths.data();
+    v.plen = s->alog_paths.size();
+    v.dropped = s->alog_dropped;
+  }
+  size_t bytes = v.n * CZ_ALOG_STRIDE * sizeof(int32_t);
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes > 0)
+    std::memcpy(ab.Data(), v.recs, bytes);
   uint64_t now = uv_hrtime();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("recs", Napi::Int32Array::New(env, n, ab, 0));
-  o.Set("paths", Napi::Buffer<char>::Copy(env, s->alog_paths.data(), s->alog_paths.size()));
+  o.Set("recs", Napi::Int32Array::New(env, v.n * CZ_ALOG_STRIDE, ab, 0));
+  o.Set("paths", Napi::Buffer<char>::Copy(env, v.paths, v.plen));
   o.Set("nowHi", Napi::Number::New(env, (double)(uint32_t)(now >> 32)));
   o.Set("nowLo", Napi::Number::New(env, (double)(uint32_t)now));
-  o.Set("dropped", Napi::Number::New(env, (double)s->alog_dropped));
-  /* Closed: nothing more will come, so give the memory back rather than keep capacity. */
-  std::vector<int32_t>().swap(s->alog_recs);
-  std::string().swap(s->alog_paths);
-  s->alog_dropped = 0;
+  o.Set("dropped", Napi::Number::New(env, (double)v.dropped));
+  if (s->srv != nullptr) {
+    cz_server_access_log_clear(s->srv);
+  } else {
+    /* Closed: nothing more will come; give the memory back. */
+    std::vector<int32_t>().swap(s->alog_recs);
+    std::string().swap(s->alog_paths);
+    s->alog_dropped = 0;
+  }
   return o;
 }
 
