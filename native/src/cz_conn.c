@@ -373,21 +373,22 @@ static void cz__conn_alog(cz_conn_t* c, cz_slot_t* s, int status, uint64_t bytes
   cz__alog_add(c->set->alog, &e);
 }
 
-/* Bytes a render is about to add to s's queue start from here (the access log's size). */
+/* What s's queue holds, copied bytes and body sources: a render adds its response's size
+ * (the access log's `bytes`), however the body was queued. */
 static size_t cz__conn_mark(cz_conn_t* c, cz_slot_t* s) {
-  return c->set->alog != NULL ? cz__slot_target(c, s)->bytes.len : 0;
+  return c->set->alog != NULL ? cz__out_len(cz__slot_target(c, s)) : 0;
 }
 
-/* A response was rendered for s (rc from the renderer): `status`, its bytes from `mark`
- * (cz__conn_mark) plus `apart` body bytes queued as a source. */
-static void cz__conn_rendered(cz_conn_t* c, cz_slot_t* s, int rc, int status, size_t mark, size_t apart) {
+/* A response was rendered for s (rc from the renderer): `status`, its bytes the growth of
+ * the queue since `mark` (cz__conn_mark). */
+static void cz__conn_rendered(cz_conn_t* c, cz_slot_t* s, int rc, int status, size_t mark) {
   if (rc != 0) {
     cz_log(c->set->log, "out of memory rendering a response; closing the connection");
     cz__conn_close(c);
     return;
   }
   if (c->set->alog != NULL)
-    cz__conn_alog(c, s, status, cz__slot_target(c, s)->bytes.len - mark + apart);
+    cz__conn_alog(c, s, status, cz__conn_mark(c, s) - mark);
   s->state = CZ_SLOT_READY;
   cz__conn_advance(c);
 }
@@ -400,7 +401,7 @@ static void cz__conn_settle_error(cz_conn_t* c, cz_slot_t* s, int status, uint64
   cz_date_update(&set->date);
   rc = cz_http_render_error(&cz__slot_target(c, s)->bytes, &set->date, status, cz__slot_connhdr(c, s),
                             s->flags & CZ_SF_HEAD, allow, json);
-  cz__conn_rendered(c, s, rc, status, mark, 0);
+  cz__conn_rendered(c, s, rc, status, mark);
 }
 
 /* A response from JS (or built like one); NULL means 500. */
@@ -436,7 +437,7 @@ static void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in, 
   rc = cz_http_render(&q->bytes, &set->date, &r);
   if (rc == 0 && r.body_apart)
     rc = cz__out_body(q, r.body, r.body_len, q == &c->out && set->defer == 0 && !c->writing);
-  cz__conn_rendered(c, s, rc, r.status, mark, r.body_apart ? r.body_len : 0);
+  cz__conn_rendered(c, s, rc, r.status, mark);
 }
 
 /* A const route's status, from its precomputed status line ("HTTP/1.1 200 ..."). */
@@ -454,7 +455,7 @@ static void cz__conn_settle_const(cz_conn_t* c, cz_slot_t* s, const cz_route_t* 
   cz_date_update(&set->date);
   rc = cz_http_render_const(&cz__slot_target(c, s)->bytes, &set->date, route->const_response,
                             route->const_len, cz__slot_connhdr(c, s), s->flags & CZ_SF_HEAD);
-  cz__conn_rendered(c, s, rc, cz__const_status(route), mark, 0);
+  cz__conn_rendered(c, s, rc, cz__const_status(route), mark);
 }
 
 /* OPTIONS * (RFC 9110 9.3.7) is a ping: 204 with no body, the connection kept alive. No
