@@ -239,7 +239,7 @@ describe("accessLog", () => {
     expect(access[5].durationMs).toBeGreaterThanOrEqual(0.5); // it slept 1 ms
   });
 
-  it("bytes are the bytes the client read, and the peer is the client's socket; pipelined lines keep their order", async () => {
+  it("bytes are the bytes the client read, and the peer is the client's socket; ids follow the pipeline's order", async () => {
     const { logger, lines } = capture();
     await server.listen({ port: 0, logger, accessLog: true });
     const sock = await openSocket(server.port);
@@ -255,8 +255,11 @@ describe("accessLog", () => {
     expect(responses.map((x) => x.status)).toEqual([200, 200, 404, 200]);
     expect(responses[1].body).toBe(big);
     await until(() => lines.filter((l) => l.msg === "request completed").length >= 4);
-    const access = lines.filter((l) => l.msg === "request completed");
+    // Lines come as responses are ready (the async echo after the 404 queued behind it);
+    // the ids are the requests' order.
+    const access = lines.filter((l) => l.msg === "request completed").sort((a, b) => Number(a.reqId) - Number(b.reqId));
     expect(access.map((l) => l.path)).toEqual(["/ok", "/echo", "/nope", "/const"]);
+    expect(access.map((l) => Number(l.reqId) - Number(access[0].reqId))).toEqual([0, 1, 2, 3]);
     expect(access.reduce((n, l) => n + (l.bytes as number), 0)).toBe(Buffer.byteLength(r.data, "latin1"));
     expect(new Set(access.map((l) => l.remotePort)).size).toBe(1);
     expect(access[0].remotePort).not.toBe(localPort);
