@@ -4,7 +4,7 @@
  * the shared arena), runs on the pool, and is answered through the answer queue.
  */
 import { requestFields, type Answers } from "./answers.js";
-import type { ServerLog } from "./log.js";
+import { deserializeError, type ServerLog } from "./log.js";
 import type { BlockingPool } from "./blocking.js";
 import type { RuntimeHooks } from "./bind.js";
 import { DETACH } from "./request.js";
@@ -28,7 +28,7 @@ export function blockingHook(
     // compiler saw the handler read them.
     p.run(route, req[DETACH]()).then(
       (r) => {
-        if (r.error !== undefined) log.handlerError(requestFields(req), r.error);
+        if (r.error !== undefined) log.handlerError(requestFields(req), deserializeError(r.error));
         answers.answer(req, r);
       },
       (err) => answers.fail(req, err),

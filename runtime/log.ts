@@ -55,6 +55,26 @@ export function serializeError(err: unknown): Record<string, unknown> {
   return out;
 }
 
+/**
+ * An Error again from serializeError's form (a blocking-pool worker's failure, sent to the
+ * main thread): a real Error, of the built-in class its type names when there is one, so
+ * a logger's own error serializer (pino's) shows it as it would have shown the original.
+ */
+export function deserializeError(e: Record<string, unknown>): Error {
+  const { type, message, stack, cause, ...rest } = e;
+  const Ctor = typeof type === "string" ? (globalThis as Record<string, unknown>)[type] : undefined;
+  const err =
+    typeof Ctor === "function" && (Ctor === Error || Ctor.prototype instanceof Error)
+      ? new (Ctor as ErrorConstructor)(String(message ?? ""))
+      : new Error(String(message ?? ""));
+  if (typeof type === "string" && err.name !== type) err.name = type;
+  if (typeof stack === "string") err.stack = stack;
+  if (cause !== undefined && typeof cause === "object" && cause !== null) {
+    err.cause = deserializeError(cause as Record<string, unknown>);
+  }
+  return Object.assign(err, rest);
+}
+
 /** JSON.stringify that never throws (cycles, BigInt): a log call must not fail its caller. */
 function stringify(record: Record<string, unknown>): string {
   try {

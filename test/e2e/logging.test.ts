@@ -86,6 +86,20 @@ describe("logger: the server's own messages", () => {
     expect(err.stack).toContain(`Error: ${message}\n    at `);
   });
 
+  it("a blocking route's failure on its worker thread is logged by the server's logger", async () => {
+    const { logger, lines } = capture();
+    await server.listen({ port: 0, logger });
+    expect((await fetch(url("/blocking-throw"))).status).toBe(500);
+    expect((await fetch(url("/ok"))).status).toBe(200);
+    await until(() => lines.some((l) => l.level === 50));
+    const [e] = lines.filter((l) => l.level === 50);
+    expect(e).toMatchObject({ method: "GET", path: "/blocking-throw", msg: "handler for GET /blocking-throw failed" });
+    expect(e.reqId).toMatch(/^\d+$/);
+    expect(e.err).toMatchObject({ type: "Error", message: "worker boom" });
+    expect((e.err as { stack: string }).stack).toContain("app.js"); // the worker's stack, not the main thread's
+    expect((e.err as { stack: string }).stack).toContain("Error: worker boom\n");
+  });
+
   it("an HttpError is an answer, not a failure: nothing at error level", async () => {
     const { logger, lines } = capture();
     await server.listen({ port: 0, logger });

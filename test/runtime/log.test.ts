@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeAccessBatch, formatAccessLines, formatAddress } from "../../runtime/access-log.js";
 import { ALOG, ALOG_STRIDE } from "../../runtime/abi.js";
-import { jsonLogger, serializeError } from "../../runtime/log.js";
+import { deserializeError, jsonLogger, serializeError } from "../../runtime/log.js";
 import { clientIp, compileTrust, nodeAddress, parseForwarded } from "../../runtime/proxy.js";
 
 describe("jsonLogger", () => {
@@ -39,6 +39,19 @@ describe("jsonLogger", () => {
     const e = Object.assign(new Error("outer", { cause: new Error("inner") }), { code: "E_X" });
     expect(serializeError(e)).toMatchObject({ type: "Error", message: "outer", code: "E_X", cause: { message: "inner" } });
     expect(serializeError("str")).toEqual({ type: "string", message: "str" });
+  });
+
+  it("deserializeError gives back an Error of the same class, message, stack and fields", () => {
+    const e = Object.assign(new TypeError("bad", { cause: new RangeError("inner") }), { code: "E_T" });
+    const back = deserializeError(structuredClone(serializeError(e)));
+    expect(back).toBeInstanceOf(TypeError);
+    expect([back.message, back.stack, (back as { code?: string }).code]).toEqual(["bad", e.stack, "E_T"]);
+    expect(back.cause).toBeInstanceOf(RangeError);
+    class MyError extends Error {
+      override name = "MyError";
+    }
+    const mine = deserializeError(serializeError(new MyError("x")));
+    expect([mine instanceof Error, mine.name, mine.message]).toEqual([true, "MyError", "x"]);
   });
 });
 
