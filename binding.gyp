@@ -21,6 +21,7 @@
       "target_name": "catzilla",
       "sources": [
         "native/src/cz_log.c",
+        "native/src/cz_alog.c",
         "native/src/cz_ctx.c",
         "native/src/cz_http.c",
         "native/src/cz_fields.c",

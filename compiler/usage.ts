@@ -21,6 +21,11 @@ const MEMBER_FLAGS: Record<string, number> = {
   method: 0,
   path: 0,
   params: 0,
+  id: 0,
+  // X-Forwarded-For / Forwarded / -Proto / -Host and Host, when trustProxy is set.
+  ip: FLAG_HEADERS,
+  protocol: FLAG_HEADERS,
+  host: FLAG_HEADERS,
 };
 
 type FunctionNode = ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration;

@@ -25,6 +25,7 @@ export const REQ_NPARAMS = C.CZ_REQ_NPARAMS;
 export const REQ_PARAMS = C.CZ_REQ_PARAMS;
 /** Generation of the route table ROUTE indexes (0 until the dev server swaps tables). */
 export const REQ_TABLE = C.CZ_REQ_TABLE;
+export const REQ_ID = C.CZ_REQ_ID;
 
 export const REQ_FLAG_KEEP_ALIVE = C.CZ_REQF_KEEP_ALIVE;
 export const REQ_FLAG_HTTP10 = C.CZ_REQF_HTTP10;
@@ -91,3 +92,21 @@ export const METHOD_NAMES: readonly string[] = [
   "", "", "", "", "", "", "", "", "", "", "", "",
   "QUERY",
 ];
+
+/** Access log records (drainAccessLog), ALOG_STRIDE int32 each (cz_server.h enum cz_alog_slot). */
+export const ALOG_STRIDE = C.CZ_ALOG_STRIDE;
+export const ALOG = {
+  ID: C.CZ_ALOG_ID,
+  METHOD: C.CZ_ALOG_METHOD,
+  STATUS: C.CZ_ALOG_STATUS,
+  FAMILY: C.CZ_ALOG_FAMILY,
+  BYTES_LO: C.CZ_ALOG_BYTES_LO,
+  BYTES_HI: C.CZ_ALOG_BYTES_HI,
+  DUR_US: C.CZ_ALOG_DUR_US,
+  END_HI: C.CZ_ALOG_END_HI,
+  END_LO: C.CZ_ALOG_END_LO,
+  PORT: C.CZ_ALOG_PORT,
+  ADDR: C.CZ_ALOG_ADDR,
+  PATH_OFF: C.CZ_ALOG_PATH_OFF,
+  PATH_LEN: C.CZ_ALOG_PATH_LEN,
+} as const;

@@ -10,6 +10,7 @@ import { RES_CTX, RES_GEN, RES_STRIDE, RESPOND_MANY_MAX } from "./abi.js";
 import type { ArenaHold } from "./hold.js";
 import { CTX, DETACH, DONE, GEN, HELD, type Request } from "./request.js";
 import { HttpError } from "./response.js";
+import type { RequestFields, ServerLog } from "./log.js";
 import { ArenaWriter, encodeError, encodeResult, putPending, type Encoded } from "./writer.js";
 
 /** Hands C `n` answers described in `meta` (bytes in asyncData, large bodies apart). */
@@ -46,6 +47,7 @@ export function createAnswers(
   hold: ArenaHold,
   timeoutMs: number,
   send: SendAnswers,
+  log: ServerLog,
 ): Answers {
   const writer = new ArenaWriter(asyncData);
   const meta = new Int32Array(RESPOND_MANY_MAX * RES_STRIDE);
@@ -69,7 +71,7 @@ export function createAnswers(
       writer.put(meta, i, e);
     } catch (err) {
       // Runs inside a promise callback: a throw here would be an unhandled rejection.
-      logHandlerError(req, err);
+      logHandlerError(log, req, err);
       writer.put(meta, i, encodeError(err));
     }
     meta[i * RES_STRIDE + RES_CTX] = req[CTX];
@@ -83,7 +85,7 @@ export function createAnswers(
     try {
       e = encodeResult(out === undefined ? value : out(value));
     } catch (err) {
-      logHandlerError(req, err);
+      logHandlerError(log, req, err);
       e = encodeError(err);
     }
     respond(req, e);
@@ -91,13 +93,17 @@ export function createAnswers(
   const fail = (req: Request, err: unknown): void => {
     if (req[DONE]) return;
     req[DONE] = true;
-    logHandlerError(req, err);
+    logHandlerError(log, req, err);
     respond(req, encodeError(err));
   };
   const timedOut = (req: Request): void => {
     if (req[DONE]) return;
     req[DONE] = true;
-    console.error(`catzilla: handler for ${req.method} ${req.path} did not settle within ${timeoutMs} ms`);
+    const fields = requestFields(req);
+    log.warn(
+      { ...fields, timeoutMs },
+      `handler for ${fields?.method} ${fields?.path} did not settle within ${timeoutMs} ms; answering 503`,
+    );
     // The handler runs on: give it its own copy before the answer releases the arena.
     if (req[HELD]) req[DETACH]();
     respond(req, TIMEOUT);
@@ -128,14 +134,20 @@ export function createAnswers(
   };
 }
 
-/** Logs a handler's failure once, with its route. HttpError is an answer, not a failure. */
-export function logHandlerError(req: Request, err: unknown): void {
+/**
+ * Logs a handler's failure once, with its request (method, path, request id) and the error
+ * with its stack. HttpError is an answer, not a failure. The one place a 500 is logged.
+ */
+export function logHandlerError(log: ServerLog, req: Request, err: unknown): void {
   if (err instanceof HttpError) return;
-  let where = "";
+  log.handlerError(requestFields(req), err);
+}
+
+/** method, path and request id, or what of them can still be read (a stale request throws). */
+export function requestFields(req: Request): RequestFields | undefined {
   try {
-    where = `${req.method} ${req.path}`;
+    return { method: req.method, path: req.path, reqId: req.id };
   } catch {
-    where = "request";
+    return undefined;
   }
-  console.error(`catzilla: handler for ${where} failed:`, err);
 }

@@ -12,6 +12,7 @@ import { checkRequest } from "./validate.js";
 import type { ArenaHold } from "./hold.js";
 import { DONE, Request, type ArenaClock } from "./request.js";
 import type { Versions } from "./versions.js";
+import type { ServerLog } from "./log.js";
 import { putPending, encodeError, encodeResult, type ArenaWriter } from "./writer.js";
 
 /** The native server's `dispatch` callback: returns the batch's large bodies, if any. */
@@ -55,6 +56,7 @@ export function createBatchLoop(
   batch: ArenaWriter,
   versions: Versions,
   hold: ArenaHold,
+  log: ServerLog,
 ): BatchFn {
   const clock: ArenaClock = { batch: 0 };
   return (n, bodies) => {
@@ -73,7 +75,7 @@ export function createBatchLoop(
       try {
         v.dispatch(route, req, i);
       } catch (err) {
-        logHandlerError(req, err);
+        logHandlerError(log, req, err);
         // A thenable may have settled before throwing; its answer is already on its way.
         if (req[DONE]) putPending(resMeta, i);
         else {

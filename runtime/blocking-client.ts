@@ -3,7 +3,8 @@
  * request leaves its batch pending, takes its own copy of its bytes (a worker cannot read
  * the shared arena), runs on the pool, and is answered through the answer queue.
  */
-import type { Answers } from "./answers.js";
+import { requestFields, type Answers } from "./answers.js";
+import { deserializeError, type ServerLog } from "./log.js";
 import type { BlockingPool } from "./blocking.js";
 import type { RuntimeHooks } from "./bind.js";
 import { DETACH } from "./request.js";
@@ -17,6 +18,7 @@ export function blockingHook(
   pool: () => BlockingPool | undefined,
   resMeta: Int32Array,
   answers: Answers,
+  log: ServerLog,
 ): RuntimeHooks["blocking"] {
   return (i, req, route) => {
     const p = pool();
@@ -25,7 +27,10 @@ export function blockingHook(
     // The copy holds what C captured for this route: headers and body only when the
     // compiler saw the handler read them.
     p.run(route, req[DETACH]()).then(
-      (r) => answers.answer(req, r),
+      (r) => {
+        if (r.error !== undefined) log.handlerError(requestFields(req), deserializeError(r.error));
+        answers.answer(req, r);
+      },
       (err) => answers.fail(req, err),
     );
   };

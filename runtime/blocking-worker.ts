@@ -1,11 +1,12 @@
 /**
  * A blocking-pool worker (see blocking.ts): imports the app's route modules, binds the
  * blocking routes as the server does (bind.ts), and runs one job per message on a real
- * Request rebuilt from the request's copy, answering `{ job, status, head, body }` (the
- * body's buffer transferred).
+ * Request rebuilt from the request's copy, answering `{ job, status, head, body, error? }`
+ * (the body's buffer transferred; `error`: a failure for the main thread to log).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { logHandlerError } from "./answers.js";
+import { HttpError } from "./response.js";
+import { serializeError } from "./log.js";
 import { registeredRoutes } from "./app.js";
 import { matchHandlers, paramSpecs } from "./bind.js";
 import type { BlockingWorkerData } from "./blocking.js";
@@ -35,16 +36,18 @@ parentPort!.on("message", async (m: { job: number; route: number; req: RequestCo
   const k = byId.get(m.route);
   const req = Request.fromCopy(m.req, k === undefined ? { names: [] } : specs[k]);
   let e: Encoded;
+  let error: Record<string, unknown> | undefined;
   try {
     if (k === undefined) throw new Error(`catzilla: route id ${m.route} is not a blocking route`);
     const result: unknown = await handlers[k]!(req);
     const out = outs[k];
     e = encodeResult(out === undefined ? result : out(result));
   } catch (err) {
-    logHandlerError(req, err);
+    // Logged by the main thread, through the server's logger (a worker has none).
+    if (!(err instanceof HttpError)) error = serializeError(err);
     e = encodeError(err);
   }
   const body = typeof e.body === "string" ? Buffer.from(e.body) : e.body;
   const copy = new Uint8Array(body); // a transferable buffer of its own
-  parentPort!.postMessage({ job: m.job, status: e.status, head: e.head, body: copy }, [copy.buffer]);
+  parentPort!.postMessage({ job: m.job, status: e.status, head: e.head, body: copy, error }, [copy.buffer]);
 });

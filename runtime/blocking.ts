@@ -22,6 +22,8 @@ export interface BlockingResponse {
   status: number;
   head: string;
   body: Uint8Array;
+  /** The handler failed (serialized as log.ts serializeError): the main thread logs it. */
+  error?: Record<string, unknown>;
 }
 
 export interface BlockingRoute {
@@ -78,7 +80,7 @@ export function createBlockingPool(
       }
       const p = slot.inflight.get(m.job);
       slot.inflight.delete(m.job);
-      p?.resolve({ status: m.status, head: m.head, body: m.body });
+      p?.resolve({ status: m.status, head: m.head, body: m.body, error: m.error });
     });
     const fail = (err: Error) => {
       if (!slot.ready) broken ??= new Error(`catzilla: the blocking pool cannot start: ${err.message}`);

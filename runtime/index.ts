@@ -16,6 +16,9 @@ export type {
   RouteOptions,
 } from "./types.js";
 export type { Server, ListenOptions, InjectOptions, InjectResponse } from "./server.js";
+export { jsonLogger } from "./log.js";
+export type { ServerLogger, LogFn, LogLevel, JsonLoggerOptions } from "./log.js";
+export type { TrustProxy, TrustFn } from "./proxy.js";
 export type {
   Tag,
   FormatName,

@@ -26,7 +26,15 @@ export interface NativeBinding {
     hold?: Int32Array;
     release?: () => void;
     limits: NativeLimits;
+    /** Where C's log lines go (later, on the loop; never inside C's own call). Default: stderr. */
+    log?: (line: string) => void;
+    /** Record a line per finished request for drainAccessLog(). */
+    accessLog?: boolean;
   }): NativeHandle;
+  /** The peer address of the connection of live request (ctx, gen); undefined when stale or not IP. */
+  peer(handle: NativeHandle, ctx: number, gen: number): string | undefined;
+  /** The access-log records since the last call (undefined when none): see runtime/access-log.ts. */
+  drainAccessLog(handle: NativeHandle): NativeAccessBatch | undefined;
   listen(handle: NativeHandle, host: string, port: number, backlog: number): number;
   /** A socketpair end the server serves as if accepted; the returned fd is the caller's to close. */
   inject(handle: NativeHandle): number;
@@ -46,6 +54,17 @@ export interface NativeBinding {
   stats(handle: NativeHandle): { connections: number; inflight: number };
   /** Loads another routes.so (a path never loaded before); returns the table's generation. */
   swapTable(handle: NativeHandle, table: string, fingerprint: string): number;
+}
+
+/** What drainAccessLog returns: ACCESS_STRIDE int32 per record, paths in one buffer. */
+export interface NativeAccessBatch {
+  recs: Int32Array;
+  paths: Buffer;
+  /** uv_hrtime() at the drain, ns, as [high 32 bits, low 32 bits] of the record's end times. */
+  nowHi: number;
+  nowLo: number;
+  /** Records dropped since the last drain (the buffer was full). */
+  dropped: number;
 }
 
 let binding: NativeBinding | undefined;

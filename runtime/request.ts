@@ -10,13 +10,16 @@ import {
   REQ_HDR_COUNT,
   REQ_HDR_LEN,
   REQ_HDR_OFF,
+  REQ_ID,
   REQ_METHOD,
   REQ_NPARAMS,
   REQ_PARAMS,
   REQ_PATH_LEN,
+  REQ_STRIDE,
   REQ_URL_LEN,
   REQ_URL_OFF,
 } from "./abi.js";
+import { clientHost, clientIp, clientProtocol, type ForwardedHeaders, type TrustFn } from "./proxy.js";
 import { HttpError } from "./response.js";
 import { COOKIE_HEADER, Headers } from "./headers.js";
 import { parseCookies } from "./cookies.js";
@@ -84,6 +87,23 @@ export const DETACH = Symbol("catzilla.detach");
 export const VALIDATED = Symbol("catzilla.validated");
 /** The body as text, or undefined when the request framed none (for the schema check). */
 export const BODY_TEXT = Symbol("catzilla.bodyText");
+
+/**
+ * What a server tells its requests beyond their bytes: the peer address (asked of C by
+ * context, only when read) and the trustProxy rule. Kept per reqMeta arena, so a request
+ * finds it through the meta it already holds: nothing is stored per request.
+ */
+export interface RequestEnv {
+  /** The connection's peer address (IPv4/IPv6 text), undefined once the request is answered. */
+  peer(ctx: number, gen: number): string | undefined;
+  trust: TrustFn | undefined;
+}
+const envs = new WeakMap<Int32Array, RequestEnv>();
+
+/** Requests over `reqMeta` (a server's arena) belong to `env`. */
+export function setRequestEnv(reqMeta: Int32Array, env: RequestEnv): void {
+  envs.set(reqMeta, env);
+}
 
 /** A clock that never moves: for requests that start out detached. */
 const STOPPED: ArenaClock = { batch: 0 };
@@ -172,6 +192,39 @@ export class Request implements CzRequest {
     const off = m[this.#base + REQ_URL_OFF];
     return this.#latin1(off, off + m[this.#base + REQ_PATH_LEN]);
   }
+  /** The server's counter for this request, as in its log lines and access log line. */
+  get id(): string {
+    return String(this.#view("id")[this.#base + REQ_ID] >>> 0);
+  }
+
+  /** The peer address, or (trustProxy) the client's from X-Forwarded-For / Forwarded. */
+  get ip(): string {
+    const env = envs.get(this.#view("ip"));
+    const peer = env?.peer(this[CTX], this[GEN]) ?? "";
+    return env?.trust === undefined ? peer : clientIp(peer, this.#forwarded, env.trust);
+  }
+
+  /** "http", or (trustProxy) X-Forwarded-Proto / Forwarded proto from a trusted proxy. */
+  get protocol(): string {
+    const env = envs.get(this.#view("protocol"));
+    if (env?.trust === undefined) return "http";
+    return clientProtocol(env.peer(this[CTX], this[GEN]) ?? "", this.#forwarded, env.trust);
+  }
+
+  /** The Host header, or (trustProxy) X-Forwarded-Host / Forwarded host from a trusted proxy. */
+  get host(): string {
+    const env = envs.get(this.#view("host"));
+    const host = this.headers.get("host") ?? "";
+    if (env?.trust === undefined) return host;
+    return clientHost(env.peer(this[CTX], this[GEN]) ?? "", host, this.#forwarded, env.trust);
+  }
+
+  /** A header reader for the proxy rules (made only when one of the three is read). */
+  get #forwarded(): (name: keyof ForwardedHeaders) => string | undefined {
+    const h = this.headers;
+    return (name) => h.get(name) ?? undefined;
+  }
+
   get url(): string {
     const m = this.#view("url");
     const off = m[this.#base + REQ_URL_OFF];
@@ -271,7 +324,9 @@ export class Request implements CzRequest {
     const hdrOff = m[b + REQ_HDR_OFF];
     const start = hdrOff >= 0 ? Math.min(urlOff, hdrOff) : urlOff;
     const end = Math.max(urlOff + m[b + REQ_URL_LEN], hdrOff >= 0 ? hdrOff + m[b + REQ_HDR_LEN] : 0);
-    const meta = m.slice(b, b + REQ_PARAMS + 2 * m[b + REQ_NPARAMS]);
+    const meta = m.slice(b, b + REQ_STRIDE); // REQ_ID and REQ_TABLE sit past the params
+    const env = envs.get(m);
+    if (env !== undefined) envs.set(meta, env);
     meta[REQ_URL_OFF] -= start;
     if (hdrOff >= 0) meta[REQ_HDR_OFF] -= start;
     // One latin1 string (a byte per char) is the cheapest copy V8 has; slices of it are views.

@@ -16,6 +16,10 @@ import { blockingHook } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
 import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
+import { AccessLog } from "./access-log.js";
+import { ServerLog, accessLogger } from "./log.js";
+import { compileTrust } from "./proxy.js";
+import { setRequestEnv } from "./request.js";
 import { useOpenApiDocument } from "./openapi.js";
 import type { ListenOptions, Server } from "./server.js";
 import { Versions, type Version } from "./versions.js";
@@ -59,6 +63,10 @@ export interface ReloadableServer extends Server {
 /** What exists while the server listens. */
 interface Live {
   handle: NativeHandle;
+  /** The server's own messages (the `logger` listen option). */
+  log: ServerLog;
+  /** The `accessLog` listen option's writer, when on. */
+  access: AccessLog | undefined;
   versions: Versions;
   /** Builds a version of the app on this server's hooks (throws before starting anything). */
   makeVersion(mod: DispatchModule, records: HandlerRecords | undefined, blockingModules: readonly string[]): Version;
@@ -152,6 +160,7 @@ class NativeServer implements ReloadableServer {
     }
     this.host = host;
     this.bound = true;
+    live.log.started(host, this.port);
     this.madeByInject = false;
     this.closed = false;
     return this;
@@ -163,6 +172,9 @@ class NativeServer implements ReloadableServer {
    */
   private async start(options: ListenOptions): Promise<Live> {
     const native = loadNative();
+    const log = new ServerLog(options.logger); // throws on a bad logger, before anything starts
+    const trust = compileTrust(options.trustProxy);
+    const accessTo = accessLogger(options.accessLog, log);
     const maxHeaderBytes = options.maxHeaderBytes ?? LIMIT_DEFAULTS.maxHeaderBytes;
     const reqMeta = new Int32Array(BATCH_MAX * REQ_STRIDE);
     const reqData = Buffer.allocUnsafeSlow(Math.max(REQ_DATA_MIN, 2 * maxHeaderBytes));
@@ -172,8 +184,13 @@ class NativeServer implements ReloadableServer {
 
     let handle: NativeHandle | undefined;
     const hold = createArenaHold();
-    const answers = createAnswers(resMeta, asyncData, hold, options.handlerTimeoutMs ?? 0, (meta, n, large) =>
-      native.respondMany(handle!, meta, n, large),
+    const answers = createAnswers(
+      resMeta,
+      asyncData,
+      hold,
+      options.handlerTimeoutMs ?? 0,
+      (meta, n, large) => native.respondMany(handle!, meta, n, large),
+      log,
     );
     const batch = new ArenaWriter(resData);
     const hooks = resultHooks(batch, resMeta, answers);
@@ -182,7 +199,7 @@ class NativeServer implements ReloadableServer {
       if (enableAsync === false) assertSyncOnly(mod.routes);
       let pool: BlockingPool | undefined;
       const dispatch = mod.createDispatch(
-        { ...hooks, blocking: blockingHook(() => pool, resMeta, answers) },
+        { ...hooks, blocking: blockingHook(() => pool, resMeta, answers, log) },
         bindHandlers(mod.routes, records),
       );
       const blocking = mod.routes.filter((r) => r.kind === "blocking");
@@ -195,7 +212,7 @@ class NativeServer implements ReloadableServer {
       handle = native.createServer({
         table: this.tablePath,
         fingerprint: this.mod.fingerprint,
-        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold),
+        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, log),
         reqMeta,
         reqData,
         hold: hold.hold,
@@ -204,12 +221,16 @@ class NativeServer implements ReloadableServer {
         resData,
         asyncData,
         limits: { ...nativeLimits(options), maxHeaderBytes },
+        log: (line) => log.native(line),
+        accessLog: accessTo !== undefined,
       });
     } catch (err) {
       await versions.close();
       throw err;
     }
-    this.live = { handle, versions, makeVersion };
+    setRequestEnv(reqMeta, { peer: (ctx, gen) => native.peer(handle!, ctx, gen), trust });
+    const access = accessTo && new AccessLog(() => native.drainAccessLog(handle!), accessTo);
+    this.live = { handle, log, access, versions, makeVersion };
     this.closeGraceMs = options.closeGraceMs ?? 10_000;
     return this.live;
   }
@@ -232,6 +253,7 @@ class NativeServer implements ReloadableServer {
   close(): Promise<void> {
     const live = this.live;
     if (live === undefined) return Promise.resolve();
+    if (this.closing === undefined) live.log.closing(this.closeGraceMs);
     this.closing ??= new Promise<void>((resolve) => {
       loadNative().close(live.handle, this.closeGraceMs, () => {
         this.live = undefined;
@@ -239,7 +261,9 @@ class NativeServer implements ReloadableServer {
         this.madeByInject = false;
         this.closed = true;
         // In-flight blocking jobs were answered (or dropped) before the native close completed.
+        live.access?.stop(); // the records of the last responses
         void live.versions.close().then(() => {
+          live.log.closed();
           this.closing = undefined;
           resolve();
         });

@@ -1,5 +1,7 @@
 /** The server a generated `.catzilla/server.js` exports. Implementation: see createServer. */
 import type { InjectOptions, InjectResponse } from "./inject.js";
+import type { ServerLogger } from "./log.js";
+import type { TrustProxy } from "./proxy.js";
 
 export type { InjectOptions, InjectResponse };
 
@@ -46,6 +48,24 @@ export interface ListenOptions {
   handlerTimeoutMs?: number;
   /** How long close() lets in-flight requests finish, ms (default 10 000). */
   closeGraceMs?: number;
+  /**
+   * Where the server's own messages go (handler errors, warnings, start, close): a pino
+   * logger or anything with its info/warn/error/debug methods. Default: JSON lines on
+   * stderr with pino's field names; false: nothing. docs/logging.md.
+   */
+  logger?: ServerLogger | false;
+  /**
+   * One line per request (method, path, status, bytes, duration, request id, remote
+   * address), recorded in C and written in batches off the hot path: true writes them to
+   * `logger` at info level, or give a logger of their own. Default false.
+   */
+  accessLog?: boolean | ServerLogger;
+  /**
+   * Which peers may tell `req.ip`/`req.protocol`/`req.host` through `X-Forwarded-For` /
+   * `Forwarded` and `X-Forwarded-Proto`/`-Host`: false (default: none), true (any), a number
+   * of proxy hops, or a list of addresses/CIDRs (`"10.0.0.0/8"`, `"::1"`, `"loopback"`).
+   */
+  trustProxy?: TrustProxy;
 }
 
 export interface Server {

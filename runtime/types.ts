@@ -54,6 +54,18 @@ export interface CzRequest<P extends string = string, S extends RequestSchema = 
   readonly path: string;
   /** The request target as received: path and query string. */
   readonly url: string;
+  /** The server's id for this request (a counter), as its log lines and access log line show it. */
+  readonly id: string;
+  /**
+   * The client's address: the connection's peer (IPv4 or IPv6 text), or with `trustProxy`
+   * the rightmost untrusted address of X-Forwarded-For / Forwarded. "" when there is no IP
+   * peer (inject()) or the request was already answered.
+   */
+  readonly ip: string;
+  /** "http", or with `trustProxy` X-Forwarded-Proto (or Forwarded's proto) from a trusted proxy. */
+  readonly protocol: string;
+  /** The Host header, or with `trustProxy` X-Forwarded-Host (or Forwarded's host) from a trusted proxy. */
+  readonly host: string;
   /** Path parameters, percent-decoded. */
   readonly params: PathParams<P>;
   /**

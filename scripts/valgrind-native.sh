@@ -3,7 +3,7 @@
 #   scripts/valgrind-native.sh [rounds=80] [concurrency=8]
 # Serves the soak app (bench/soak/app.ts, compiled into test/.tmp/valgrind/app) under
 #   valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite ...
-# with handlerTimeoutMs 2000 (under valgrind even a timer-driven handler can take 100 ms),
+# with handlerTimeoutMs 2000 and the access log on (under valgrind even a timer-driven handler can take 100 ms),
 # drives it with bench/soak/load.mjs (per round: 20 keep-alive requests of every kind, 16
 # pipelined, a large body, HTTP/1.0, Connection: close, the route timeout, 431/400/413,
 # disconnects mid-headers, mid-body, with async and pipelined requests pending), then
@@ -41,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-PORT=0 HANDLER_TIMEOUT_MS=2000 "${vg[@]}" node "$out/app/main.js" >"$out/server.out" 2>"$out/server.err" &
+PORT=0 HANDLER_TIMEOUT_MS=2000 SOAK_ACCESS_LOG=1 "${vg[@]}" node "$out/app/main.js" >"$out/server.out" 2>"$out/server.err" &
 server_pid=$!
 # Listening: main.js prints {"port": N, ...} (Node starts slowly under valgrind).
 for _ in $(seq 1 600); do

@@ -3,7 +3,13 @@
 import { server } from "./.catzilla/server.js";
 
 const port = Number(process.env.PORT ?? 0);
-await server.listen({ port, host: "127.0.0.1", handlerTimeoutMs: Number(process.env.HANDLER_TIMEOUT_MS ?? 0) });
+// SOAK_ACCESS_LOG=1: the access log on (JSON lines on stderr), as scripts/valgrind-native.sh runs it.
+await server.listen({
+  port,
+  host: "127.0.0.1",
+  handlerTimeoutMs: Number(process.env.HANDLER_TIMEOUT_MS ?? 0),
+  accessLog: process.env.SOAK_ACCESS_LOG === "1",
+});
 process.stdout.write(JSON.stringify({ port: server.port, pid: process.pid }) + "\n");
 
 // SOAK_MEMLOG=<file>: one JSON line of process.memoryUsage() per second, so a change in RSS

@@ -11,6 +11,8 @@
  *                          => (Buffer|undefined)[] | undefined,
  *              reqMeta: Int32Array, reqData: Buffer, resMeta: Int32Array,
  *              resData: Buffer, asyncData: Buffer,
+ *              log?: (line: string) => void, // C's log lines, later on the loop (default stderr)
+ *              accessLog?: boolean,          // keep records for drainAccessLog
  *              limits?: { maxHeaderBytes?, maxUrlBytes?, maxHeaderCount?, maxBodyBytes?,
  *                         headersTimeoutMs?, requestTimeoutMs?, keepAliveTimeoutMs?, maxConnections?,
  *                         maxPipelined?, sendTimeoutMs? } }
@@ -36,7 +38,13 @@
  *     parser, limits and dispatch as a TCP client), the other end's fd is returned and
  *     belongs to the caller (wrap it in a net.Socket, which closes it). No port is bound.
  *     Throws Error with err.code (e.g. "EMFILE") when the pair cannot be made or served.
- *   constants -> { BATCH_MAX, REQ_STRIDE, RES_STRIDE, ROUTES_ABI_VERSION }
+ *   peer(handle, ctx, gen) -> string | undefined
+ *     The peer address of live request (ctx, gen)'s connection; undefined when stale or
+ *     not an IP peer (inject()'s socketpair).
+ *   drainAccessLog(handle) -> { recs: Int32Array, paths: Buffer, nowHi, nowLo, dropped } | undefined
+ *     The access-log records (CZ_ALOG_STRIDE int32 each, cz_server.h) since the last call,
+ *     kept when createServer's opts.accessLog was true; also after close.
+ *   constants -> { BATCH_MAX, REQ_STRIDE, RES_STRIDE, REQ_ID, ALOG_STRIDE, ROUTES_ABI_VERSION, ... }
  */
 #include <napi.h>
 
@@ -46,7 +54,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "catzilla_routes.h"
@@ -76,10 +86,48 @@ struct Server {
   bool closing = false;
   bool dead = false;
   bool teardown = false; /* the environment is going away: no more JS */
+  /* opts.log: C's log lines reach JS through it, later on the loop (a line may be written
+   * in the middle of C's own work, where calling JS is not safe). */
+  napi_threadsafe_function log_fn = nullptr;
+  /* The access log's records still undrained when the server closed (drainAccessLog). */
+  std::vector<int32_t> alog_recs;
+  std::string alog_paths;
+  uint64_t alog_dropped = 0;
 };
 
-void Log(void*, const char* msg) {
+void Log(void* data, const char* msg) {
+  Server* s = static_cast<Server*>(data);
+  if (s != nullptr && s->log_fn != nullptr && !s->teardown) {
+    char* copy = strdup(msg);
+    if (copy != nullptr &&
+        napi_call_threadsafe_function(s->log_fn, copy, napi_tsfn_nonblocking) == napi_ok)
+      return;
+    free(copy);
+  }
   std::fprintf(stderr, "catzilla: %s\n", msg);
+}
+
+/* The log function's call on the loop: opts.log(line). env is NULL at teardown. */
+void CallLog(napi_env env, napi_value fn, void*, void* data) {
+  char* line = static_cast<char*>(data);
+  if (env != nullptr && fn != nullptr) {
+    Napi::Env e(env);
+    Napi::HandleScope hs(e);
+    Napi::Function(e, fn).Call({Napi::String::New(e, line)});
+    if (e.IsExceptionPending())
+      e.GetAndClearPendingException(); /* a logger that throws loses its line, nothing else */
+  }
+  free(line);
+}
+
+/* Keeps what the access log still holds: the server is about to be freed. */
+void SaveAccessLog(Server* s, cz_server_t* srv) {
+  cz_access_view_t v;
+  if (!cz_server_access_log(srv, &v))
+    return;
+  s->alog_recs.insert(s->alog_recs.end(), v.recs, v.recs + v.n * CZ_ALOG_STRIDE);
+  s->alog_paths.append(v.paths, v.plen);
+  s->alog_dropped += v.dropped;
 }
 
 /* ---- hooks ------------------------------------------------------------------------- */
@@ -184,8 +232,13 @@ void OnRelease(cz_server_t*, void* data) {
 
 void OnClosed(cz_server_t* srv, void* data) {
   Server* s = static_cast<Server*>(data);
+  SaveAccessLog(s, srv);
   cz_server_free(srv);
   s->srv = nullptr;
+  if (s->log_fn != nullptr) {
+    napi_release_threadsafe_function(s->log_fn, napi_tsfn_release); /* queued lines still run */
+    s->log_fn = nullptr;
+  }
   s->dead = true;
   if (s->cleanup != nullptr) {
     napi_remove_async_cleanup_hook(s->cleanup);
@@ -364,6 +417,17 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   so.hooks.release = OnRelease;
   so.hooks.log = Log;
   so.hooks.data = s;
+  so.access_log = o.Get("accessLog").ToBoolean() ? 1 : 0;
+  Napi::Value log = o.Get("log");
+  if (log.IsFunction()) {
+    if (napi_create_threadsafe_function(env, log, nullptr, Napi::String::New(env, "catzilla:log"), 0, 1,
+                                        nullptr, nullptr, nullptr, CallLog, &s->log_fn) != napi_ok) {
+      delete s;
+      Napi::Error::New(env, "catzilla: cannot create the log function").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    napi_unref_threadsafe_function(env, s->log_fn); /* a logger never keeps the process alive */
+  }
 
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
@@ -375,6 +439,8 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   err[0] = '\0';
   int r = cz_server_new(loop, &so, &s->srv, err, sizeof(err));
   if (r != 0) {
+    if (s->log_fn != nullptr)
+      napi_release_threadsafe_function(s->log_fn, napi_tsfn_abort);
     delete s;
     Napi::Error::New(env, err).ThrowAsJavaScriptException();
     return env.Undefined();
@@ -616,6 +682,65 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Value Peer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "peer(handle, ctx, gen): not a server handle");
+  if (!info[1].IsNumber() || !info[2].IsNumber())
+    return ThrowType(env, "peer(handle, ctx, gen): ctx and gen must be numbers");
+  if (s->srv == nullptr)
+    return env.Undefined();
+  char buf[64]; /* INET6_ADDRSTRLEN is 46 */
+  uint32_t ctx = info[1].As<Napi::Number>().Uint32Value();
+  uint32_t gen = info[2].As<Napi::Number>().Uint32Value();
+  if (cz_server_peer(s->srv, ctx, gen, buf, sizeof(buf)) != 0)
+    return env.Undefined();
+  return Napi::String::New(env, buf);
+}
+
+/* { recs: Int32Array, paths: Buffer, nowHi, nowLo, dropped } or undefined: a copy of the
+ * server's records (or, once it closed, of what SaveAccessLog kept), which are then dropped. */
+Napi::Value DrainAccessLog(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "drainAccessLog(handle): not a server handle");
+  cz_access_view_t v;
+  if (s->srv != nullptr) {
+    if (!cz_server_access_log(s->srv, &v))
+      return env.Undefined();
+  } else {
+    if (s->alog_recs.empty() && s->alog_dropped == 0)
+      return env.Undefined();
+    v.recs = s->alog_recs.data();
+    v.n = s->alog_recs.size() / CZ_ALOG_STRIDE;
+    v.paths = s->alog_paths.data();
+    v.plen = s->alog_paths.size();
+    v.dropped = s->alog_dropped;
+  }
+  size_t bytes = v.n * CZ_ALOG_STRIDE * sizeof(int32_t);
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes > 0)
+    std::memcpy(ab.Data(), v.recs, bytes);
+  uint64_t now = uv_hrtime();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("recs", Napi::Int32Array::New(env, v.n * CZ_ALOG_STRIDE, ab, 0));
+  o.Set("paths", Napi::Buffer<char>::Copy(env, v.paths, v.plen));
+  o.Set("nowHi", Napi::Number::New(env, (double)(uint32_t)(now >> 32)));
+  o.Set("nowLo", Napi::Number::New(env, (double)(uint32_t)now));
+  o.Set("dropped", Napi::Number::New(env, (double)v.dropped));
+  if (s->srv != nullptr) {
+    cz_server_access_log_clear(s->srv);
+  } else {
+    /* Closed: nothing more will come; give the memory back. */
+    std::vector<int32_t>().swap(s->alog_recs);
+    std::string().swap(s->alog_paths);
+    s->alog_dropped = 0;
+  }
+  return o;
+}
+
 Napi::Value SwapTable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Server* s = Unwrap(info[0]);
@@ -649,11 +774,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("swapTable", Napi::Function::New(env, SwapTable, "swapTable"));
+  exports.Set("peer", Napi::Function::New(env, Peer, "peer"));
+  exports.Set("drainAccessLog", Napi::Function::New(env, DrainAccessLog, "drainAccessLog"));
   Napi::Object c = Napi::Object::New(env);
   c.Set("BATCH_MAX", Napi::Number::New(env, CZ_BATCH_MAX));
   c.Set("REQ_STRIDE", Napi::Number::New(env, CZ_REQ_STRIDE));
   c.Set("RES_STRIDE", Napi::Number::New(env, CZ_RES_STRIDE));
   c.Set("REQ_TABLE", Napi::Number::New(env, CZ_REQ_TABLE));
+  c.Set("REQ_ID", Napi::Number::New(env, CZ_REQ_ID));
+  c.Set("ALOG_STRIDE", Napi::Number::New(env, CZ_ALOG_STRIDE));
   c.Set("ROUTES_ABI_VERSION", Napi::Number::New(env, CZ_ROUTES_ABI_VERSION));
   c.Set("MAX_PARAMS", Napi::Number::New(env, CZ_MAX_PARAMS));
   c.Set("RESPOND_MANY_MAX", Napi::Number::New(env, CZ_RESPOND_MANY_MAX));

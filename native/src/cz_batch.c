@@ -81,6 +81,7 @@ int cz__batch_add(cz_batch_t* b, cz_parser_t* p, void* conn, void* slot, int kee
   m[CZ_REQ_FLAGS] = flags;
   m[CZ_REQ_NPARAMS] = r->m.nparams;
   m[CZ_REQ_TABLE] = (int32_t)r->table_gen;
+  m[CZ_REQ_ID] = (int32_t)r->id;
   for (k = 0; k < r->m.nparams; k++) {
     m[CZ_REQ_PARAMS + 2 * k] = r->m.params[k][0];
     m[CZ_REQ_PARAMS + 2 * k + 1] = r->m.params[k][1];
@@ -129,6 +130,11 @@ int cz__batch_settle(cz_batch_t* b, uint32_t ctx, uint32_t gen, const cz_resp_t*
     return 0;
   cz__batch_deliver(b, ctx, x, resp, close);
   return 1;
+}
+
+void* cz__batch_owner(cz_batch_t* b, uint32_t ctx, uint32_t gen) {
+  cz_ctx_t* x = cz_ctx_get(&b->ctxs, ctx, gen);
+  return x == NULL ? NULL : x->conn;
 }
 
 void cz__batch_forget(cz_batch_t* b, uint32_t ctx) {

@@ -75,6 +75,8 @@ void cz__batch_done(cz_batch_t* b, int threw, cz_large_fn large, void* ud);
  * went away, or the request was answered already). */
 int cz__batch_settle(cz_batch_t* b, uint32_t ctx, uint32_t gen, const cz_resp_t* resp, int close);
 
+/* The connection (the `conn` given to cz__batch_add) of live context (ctx, gen), or NULL. */
+void* cz__batch_owner(cz_batch_t* b, uint32_t ctx, uint32_t gen);
 /* The request's owner dropped it unanswered: its context goes stale. */
 void cz__batch_forget(cz_batch_t* b, uint32_t ctx);
 

@@ -47,8 +47,14 @@ enum cz_slot_flags {
 typedef struct cz_slot_s {
   struct cz_slot_s* next;
   uint32_t ctx; /* CZ_CTX_NONE unless state == CZ_SLOT_JS */
+  uint32_t id;  /* the request's id (CZ_REQ_ID) */
   uint8_t state;
   uint8_t flags;
+  /* For the access log only (set->alog), from the head: */
+  int16_t method;    /* -1 until the head is complete */
+  uint32_t path_len;
+  char* path;        /* the path, copied: the parser's buffer moves on to the next request */
+  uint64_t start_ns; /* uv_hrtime() at the head */
   cz_out_t data; /* a rendered response waiting for the ones before it */
 } cz_slot_t;
 
@@ -115,6 +121,9 @@ struct cz_conn_s {
   uint8_t lingering;     /* FIN sent; reading only to drop bytes until EOF or the timer */
   uint8_t eof;           /* the client closed its side */
   uint8_t closing;
+  uint8_t peer_state;    /* 0 not looked up; 1 `peer` holds it; else the lookup failed */
+  int peer_err;          /* peer_state 2: why */
+  struct sockaddr_storage peer; /* req.ip and the access log: looked up when first needed */
 };
 
 static void cz__conn_flush(cz_conn_t* c);
@@ -133,6 +142,12 @@ static cz_slot_t* cz__slot_new(cz_conn_t* c) {
     return NULL;
   s->ctx = CZ_CTX_NONE;
   s->state = CZ_SLOT_RECV;
+  s->method = -1;
+  /* Every request gets an id, also those answered in C (404, a rejection), so access log
+   * lines and handler error lines name requests alike; 0 is skipped when it wraps. */
+  if (++c->set->last_id == 0)
+    c->set->last_id = 1;
+  s->id = c->set->last_id;
   if (c->tail != NULL)
     c->tail->next = s;
   else
@@ -151,6 +166,7 @@ static void cz__slot_free(cz_conn_t* c, cz_slot_t* s) {
   if (c->cur_slot == s)
     c->cur_slot = NULL;
   cz__out_free(&s->data);
+  free(s->path);
   free(s);
 }
 
@@ -319,13 +335,60 @@ static void cz__conn_advance(cz_conn_t* c) {
     cz__conn_check_done(c);
 }
 
-/* A response was rendered for s (rc from the renderer). */
-static void cz__conn_rendered(cz_conn_t* c, cz_slot_t* s, int rc) {
+/* Peer lookup, once per connection (uv_tcp_getpeername is a syscall). */
+static const struct sockaddr* cz__conn_peer(cz_conn_t* c) {
+  if (c->peer_state == 0) {
+    int len = (int)sizeof(c->peer);
+    c->peer_err = uv_tcp_getpeername(&c->tcp, (struct sockaddr*)&c->peer, &len);
+    c->peer_state = c->peer_err == 0 ? 1 : 2;
+  }
+  return c->peer_state == 1 ? (const struct sockaddr*)&c->peer : NULL;
+}
+
+int cz__conn_peer_name(cz_conn_t* c, char* buf, size_t len) {
+  const struct sockaddr* sa = cz__conn_peer(c);
+  if (sa == NULL)
+    return c->peer_err;
+  if (sa->sa_family == AF_INET)
+    return uv_ip4_name((const struct sockaddr_in*)sa, buf, len);
+  if (sa->sa_family == AF_INET6)
+    return uv_ip6_name((const struct sockaddr_in6*)sa, buf, len);
+  return UV_EAFNOSUPPORT;
+}
+
+/* The access log's record of a response just queued for s (status, `bytes` queued). */
+static void cz__conn_alog(cz_conn_t* c, cz_slot_t* s, int status, uint64_t bytes) {
+  cz_alog_entry_t e;
+  const struct sockaddr* sa = cz__conn_peer(c);
+
+  e.id = s->id;
+  e.method = s->method;
+  e.status = status;
+  e.bytes = bytes;
+  e.start_ns = s->start_ns;
+  e.end_ns = uv_hrtime();
+  e.addr = sa != NULL && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) ? sa : NULL;
+  e.path = s->path;
+  e.path_len = s->path_len;
+  cz__alog_add(c->set->alog, &e);
+}
+
+/* What s's queue holds, copied bytes and body sources: a render adds its response's size
+ * (the access log's `bytes`), however the body was queued. */
+static size_t cz__conn_mark(cz_conn_t* c, cz_slot_t* s) {
+  return c->set->alog != NULL ? cz__out_len(cz__slot_target(c, s)) : 0;
+}
+
+/* A response was rendered for s (rc from the renderer): `status`, its bytes the growth of
+ * the queue since `mark` (cz__conn_mark). */
+static void cz__conn_rendered(cz_conn_t* c, cz_slot_t* s, int rc, int status, size_t mark) {
   if (rc != 0) {
     cz_log(c->set->log, "out of memory rendering a response; closing the connection");
     cz__conn_close(c);
     return;
   }
+  if (c->set->alog != NULL)
+    cz__conn_alog(c, s, status, cz__conn_mark(c, s) - mark);
   s->state = CZ_SLOT_READY;
   cz__conn_advance(c);
 }
@@ -333,11 +396,12 @@ static void cz__conn_rendered(cz_conn_t* c, cz_slot_t* s, int rc) {
 /* An error answered in C: the body is json (NUL-terminated), or NULL for {"error":"<reason>"}. */
 static void cz__conn_settle_error(cz_conn_t* c, cz_slot_t* s, int status, uint64_t allow, const char* json) {
   cz_conn_set_t* set = c->set;
+  size_t mark = cz__conn_mark(c, s);
   int rc;
   cz_date_update(&set->date);
   rc = cz_http_render_error(&cz__slot_target(c, s)->bytes, &set->date, status, cz__slot_connhdr(c, s),
                             s->flags & CZ_SF_HEAD, allow, json);
-  cz__conn_rendered(c, s, rc);
+  cz__conn_rendered(c, s, rc, status, mark);
 }
 
 /* A response from JS (or built like one); NULL means 500. */
@@ -345,6 +409,7 @@ static void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in, 
   cz_conn_set_t* set = c->set;
   cz_out_t* q;
   cz_resp_t r;
+  size_t mark;
   int rc;
 
   if (c->closing)
@@ -367,20 +432,30 @@ static void cz__conn_settle_js(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in, 
    * pins whatever the socket does not take. Otherwise they are copied now. */
   r.body_apart = r.body_len >= CZ_OUT_SRC_MIN && cz_http_body_sent(r.status, r.omit_body);
   q = cz__slot_target(c, s);
+  mark = cz__conn_mark(c, s);
   cz_date_update(&set->date);
   rc = cz_http_render(&q->bytes, &set->date, &r);
   if (rc == 0 && r.body_apart)
     rc = cz__out_body(q, r.body, r.body_len, q == &c->out && set->defer == 0 && !c->writing);
-  cz__conn_rendered(c, s, rc);
+  cz__conn_rendered(c, s, rc, r.status, mark);
+}
+
+/* A const route's status, from its precomputed status line ("HTTP/1.1 200 ..."). */
+static int cz__const_status(const cz_route_t* route) {
+  const char* b = route->const_response;
+  if (route->const_len < 12)
+    return 0;
+  return (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
 }
 
 static void cz__conn_settle_const(cz_conn_t* c, cz_slot_t* s, const cz_route_t* route) {
   cz_conn_set_t* set = c->set;
+  size_t mark = cz__conn_mark(c, s);
   int rc;
   cz_date_update(&set->date);
   rc = cz_http_render_const(&cz__slot_target(c, s)->bytes, &set->date, route->const_response,
                             route->const_len, cz__slot_connhdr(c, s), s->flags & CZ_SF_HEAD);
-  cz__conn_rendered(c, s, rc);
+  cz__conn_rendered(c, s, rc, cz__const_status(route), mark);
 }
 
 /* OPTIONS * (RFC 9110 9.3.7) is a ping: 204 with no body, the connection kept alive. No
@@ -426,6 +501,20 @@ static void cz__conn_reject(cz_conn_t* c, int status) {
 
 /* ---- parsing: the parser's hooks and the feed loop ----------------------------------- */
 
+/* The access log's part of the head: method, path, start time. 0, or -1 out of memory. */
+static int cz__slot_alog_head(cz_slot_t* s, const cz_parser_t* p) {
+  s->method = (int16_t)p->ll.method;
+  s->start_ns = uv_hrtime();
+  if (p->req.path_len > 0) {
+    s->path = malloc(p->req.path_len);
+    if (s->path == NULL)
+      return -1;
+    memcpy(s->path, p->hbuf.base, p->req.path_len);
+    s->path_len = (uint32_t)p->req.path_len;
+  }
+  return 0;
+}
+
 static int cz__conn_on_head(cz_parser_t* p) {
   cz_conn_t* c = cz_container_of(p, cz_conn_t, parser);
   const llhttp_t* ll = &p->ll;
@@ -436,6 +525,9 @@ static int cz__conn_on_head(cz_parser_t* p) {
   if (s == NULL)
     return 503;
   c->cur_slot = s;
+  p->req.id = s->id;
+  if (c->set->alog != NULL && cz__slot_alog_head(s, p) != 0)
+    return 503;
   if (ll->method == HTTP_HEAD)
     s->flags |= CZ_SF_HEAD;
   /* An upgrade (or CONNECT) is answered like any request, then the connection ends. */

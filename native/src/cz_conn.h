@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "cz_batch.h"
+#include "cz_alog.h"
 #include "cz_http.h"
 #include "cz_list.h"
 #include "cz_log.h"
@@ -49,6 +50,8 @@ struct cz_conn_set_s {
   unsigned defer;         /* > 0: writes wait for cz__conn_flush_all() */
   uint8_t resumer_on;
   uint8_t stopped;        /* the server is closing: nothing is resumed */
+  uint32_t last_id;       /* the last request id given (CZ_REQ_ID); ids start at 1 and wrap */
+  cz_alog_t* alog;        /* the access log's records, or NULL when it is off (set by the owner) */
   /* Up to the owner, by pointer rather than by include: a connection's memory is gone;
    * the set's own handle is closed (cz__conn_set_close). */
   void (*freed)(cz_conn_set_t* set);
@@ -72,6 +75,9 @@ uv_tcp_t* cz__conn_tcp(cz_conn_t* c);
 void cz__conn_start(cz_conn_t* c);
 /* Closes a connection that never started (over the limit, or no socket). */
 void cz__conn_refuse(cz_conn_t* c);
+/* The peer's address as text (looked up on the first call, then cached). 0, or
+ * UV_EAFNOSUPPORT when it has none (a socketpair), or the error of uv_tcp_getpeername. */
+int cz__conn_peer_name(cz_conn_t* c, char* buf, size_t len);
 
 void cz__conn_close(cz_conn_t* c);
 void cz__conn_close_all(cz_conn_set_t* set);

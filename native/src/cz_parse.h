@@ -71,6 +71,7 @@ typedef struct cz_req_s {
   uint8_t tname_len;    /* trailer name bytes seen (saturates past sizeof tname) */
   char tname[20];       /* a trailer's name, lowercased, as far as it fits */
   uint8_t asterisk;     /* OPTIONS * (asterisk-form): answered by the owner */
+  uint32_t id;          /* set by the owner at the head: the request's id (CZ_REQ_ID) */
 } cz_req_t;
 
 typedef struct cz_parser_s cz_parser_t;

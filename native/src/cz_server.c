@@ -30,6 +30,7 @@ struct cz_server_s {
   cz_parse_env_t penv;
   cz_batch_t batch;
   cz_conn_set_t conns;
+  cz_alog_t alog;         /* the access log's records (used when opts->access_log) */
   unsigned nhandles;      /* grace + the set's resumer: open until the very end */
   unsigned nlisteners;    /* listeners open or closing */
   uint64_t accept_log_ms; /* last accept error logged (loop time) */
@@ -83,6 +84,9 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
   srv->penv.table_gen = 0;
   cz__batch_init(&srv->batch, a, &srv->hooks, srv, &srv->log);
   cz__conn_set_init(&srv->conns, loop, &srv->limits, &srv->penv, &srv->batch, &srv->log);
+  cz__alog_init(&srv->alog);
+  if (opts->access_log)
+    srv->conns.alog = &srv->alog;
   srv->conns.freed = cz__server_conn_freed;
   srv->conns.closed = cz__server_set_closed;
   uv_timer_init(loop, &srv->grace);
@@ -133,12 +137,36 @@ void cz_server_free(cz_server_t* srv) {
     cz_table_unload(&srv->old_tables[i]);
   free(srv->old_tables);
   cz__batch_free(&srv->batch);
+  cz__alog_free(&srv->alog);
   free(srv);
 }
 
 void cz_server_stats(const cz_server_t* srv, unsigned* connections, unsigned* inflight) {
   *connections = srv->conns.nactive;
   *inflight = srv->batch.ctxs.used;
+}
+
+int cz_server_peer(cz_server_t* srv, uint32_t ctx, uint32_t gen, char* buf, size_t len) {
+  void* conn = cz__batch_owner(&srv->batch, ctx, gen);
+  if (conn == NULL)
+    return UV_ENOENT;
+  return cz__conn_peer_name(conn, buf, len);
+}
+
+int cz_server_access_log(cz_server_t* srv, cz_access_view_t* out) {
+  const cz_alog_t* a = &srv->alog;
+  if (a->n == 0 && a->dropped == 0)
+    return 0;
+  out->recs = a->recs;
+  out->n = a->n;
+  out->paths = a->paths;
+  out->plen = a->plen;
+  out->dropped = a->dropped;
+  return 1;
+}
+
+void cz_server_access_log_clear(cz_server_t* srv) {
+  cz__alog_clear(&srv->alog);
 }
 
 static void cz__server_maybe_done(cz_server_t* srv);

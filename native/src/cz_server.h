@@ -54,7 +54,8 @@ enum cz_req_slot {
   CZ_REQ_FLAGS = 10,
   CZ_REQ_NPARAMS = 11,
   CZ_REQ_PARAMS = 12,     /* CZ_MAX_PARAMS pairs: slots 12..43 */
-  CZ_REQ_TABLE = 44       /* generation of the route table ROUTE indexes (0 until a swap) */
+  CZ_REQ_TABLE = 44,      /* generation of the route table ROUTE indexes (0 until a swap) */
+  CZ_REQ_ID = 45          /* the server's request counter (uint32, wraps): req.id, the access log's */
 };
 
 enum cz_req_flags {
@@ -72,6 +73,24 @@ enum cz_res_slot {
   CZ_RES_BODY_LEN = 5,
   CZ_RES_CTX = 6,         /* respondMany's entries only: which pending request... */
   CZ_RES_GEN = 7          /* ...and its generation */
+};
+
+/* Access log records (cz_alog.h; binding.cc drainAccessLog): CZ_ALOG_STRIDE int32 each. */
+#define CZ_ALOG_STRIDE 16
+enum cz_alog_slot {
+  CZ_ALOG_ID = 0,       /* the request's id (CZ_REQ_ID), uint32 */
+  CZ_ALOG_METHOD = 1,   /* llhttp method, -1 when the request line was never read */
+  CZ_ALOG_STATUS = 2,
+  CZ_ALOG_FAMILY = 3,   /* peer address: 4, 6, or 0 (not IP, e.g. inject()'s socketpair) */
+  CZ_ALOG_BYTES_LO = 4, /* response bytes queued (head and body), uint64 as two halves */
+  CZ_ALOG_BYTES_HI = 5,
+  CZ_ALOG_DUR_US = 6,   /* head complete -> response queued, microseconds */
+  CZ_ALOG_END_HI = 7,   /* uv_hrtime() when the response was queued, ns, two halves */
+  CZ_ALOG_END_LO = 8,
+  CZ_ALOG_PORT = 9,     /* peer port */
+  CZ_ALOG_ADDR = 10,    /* peer address bytes, network order: 4 (IPv4) or 16 (IPv6), slots 10..13 */
+  CZ_ALOG_PATH_OFF = 14,/* the request path (no query) in the drain's path bytes */
+  CZ_ALOG_PATH_LEN = 15
 };
 
 /* Answers per respondMany call (the binding's async answer queue, one RES_STRIDE each). */
@@ -131,6 +150,8 @@ typedef struct cz_server_options_s {
   cz_limits_t limits;
   cz_arenas_t arenas;
   cz_hooks_t hooks;
+  /* Keep a record per finished request for cz_server_access_log() (the access log). */
+  int access_log;
 } cz_server_options_t;
 
 /* Loads the route table and allocates the server. 0, or a negative error with a
@@ -186,6 +207,26 @@ int cz_server_swap_table(cz_server_t* srv, const char* table_path, const char* f
 void cz_server_free(cz_server_t* srv);
 
 void cz_server_stats(const cz_server_t* srv, unsigned* connections, unsigned* inflight);
+
+/* The peer address of the connection request (ctx, gen) came on, as text ("127.0.0.1",
+ * "::1"), looked up once per connection. 0, UV_ENOENT when (ctx, gen) is stale, or
+ * UV_EAFNOSUPPORT when the peer has no IP address (a socketpair). */
+int cz_server_peer(cz_server_t* srv, uint32_t ctx, uint32_t gen, char* buf, size_t len);
+
+/* The access-log records kept since the last cz_server_access_log_clear(). */
+typedef struct cz_access_view_s {
+  const int32_t* recs; /* n records of CZ_ALOG_STRIDE int32 */
+  size_t n;
+  const char* paths;   /* CZ_ALOG_PATH_OFF/LEN index these bytes */
+  size_t plen;
+  uint64_t dropped;    /* records not kept (the buffer was full) */
+} cz_access_view_t;
+
+/* 1 with *out filled when there is something to take (records or drops), else 0 (also
+ * when the server keeps no access log). The view is valid until the next call into the
+ * server; copy it, then cz_server_access_log_clear(). */
+int cz_server_access_log(cz_server_t* srv, cz_access_view_t* out);
+void cz_server_access_log_clear(cz_server_t* srv);
 
 /* Only inside hooks.dispatch: takes ownership (free()) of request i's body, if any. */
 int cz_server_batch_body(cz_server_t* srv, unsigned i, char** base, size_t* len);

@@ -1,8 +1,9 @@
 /**
  * The docs' examples compile: every ```ts block headed with a file name (```ts app.ts) in
- * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md and docs/testing.md is
- * written out with the others of its page and compiled; all but the OpenAPI one are also
- * served and exercised (the testing example's test file runs with `node --test`).
+ * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md, docs/testing.md and
+ * docs/logging.md is written out with the others of its page and compiled; all but the
+ * OpenAPI one are also served and exercised (the testing example's test file runs with
+ * `node --test`; the logging example's main.js runs as is).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -145,5 +146,54 @@ describe("docs/testing.md", () => {
     expect(run.stderr + run.stdout).toMatch(/# pass 3\n/);
     expect(run.stdout).toMatch(/# fail 0\n/);
     expect(run.status).toBe(0);
+  }, 120_000);
+});
+
+describe("docs/logging.md", () => {
+  it("its example logs through pino: the start line, the handler error with its request id, an access line per request; req.ip behind the listed proxy", async () => {
+    const files = examples("logging.md");
+    expect(Object.keys(files)).toEqual(["app.ts", "main.ts"]);
+    const dir = writeApp("docs-logging", files);
+    const r = await compile({ entries: ["app.ts", "main.ts"], outDir: ".catzilla", cwd: dir });
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, ["main.js"], { cwd: dir, env: { ...process.env, PORT: "0" } });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const lines = () =>
+      out
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const until = async (pred: () => boolean) => {
+      const end = Date.now() + 10_000;
+      while (!pred() && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+    };
+    try {
+      await until(() => lines().some((l) => l.port !== undefined));
+      const port = lines().find((l) => l.port !== undefined)!.port as number;
+      const base = `http://127.0.0.1:${port}`;
+      const hello = (await (await fetch(`${base}/hello`)).json()) as { id: string };
+      const who = await fetch(`${base}/whoami`, {
+        headers: { "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https", "x-forwarded-host": "shop.example" },
+      });
+      expect(await who.json()).toEqual({ ip: "203.0.113.9", protocol: "https", host: "shop.example" });
+      expect((await fetch(`${base}/fail`)).status).toBe(500);
+      await until(() => lines().filter((l) => l.msg === "request completed").length >= 3);
+      const access = lines().filter((l) => l.msg === "request completed");
+      expect(access.map((l) => [l.path, l.status, l.remoteAddress])).toEqual([
+        ["/hello", 200, "127.0.0.1"],
+        ["/whoami", 200, "127.0.0.1"],
+        ["/fail", 500, "127.0.0.1"],
+      ]);
+      expect(access[0].reqId).toBe(hello.id);
+      const err = lines().find((l) => l.level === 50)!;
+      expect(err).toMatchObject({ name: "catzilla", method: "GET", path: "/fail", reqId: access[2].reqId });
+      expect((err.err as { message: string }).message).toBe("database unreachable");
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((res) => child.once("exit", res));
+    }
+    expect(lines().at(-1)!.msg).toBe("closed");
   }, 120_000);
 });

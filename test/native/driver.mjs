@@ -101,6 +101,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Starts a server on 127.0.0.1:0 (or opts.host). Handlers follow the fixture's route ids.
  * Returns { port, handle, batches, pending, stats(), close(graceMs), respondLate() }.
+ * opts.accessLog / opts.log go to createServer; opts.peer asks peer() for every request.
  */
 export function startServer(opts = {}) {
   const a = makeArenas(opts);
@@ -179,6 +180,8 @@ export function startServer(opts = {}) {
     for (let i = 0; i < n; i++) {
       const req = readRequest(a, i, bodies);
       const r = i * RES_STRIDE;
+      // opts.peer: every request asks C for its connection's address (req.ip).
+      if (opts.peer) req.ip = addon.peer(server, req.ctx, req.gen);
       const out = handlers[req.route](req); // a throw escapes: tests the 500 path in C
       if (out instanceof Promise) {
         a.resMeta[r] = 0;
@@ -214,6 +217,8 @@ export function startServer(opts = {}) {
     dispatch,
     ...a,
     limits: opts.limits,
+    accessLog: opts.accessLog,
+    log: opts.log,
   });
   let port;
   try {

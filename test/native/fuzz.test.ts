@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { connect, type Socket } from "node:net";
 import { exchange, get, parseResponses } from "../helpers/raw.js";
 // @ts-ignore -- plain ESM helper without types
-import { startServer } from "./driver.mjs";
+import { addon, startServer } from "./driver.mjs";
 
 type Server = ReturnType<typeof startServer>;
 const servers: Server[] = [];
@@ -115,10 +115,24 @@ function client(port: number, r: ReturnType<typeof rng>): Promise<void> {
 
 describe("randomised input", () => {
   it("survives mutated pipelined streams and abrupt disconnects, leaking no context", async () => {
+    const logged: string[] = [];
     const s = startServer({
       limits: { maxHeaderBytes: 2048, maxBodyBytes: 4096, headersTimeoutMs: 150, keepAliveTimeoutMs: 150, maxPipelined: 4 },
+      // The access log's records, req.ip lookups and C's log lines run through the same abuse.
+      accessLog: true,
+      peer: true,
+      log: (line: string) => logged.push(line),
     });
     servers.push(s);
+    let records = 0;
+    const drain = () => {
+      const b = addon.drainAccessLog(s.handle) as { recs: Int32Array; paths: Buffer } | undefined;
+      if (b === undefined) return;
+      records += b.recs.length / addon.constants.ALOG_STRIDE;
+      const stride = addon.constants.ALOG_STRIDE;
+      for (let k = 0; k < b.recs.length; k += stride) expect(b.recs[k + 14] + b.recs[k + 15]).toBeLessThanOrEqual(b.paths.length);
+    };
+    const drainer = setInterval(drain, 50);
     const r = rng(0xc47a111a);
     const rounds = Number(process.env.CATZILLA_FUZZ_ROUNDS ?? 12);
     for (let round = 0; round < rounds; round++) {
@@ -140,5 +154,8 @@ describe("randomised input", () => {
     expect(s.stats().inflight).toBe(0);
     const ok = await exchange(s.port, [get("/hello")], { responses: 1 });
     expect(parseResponses(ok.data).responses[0]?.body).toBe("hello");
+    clearInterval(drainer);
+    drain();
+    expect(records).toBeGreaterThan(100);
   }, 60_000);
 });
