@@ -103,6 +103,8 @@ export interface Server {
   shutdown(): Promise<void>;
   /** The bound port (after listen). */
   readonly port: number;
+  /** Event loops serving (listen's workers, after the SO_REUSEPORT check); 0 when not listening. */
+  readonly workers: number;
   readonly host: string;
   readonly listening: boolean;
 }

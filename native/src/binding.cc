@@ -151,6 +151,10 @@ void OnDispatch(cz_server_t* srv, void* data, unsigned n, int has_bodies) {
     std::fprintf(stderr, "catzilla: dispatch threw (%u requests answered 500): %s\n", n,
                  msg.c_str());
     threw = 1;
+  } else if (r.IsEmpty()) {
+    /* No result and no exception: the environment is going away (a worker thread that
+     * crashed or is terminated), so JS cannot run. resMeta holds nothing of this batch. */
+    threw = 1;
   }
   LargeLookup l{env, Napi::Array(), false};
   if (!threw && !r.IsEmpty() && r.IsArray()) {
