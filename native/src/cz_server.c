@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "cz_batch.h"
 #include "cz_conn.h"
@@ -398,9 +400,31 @@ static void cz__grace_cb(uv_timer_t* t) {
   cz__conn_close_all(&srv->conns);
 }
 
+/* Takes the connections waiting in the listener's accept queue before it closes: closing
+ * a listening socket resets them, and their clients (which already count them connected,
+ * and may have sent a request) could not tell that from a failure. Taken now, they are
+ * drained like the others: a request that arrived is answered. Those that complete the
+ * handshake between this and the close are still reset; with SO_REUSEPORT, Linux's
+ * net.ipv4.tcp_migrate_req = 1 hands them to another listener of the group instead. */
+static void cz__server_accept_pending(cz_server_t* srv) {
+  uv_os_fd_t fd;
+  int s;
+
+  if (uv_fileno((uv_handle_t*)srv->listener, &fd) != 0)
+    return;
+  while ((s = accept(fd, NULL, NULL)) >= 0) {
+    /* uv_tcp_open makes it non-blocking; close-on-exec as libuv's own accept does. */
+    (void)fcntl(s, F_SETFD, FD_CLOEXEC);
+    if (cz__server_take(srv, NULL, s) != 0)
+      close(s);
+  }
+}
+
 int cz_server_close(cz_server_t* srv, uint64_t grace_ms) {
   if (srv->closing)
     return UV_EALREADY;
+  if (srv->listener != NULL)
+    cz__server_accept_pending(srv);
   srv->closing = 1;
   if (srv->listener != NULL) {
     uv_close((uv_handle_t*)srv->listener, cz__listener_close_cb);

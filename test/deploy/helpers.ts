@@ -19,6 +19,8 @@ export interface AppProcess {
   workers: number;
   child: ChildProcess;
   stderr(): string;
+  /** The stdout lines after the first (the fixture prints {"handled": n} at exit). */
+  lines: string[];
   /** Resolves with the exit code (null: killed by a signal). */
   exited: Promise<number | null>;
   /** SIGTERM, then the exit code; SIGKILL if it takes longer than `ms`. */
@@ -41,8 +43,11 @@ export async function startApp(env: Record<string, string> = {}, main = DEPLOY_M
     exited.then((code) => ({ error: `exited with ${code}: ${stderr}` })),
   ]);
   if ("error" in first) throw new Error(`startApp failed: ${first.error}`);
+  const rest: string[] = [];
+  lines.on("line", (l: string) => rest.push(l));
   return {
     ...first,
+    lines: rest,
     child,
     stderr: () => stderr,
     exited,
