@@ -1,10 +1,12 @@
 // Serves the compiled benchmark app. PORT from env; BENCH_ENABLE_ASYNC=0 listens with
-// enableAsync false (the all-sync app of scenario 1; this app itself has async routes).
+// enableAsync false (the all-sync app of scenario 1; this app itself has async routes);
+// WORKERS=N (or auto) serves on N event loops (bench/workers.mjs).
 import { server } from "./.catzilla/server.js";
 
 const port = Number(process.env.PORT ?? 8000);
 const enableAsync = !["0", "false"].includes(process.env.BENCH_ENABLE_ASYNC ?? "1");
-await server.listen({ port, host: "127.0.0.1", enableAsync });
+const workers = process.env.WORKERS === "auto" ? "auto" : Number(process.env.WORKERS ?? 1);
+await server.listen({ port, host: "127.0.0.1", enableAsync, workers });
 console.log(`catzilla: listening on http://127.0.0.1:${server.port} (enableAsync ${enableAsync})`);
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

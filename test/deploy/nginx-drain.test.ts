@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/app.js";
 import { startApp, type AppProcess } from "./helpers.js";
-import { freePort, startNginx, type Nginx } from "./nginx.js";
+import { freePort, startNginx } from "../../bench/lib/nginx.mjs";
 
 const DIR = join(ROOT, "test", ".tmp", `nginx-drain-${process.pid}`);
 const CONCURRENCY = 8;
@@ -91,7 +91,7 @@ describe("behind nginx", () => {
       cleanup.push(() => app.stop(2000));
       apps.push(app);
     }
-    const nginx: Nginx = await startNginx(join(DIR, "nginx"), ports);
+    const nginx = await startNginx(join(DIR, "nginx"), ports);
     cleanup.push(() => nginx.stop());
 
     const pids = new Set<number>();
