@@ -154,6 +154,11 @@ class NativeServer implements ReloadableServer {
       lifecycleLog.warn(NO_REUSEPORT);
       reusePort = false;
       loops = 1;
+    } else if (loops > 1 && process.platform !== "linux") {
+      // macOS and the BSDs accept several SO_REUSEPORT listeners but do not spread
+      // connections across them (FreeBSD needs SO_REUSEPORT_LB): one loop would get them all.
+      lifecycleLog.warn(`the kernel does not spread connections across SO_REUSEPORT listeners on ${process.platform}: serving on one event loop (workers is ignored)`);
+      loops = 1;
     }
     if (loops > 1 && !existsSync(new URL(this.serverModule))) {
       throw new Error(`catzilla: listen({ workers }) needs the compiled app's server.js (${this.serverModule} is missing)`);

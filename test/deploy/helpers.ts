@@ -4,7 +4,6 @@
  * HTTP clients that open a fresh connection per request or keep one open.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { request } from "node:http";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -38,13 +37,20 @@ export async function startApp(env: Record<string, string> = {}, main = DEPLOY_M
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const lines = createInterface({ input: child.stdout! });
+  const rest: string[] = [];
+  // The listening line ({ port, pid, workers }); other lines (an exit report) are kept.
+  const listening = new Promise<{ port: number; pid: number; workers: number }>((resolve) => {
+    lines.on("line", (l: string) => {
+      const j = JSON.parse(l) as { port?: number; pid: number; workers: number };
+      if (j.port !== undefined) resolve(j as { port: number; pid: number; workers: number });
+      else rest.push(l);
+    });
+  });
   const first = await Promise.race([
-    once(lines, "line").then(([l]) => JSON.parse(l as string) as { port: number; pid: number; workers: number }),
+    listening,
     exited.then((code) => ({ error: `exited with ${code}: ${stderr}` })),
   ]);
   if ("error" in first) throw new Error(`startApp failed: ${first.error}`);
-  const rest: string[] = [];
-  lines.on("line", (l: string) => rest.push(l));
   return {
     ...first,
     lines: rest,

@@ -1,9 +1,10 @@
 // listen({ workers }): N event loops on worker threads sharing the port through SO_REUSEPORT;
 // reusePort for a second process on the same port; a crashed worker replaced.
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
-import { serveError } from "../helpers/app.js";
+import { ROOT, serveError } from "../helpers/app.js";
 import { exchangeOn, get, openSocket, parseResponses } from "../helpers/raw.js";
 import { fresh, startApp, waitFor } from "./helpers.js";
 
@@ -141,6 +142,24 @@ describe("listen({ workers })", () => {
       await Promise.all([a.stop(), b.stop()]);
     }
   });
+
+  for (const mode of ["constant", "enotsup"]) {
+    it(`without SO_REUSEPORT (${mode}) it warns and serves on one loop`, async () => {
+      const app = await startApp({
+        WORKERS: "2",
+        NO_REUSEPORT: mode,
+        CATZILLA_NATIVE: join(ROOT, "test", "fixtures", "deploy", "no-reuseport.cjs"),
+        CZ_REAL_NATIVE: process.env.CATZILLA_NATIVE ?? "",
+      });
+      try {
+        expect(app.workers).toBe(1);
+        expect(app.stderr()).toContain("catzilla: SO_REUSEPORT is not available on this platform: serving on one event loop");
+        for (let i = 0; i < 5; i++) expect(JSON.parse((await fresh(app.port, "/thread")).body).thread).toBe(0);
+      } finally {
+        expect(await app.stop()).toBe(0);
+      }
+    });
+  }
 
   it("bad workers and health values are refused at listen", async () => {
     expect(await serveError(OUT, { workers: 0 })).toMatch(/workers must be a positive integer or "auto"/);
