@@ -41,6 +41,7 @@
       ],
       "defines": [
         "NAPI_VERSION=8",
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS",
       ],
       # -flto: the C core is split into layers (docs/internals.md), and link-time

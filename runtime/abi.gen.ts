@@ -49,6 +49,7 @@ export const CZ_ALOG_PATH_OFF = 14;
 export const CZ_ALOG_PATH_LEN = 15;
 export const CZ_RESF_LARGE = 1;
 export const CZ_RESF_CLOSE = 2;
+export const CZ_LISTEN_REUSEPORT = 1;
 
 // native/src/cz_http.h
 export const CZ_DEFAULT_MAX_HEADER_BYTES = 16384;

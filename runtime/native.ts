@@ -35,7 +35,13 @@ export interface NativeBinding {
   peer(handle: NativeHandle, ctx: number, gen: number): string | undefined;
   /** The access-log records since the last call (undefined when none): see runtime/access-log.ts. */
   drainAccessLog(handle: NativeHandle): NativeAccessBatch | undefined;
-  listen(handle: NativeHandle, host: string, port: number, backlog: number): number;
+  /** reusePort: SO_REUSEPORT before bind (throws with code "ENOTSUP" where it is missing). */
+  listen(handle: NativeHandle, host: string, port: number, backlog: number, reusePort?: boolean): number;
+  /** The readiness path answered in C; null turns it off. */
+  setHealth(handle: NativeHandle, path: string | null): void;
+  /** Shutdown's first phase: health answers 503, responses say Connection: close. */
+  goAway(handle: NativeHandle): void;
+  constants: { REUSEPORT?: boolean };
   /** A socketpair end the server serves as if accepted; the returned fd is the caller's to close. */
   inject(handle: NativeHandle): number;
   respond(

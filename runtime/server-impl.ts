@@ -6,6 +6,8 @@
  * closes the native server (inject.ts: server.inject() over a socketpair). Called only by
  * generated code.
  */
+import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { createAnswers } from "./answers.js";
 import { BATCH_MAX, LIMIT_DEFAULTS, REQ_STRIDE, RES_STRIDE } from "./abi.js";
@@ -15,6 +17,7 @@ import { createBlockingPool, type BlockingPool } from "./blocking.js";
 import { blockingHook } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
+import { handleShutdownSignals, lifecycleLog } from "./lifecycle.js";
 import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
 import { AccessLog } from "./access-log.js";
 import { ServerLog, accessLogger } from "./log.js";
@@ -23,6 +26,7 @@ import { setRequestEnv } from "./request.js";
 import { useOpenApiDocument } from "./openapi.js";
 import type { ListenOptions, Server } from "./server.js";
 import { Versions, type Version } from "./versions.js";
+import { loopCount, startFleet, workerOptions, type Fleet } from "./workers.js";
 import { ArenaWriter } from "./writer.js";
 
 const REQ_DATA_MIN = 256 * 1024;
@@ -34,11 +38,15 @@ export interface CreateServerOptions {
   blockingModules?: readonly string[];
   /** The app's openapi.json, which the `openapi` handler answers. */
   openapi?: URL;
+  /** The generated server.js that worker threads import (default: server.js beside the table). */
+  serverModule?: URL;
 }
 
 export function createServer(dispatchModule: DispatchModule, table: URL, opts: CreateServerOptions = {}): Server {
   if (opts.openapi) useOpenApiDocument(opts.openapi);
-  return new NativeServer(dispatchModule, fileURLToPath(table), opts.blockingModules ?? []);
+  const server = new NativeServer(dispatchModule, fileURLToPath(table), opts.blockingModules ?? []);
+  server.serverModule = (opts.serverModule ?? new URL("./server.js", table)).href;
+  return server;
 }
 
 /** The server createServer returns, with the dev server's reload path (not a public API). */
@@ -83,6 +91,14 @@ class NativeServer implements ReloadableServer {
   private closed = false;
   /** The live native server was created by inject() (listen() may still bind it). */
   private madeByInject = false;
+  /** listen({ workers }): the worker threads serving beside this loop. */
+  private fleet: Fleet | undefined;
+  /** Removes listen({ handleSignals })'s handlers. */
+  private unsignal: (() => void) | undefined;
+  private shutting: Promise<void> | undefined;
+  private shutdownDelayMs = 0;
+  /** The generated server.js, which worker threads import. */
+  serverModule = "";
   port = 0;
   host = "";
 
@@ -94,6 +110,11 @@ class NativeServer implements ReloadableServer {
 
   get listening(): boolean {
     return this.live !== undefined && this.bound && this.closing === undefined;
+  }
+
+  /** Event loops serving: this one plus the worker threads (0 when not listening). */
+  get workers(): number {
+    return this.bound ? 1 + (this.fleet?.size ?? 0) : 0;
   }
 
   reload(
@@ -134,6 +155,22 @@ class NativeServer implements ReloadableServer {
     }
     if (this.closing !== undefined) await this.closing;
     const native = loadNative();
+    let loops = loopCount(options.workers); // throws on a bad value before anything starts
+    checkDeployOptions(options);
+    let reusePort = options.reusePort === true || loops > 1;
+    if (reusePort && native.constants.REUSEPORT === false) {
+      lifecycleLog.warn(NO_REUSEPORT);
+      reusePort = false;
+      loops = 1;
+    } else if (loops > 1 && process.platform !== "linux") {
+      // macOS and the BSDs accept several SO_REUSEPORT listeners but do not spread
+      // connections across them (FreeBSD needs SO_REUSEPORT_LB): one loop would get them all.
+      lifecycleLog.warn(`the kernel does not spread connections across SO_REUSEPORT listeners on ${process.platform}: serving on one event loop (workers is ignored)`);
+      loops = 1;
+    }
+    if (loops > 1 && !existsSync(new URL(this.serverModule))) {
+      throw new Error(`catzilla: listen({ workers }) needs the compiled app's server.js (${this.serverModule} is missing)`);
+    }
     let live = this.live;
     const fresh = live === undefined;
     if (live !== undefined) {
@@ -148,8 +185,18 @@ class NativeServer implements ReloadableServer {
       }
     } else live = await this.start(options);
     const host = options.host ?? "127.0.0.1";
+    const bind = () => native.listen(live.handle, host, options.port ?? 8000, options.backlog ?? 511, reusePort);
     try {
-      this.port = native.listen(live.handle, host, options.port ?? 8000, options.backlog ?? 511);
+      if (options.health !== undefined) native.setHealth(live.handle, options.health);
+      try {
+        this.port = bind();
+      } catch (err) {
+        if (!reusePort || (err as { code?: string }).code !== "ENOTSUP") throw err;
+        lifecycleLog.warn(NO_REUSEPORT);
+        reusePort = false;
+        loops = 1;
+        this.port = bind();
+      }
     } catch (err) {
       // A server inject() made stays up for inject(); one made here goes, as if never started.
       if (fresh) {
@@ -163,7 +210,41 @@ class NativeServer implements ReloadableServer {
     live.log.started(host, this.port);
     this.madeByInject = false;
     this.closed = false;
+    this.shutdownDelayMs = options.shutdownDelayMs ?? 0;
+    if (loops > 1) {
+      try {
+        this.fleet = await startFleet(this.serverModule, workerOptions(options, this.port), loops - 1);
+      } catch (err) {
+        await this.close();
+        throw err;
+      }
+      lifecycleLog.info(`serving on ${loops} event loops (port ${this.port}, SO_REUSEPORT)`);
+    }
+    if (options.handleSignals === true) this.unsignal = handleShutdownSignals(() => this.shutdown());
     return this;
+  }
+
+  /** Shutdown's first phase on every loop: health 503, Connection: close from now on. */
+  goAway(): void {
+    const live = this.live;
+    if (live === undefined || !this.bound) return;
+    loadNative().goAway(live.handle);
+    this.fleet?.goAway();
+  }
+
+  shutdown(): Promise<void> {
+    if (this.live === undefined) return Promise.resolve();
+    this.shutting ??= (async () => {
+      lifecycleLog.info(`shutting down (port ${this.port}, ${this.workers} event loop(s))`);
+      this.goAway();
+      if (this.shutdownDelayMs > 0) await sleep(this.shutdownDelayMs);
+      const t0 = Date.now();
+      await this.close();
+      lifecycleLog.info(`shut down: drained in ${Date.now() - t0} ms`);
+    })().finally(() => {
+      this.shutting = undefined;
+    });
+    return this.shutting;
   }
 
   /**
@@ -255,6 +336,8 @@ class NativeServer implements ReloadableServer {
     if (live === undefined) return Promise.resolve();
     if (this.closing === undefined) live.log.closing(this.closeGraceMs);
     this.closing ??= new Promise<void>((resolve) => {
+      // Every worker drains as this loop does, at the same time.
+      const fleetClosed = this.fleet?.close() ?? Promise.resolve();
       loadNative().close(live.handle, this.closeGraceMs, () => {
         this.live = undefined;
         this.bound = false;
@@ -262,14 +345,31 @@ class NativeServer implements ReloadableServer {
         this.closed = true;
         // In-flight blocking jobs were answered (or dropped) before the native close completed.
         live.access?.stop(); // the records of the last responses
-        void live.versions.close().then(() => {
+        void Promise.all([live.versions.close(), fleetClosed]).then(() => {
           live.log.closed();
+          this.fleet = undefined;
+          this.unsignal?.();
+          this.unsignal = undefined;
           this.closing = undefined;
           resolve();
         });
       });
     });
     return this.closing;
+  }
+}
+
+const NO_REUSEPORT =
+  "SO_REUSEPORT is not available on this platform: serving on one event loop (listen's workers and reusePort are ignored)";
+
+/** Checks the deployment options listen does not hand to C as limits. */
+function checkDeployOptions(options: ListenOptions): void {
+  const { health, shutdownDelayMs } = options;
+  if (health !== undefined && (typeof health !== "string" || !/^\/[^\s?#]*$/.test(health))) {
+    throw new TypeError(`catzilla: listen: health must be a path starting with "/" (got ${JSON.stringify(health)})`);
+  }
+  if (shutdownDelayMs !== undefined && !(Number.isFinite(shutdownDelayMs) && shutdownDelayMs >= 0)) {
+    throw new TypeError(`catzilla: listen: shutdownDelayMs must be a non-negative number of ms`);
   }
 }
 

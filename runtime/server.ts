@@ -46,7 +46,10 @@ export interface ListenOptions {
    * (default 0 = no limit). The handler keeps running; its late result is dropped.
    */
   handlerTimeoutMs?: number;
-  /** How long close() lets in-flight requests finish, ms (default 10 000). */
+  /**
+   * How long close() and shutdown() let requests already received finish, ms (default
+   * 10 000); then what is still open is closed.
+   */
   closeGraceMs?: number;
   /**
    * Where the server's own messages go (handler errors, warnings, start, close): a pino
@@ -66,6 +69,35 @@ export interface ListenOptions {
    * of proxy hops, or a list of addresses/CIDRs (`"10.0.0.0/8"`, `"::1"`, `"loopback"`).
    */
   trustProxy?: TrustProxy;
+  /**
+   * Event loops serving the app (default 1): the main thread's plus `workers - 1` worker
+   * threads, each importing the compiled app and listening on the same port with
+   * SO_REUSEPORT (the kernel spreads connections). "auto" = os.availableParallelism().
+   * Module-level state is per worker. Where SO_REUSEPORT is missing: a warning, one loop.
+   * docs/deployment.md.
+   */
+  workers?: number | "auto";
+  /**
+   * Bind with SO_REUSEPORT even with one loop (default false; implied by workers > 1), so a
+   * new process can bind the port before the old one leaves (zero-downtime restarts).
+   */
+  reusePort?: boolean;
+  /**
+   * A readiness path answered in C, before the app's routes: GET/HEAD 200 `ok` while
+   * serving, 503 `draining` once shutdown() starts (other methods 405). Default: none.
+   */
+  health?: string;
+  /**
+   * Install SIGTERM and SIGINT handlers that call shutdown() and exit 0 when it is done
+   * (default false). A second signal exits at once with code 1.
+   */
+  handleSignals?: boolean;
+  /**
+   * shutdown()'s first phase, ms (default 0): the health path answers 503 and responses
+   * carry Connection: close while the server still accepts, so balancers that poll the
+   * health path stop sending before the listener closes.
+   */
+  shutdownDelayMs?: number;
 }
 
 export interface Server {
@@ -81,8 +113,18 @@ export interface Server {
   inject(options: InjectOptions): Promise<InjectResponse>;
   /** Stops accepting, lets in-flight requests finish, closes idle connections; resolves when done. */
   close(): Promise<void>;
+  /**
+   * Graceful shutdown, as on SIGTERM (listen's handleSignals calls it): the health path
+   * answers 503 and every response says Connection: close (for shutdownDelayMs, still
+   * accepting); then the listeners close, every request already received is answered
+   * (async ones too), idle keep-alive connections close, and it resolves when all is done
+   * or closeGraceMs later (what is left is closed then). Every worker drains alike.
+   */
+  shutdown(): Promise<void>;
   /** The bound port (after listen). */
   readonly port: number;
+  /** Event loops serving (listen's workers, after the SO_REUSEPORT check); 0 when not listening. */
+  readonly workers: number;
   readonly host: string;
   readonly listening: boolean;
 }

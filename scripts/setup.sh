@@ -11,6 +11,8 @@ command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 # The benchmark suite's plain C baseline server (and its test) links Debian's libuv.
 [ -f /usr/include/uv.h ] || need_apt+=(libuv1-dev)
+# The deployment test (test/deploy/nginx-drain.test.ts) puts a real nginx in front of the app.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "setup: installing Debian packages: ${need_apt[*]}"

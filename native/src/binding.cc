@@ -18,8 +18,15 @@
  *                         maxPipelined?, sendTimeoutMs? } }
  *     Throws Error for a missing/foreign/stale table ("recompile the app"), TypeError for
  *     bad options.
- *   listen(handle, host: string, port: number, backlog: number) -> bound port (number)
- *     Throws Error "EADDRINUSE: address already in use" etc. (err.code = "EADDRINUSE").
+ *   listen(handle, host: string, port: number, backlog: number, reusePort?: boolean) -> bound port
+ *     Throws Error "EADDRINUSE: address already in use" etc. (err.code = "EADDRINUSE");
+ *     with reusePort, SO_REUSEPORT is set before bind ("ENOTSUP" where the platform lacks it).
+ *   setHealth(handle, path: string | null)
+ *     The readiness path answered in C (200, then 503 once goAway ran). TypeError unless
+ *     path starts with "/".
+ *   goAway(handle)
+ *     Shutdown's first step: health answers 503, every response from now on says
+ *     Connection: close; the server still accepts until close().
  *   respond(handle, ctx, gen, status, flags, headLen, bodyLen, large?: Buffer) -> boolean
  *     Head at asyncData[0, headLen), body at asyncData[headLen, headLen + bodyLen) or
  *     large[0, bodyLen). false when (ctx, gen) is stale or the server is closed.
@@ -191,6 +198,10 @@ void OnDispatch(cz_server_t* srv, void* data, unsigned n, int has_bodies) {
     std::string msg = e.Message();
     std::fprintf(stderr, "catzilla: dispatch threw (%u requests answered 500): %s\n", n,
                  msg.c_str());
+    threw = 1;
+  } else if (r.IsEmpty()) {
+    /* No result and no exception: the environment is going away (a worker thread that
+     * crashed or is terminated), so JS cannot run. resMeta holds nothing of this batch. */
     threw = 1;
   }
   LargeLookup l{env, Napi::Array(), false};
@@ -495,8 +506,9 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   std::string host = info[1].As<Napi::String>().Utf8Value();
+  unsigned flags = info.Length() > 4 && info[4].ToBoolean().Value() ? CZ_LISTEN_REUSEPORT : 0;
   int bound = 0;
-  int r = cz_server_listen(s->srv, host.c_str(), (int)port, backlog, &bound);
+  int r = cz_server_listen_ex(s->srv, host.c_str(), (int)port, backlog, flags, &bound);
   if (r != 0) {
     std::string msg = std::string(uv_err_name(r)) + ": " + uv_strerror(r) + " (" + host +
                       ":" + std::to_string((int)port) + ")";
@@ -507,6 +519,35 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   return Napi::Number::New(env, bound);
+}
+
+Napi::Value SetHealth(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "setHealth(handle, path): not a server handle");
+  bool off = info[1].IsNull() || info[1].IsUndefined();
+  if (!off && !info[1].IsString())
+    return ThrowType(env, "setHealth(handle, path): path must be a string or null");
+  if (s->dead || s->srv == nullptr)
+    return env.Undefined();
+  std::string path = off ? std::string() : info[1].As<Napi::String>().Utf8Value();
+  if (!off && (path.empty() || path[0] != '/' || path.find_first_of("?# \t\r\n") != std::string::npos))
+    return ThrowType(env, "health must be a path starting with \"/\" (no query, no spaces)");
+  if (cz_server_set_health(s->srv, off ? nullptr : path.c_str()) != 0) {
+    Napi::Error::New(env, "catzilla: setHealth: out of memory").ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+Napi::Value GoAway(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "goAway(handle): not a server handle");
+  if (!s->dead && !s->closing && s->srv != nullptr)
+    cz_server_go_away(s->srv);
+  return env.Undefined();
 }
 
 Napi::Value Inject(const Napi::CallbackInfo& info) {
@@ -769,6 +810,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createServer", Napi::Function::New(env, CreateServer, "createServer"));
   exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
   exports.Set("inject", Napi::Function::New(env, Inject, "inject"));
+  exports.Set("setHealth", Napi::Function::New(env, SetHealth, "setHealth"));
+  exports.Set("goAway", Napi::Function::New(env, GoAway, "goAway"));
   exports.Set("respond", Napi::Function::New(env, Respond, "respond"));
   exports.Set("respondMany", Napi::Function::New(env, RespondMany, "respondMany"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
@@ -788,6 +831,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   c.Set("RESPOND_MANY_MAX", Napi::Number::New(env, CZ_RESPOND_MANY_MAX));
   c.Set("RES_CTX", Napi::Number::New(env, CZ_RES_CTX));
   c.Set("RES_GEN", Napi::Number::New(env, CZ_RES_GEN));
+#if defined(SO_REUSEPORT)
+  c.Set("REUSEPORT", Napi::Boolean::New(env, true));
+#else
+  c.Set("REUSEPORT", Napi::Boolean::New(env, false));
+#endif
   /* What the compiled addon enforces when a limit is not given (test/abi.test.ts). */
   cz_limits_t d;
   cz_limits_default(&d);

@@ -120,6 +120,7 @@ struct cz_conn_s {
   uint8_t linger;        /* a rejection: linger once it is written (cz__conn_linger) */
   uint8_t lingering;     /* FIN sent; reading only to drop bytes until EOF or the timer */
   uint8_t eof;           /* the client closed its side */
+  uint8_t last;          /* the server drains: the request being received is the last */
   uint8_t closing;
   uint8_t peer_state;    /* 0 not looked up; 1 `peer` holds it; else the lookup failed */
   int peer_err;          /* peer_state 2: why */
@@ -467,6 +468,39 @@ static void cz__conn_settle_options(cz_conn_t* c, cz_slot_t* s) {
   cz__conn_settle_js(c, s, &r, 0); /* the renderer JS answers use; no JS involved */
 }
 
+/* Is the request just parsed for the readiness path (set->health)? Compared with the
+ * path as received (absolute-form already rewritten), before the app's routes. */
+static int cz__conn_is_health(const cz_conn_t* c) {
+  const cz_parser_t* p = &c->parser;
+  return p->req.path_len == c->set->health_len && !p->req.asterisk &&
+         memcmp(p->hbuf.base, c->set->health, c->set->health_len) == 0;
+}
+
+/* The readiness probe, answered without JS so a busy or stuck loop of handlers cannot
+ * make a balancer think the instance is down: 200 while serving, 503 once the server is
+ * going away (shutdown), so balancers stop sending before the listener closes. Other
+ * methods get 405. */
+static void cz__conn_settle_health(cz_conn_t* c, cz_slot_t* s) {
+  static const char head[] = "Cache-Control: no-store\r\n";
+  static const char ok[] = "ok\n";
+  static const char away[] = "draining\n";
+  cz_resp_t r;
+  int method = c->parser.ll.method;
+
+  if (method != HTTP_GET && method != HTTP_HEAD) {
+    cz__conn_settle_error(c, s, 405, (uint64_t)1 << HTTP_GET, NULL);
+    return;
+  }
+  memset(&r, 0, sizeof(r));
+  r.status = c->set->going_away ? 503 : 200;
+  r.ctype = CZ_CT_TEXT;
+  r.head = head;
+  r.head_len = sizeof(head) - 1;
+  r.body = c->set->going_away ? away : ok;
+  r.body_len = c->set->going_away ? sizeof(away) - 1 : sizeof(ok) - 1;
+  cz__conn_settle_js(c, s, &r, 0);
+}
+
 /* The batch's settle function (cz_batch.h): an answer for a request that waited on JS. */
 static void cz__conn_settled(void* conn, void* slot, const cz_resp_t* resp, int close) {
   cz_conn_t* c = conn;
@@ -531,7 +565,7 @@ static int cz__conn_on_head(cz_parser_t* p) {
   if (ll->method == HTTP_HEAD)
     s->flags |= CZ_SF_HEAD;
   /* An upgrade (or CONNECT) is answered like any request, then the connection ends. */
-  if (ll->upgrade || !cz__parse_keep_alive(p))
+  if (ll->upgrade || !cz__parse_keep_alive(p) || c->last || c->set->going_away)
     s->flags |= CZ_SF_CLOSE;
   else if (ll->http_major == 1 && ll->http_minor == 0)
     s->flags |= CZ_SF_KA10;
@@ -564,7 +598,9 @@ static int cz__conn_complete(cz_conn_t* c) {
   if (close)
     c->stop_parse = 1; /* bytes after a closing request are never parsed */
 
-  if (r->asterisk) {
+  if (set->health != NULL && cz__conn_is_health(c)) {
+    cz__conn_settle_health(c, s);
+  } else if (r->asterisk) {
     cz__conn_settle_options(c, s);
   } else if (r->route < 0 && (bad = cz__parse_param_error(p)) != NULL) {
     cz__conn_settle_error(c, s, 400, 0, bad);
@@ -1082,10 +1118,35 @@ void cz__conn_close(cz_conn_t* c) {
   uv_close((uv_handle_t*)&c->timer, cz__conn_close_cb);
 }
 
-/* The server is closing: no new requests; what JS is working on may still finish. */
+/* Bytes the kernel has received on the socket that we have not read yet. */
+static int cz__conn_input_waiting(cz_conn_t* c) {
+#if defined(FIONREAD)
+  uv_os_fd_t fd;
+  int n = 0;
+  if (uv_fileno((uv_handle_t*)&c->tcp, &fd) == 0 && ioctl(fd, FIONREAD, &n) == 0)
+    return n > 0;
+#else
+  (void)c;
+#endif
+  return 0;
+}
+
+/* The server is closing: no new requests; what JS is working on may still finish. A
+ * request the client has already sent (partly parsed, or waiting unread in the socket of
+ * an otherwise idle connection) is still read and answered, with Connection: close: the
+ * client cannot tell a request dropped unread from one that was processed, so it could
+ * not safely retry it elsewhere. The header, body and request timers and the grace
+ * period still bound how long that takes. */
 static void cz__conn_drain(cz_conn_t* c) {
   if (c->closing)
     return;
+  if (!c->stop_parse && c->pend.len == 0 &&
+      (c->parser.msg != CZ_MSG_IDLE || (c->nslots == 0 && cz__conn_input_waiting(c)))) {
+    c->last = 1;
+    if (c->cur_slot != NULL)
+      c->cur_slot->flags |= CZ_SF_CLOSE;
+    return;
+  }
   cz__conn_stop(c, c->cur_slot, 0);
   cz__conn_timer_update(c);
   cz__conn_check_done(c);
@@ -1142,6 +1203,28 @@ void cz__conn_set_stop(cz_conn_set_t* set, uint64_t grace_ms) {
       cz__conn_close(c);
     else
       cz__conn_drain(c);
+  }
+}
+
+void cz__conn_set_go_away(cz_conn_set_t* set) {
+  cz_list_t* n;
+
+  set->going_away = 1; /* requests whose head completes from now on: cz__conn_on_head */
+  for (n = set->all.next; n != &set->all; n = n->next) {
+    cz_conn_t* c = cz_container_of(n, cz_conn_t, node);
+    cz_slot_t* s = c->tail;
+    if (c->closing || c->stop_parse)
+      continue;
+    if (c->cur_slot != NULL) {
+      c->cur_slot->flags |= CZ_SF_CLOSE; /* its body is still arriving: read it, answer, close */
+    } else if (s != NULL && s->state == CZ_SLOT_JS && c->parser.msg == CZ_MSG_IDLE && c->pend.len == 0) {
+      /* Its answer is the last this connection gets (rendered later, with Connection:
+       * close). Anything the client pipelines after it stays unread, as after a request
+       * that asked for close. */
+      s->flags |= CZ_SF_CLOSE;
+      c->stop_parse = 1;
+      cz__conn_read_update(c);
+    }
   }
 }
 

@@ -52,6 +52,14 @@ struct cz_conn_set_s {
   uint8_t stopped;        /* the server is closing: nothing is resumed */
   uint32_t last_id;       /* the last request id given (CZ_REQ_ID); ids start at 1 and wrap */
   cz_alog_t* alog;        /* the access log's records, or NULL when it is off (set by the owner) */
+  /* The server is going away (cz_server_go_away): the health path answers 503, and every
+   * request from now on is answered with Connection: close, so keep-alive clients move
+   * to another instance before the listener closes. */
+  uint8_t going_away;
+  /* The readiness path answered in C (listen({ health })), or NULL: GET/HEAD get 200
+   * while serving, 503 once going away; it takes precedence over the app's routes. */
+  const char* health;
+  size_t health_len;
   /* Up to the owner, by pointer rather than by include: a connection's memory is gone;
    * the set's own handle is closed (cz__conn_set_close). */
   void (*freed)(cz_conn_set_t* set);
@@ -65,6 +73,9 @@ void cz__conn_set_init(cz_conn_set_t* set, uv_loop_t* loop, const cz_limits_t* l
 /* The server closes: nothing is resumed any more; every connection is closed now
  * (grace_ms == 0) or drained (finishes what JS is working on, then closes). */
 void cz__conn_set_stop(cz_conn_set_t* set, uint64_t grace_ms);
+/* The server is going away but still serving: sets set->going_away and puts Connection:
+ * close on the last response each connection still owes (see going_away). */
+void cz__conn_set_go_away(cz_conn_set_t* set);
 /* Closes the set's own handle; set->closed runs once it is. */
 void cz__conn_set_close(cz_conn_set_t* set);
 

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "cz_batch.h"
 #include "cz_conn.h"
@@ -34,6 +37,7 @@ struct cz_server_s {
   unsigned nhandles;      /* grace + the set's resumer: open until the very end */
   unsigned nlisteners;    /* listeners open or closing */
   uint64_t accept_log_ms; /* last accept error logged (loop time) */
+  char* health;           /* the readiness path (cz_server_set_health), or NULL */
   uint8_t closing;
   uint8_t finishing;      /* own handles are being closed */
 };
@@ -138,6 +142,7 @@ void cz_server_free(cz_server_t* srv) {
   free(srv->old_tables);
   cz__batch_free(&srv->batch);
   cz__alog_free(&srv->alog);
+  free(srv->health);
   free(srv);
 }
 
@@ -226,8 +231,32 @@ static void cz__listener_close_cb(uv_handle_t* h) {
   cz__server_maybe_done(srv);
 }
 
+/* SO_REUSEPORT on a listener that is not bound yet: libuv has UV_TCP_REUSEPORT only from
+ * 1.49, and Node 20 ships 1.46, so the option is set on the socket itself (uv_tcp_init_ex
+ * creates it). */
+static int cz__listener_reuseport(uv_tcp_t* l) {
+#if defined(SO_REUSEPORT)
+  uv_os_fd_t fd;
+  int on = 1;
+  int r = uv_fileno((uv_handle_t*)l, &fd);
+  if (r != 0)
+    return r;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
+    return UV_ENOTSUP; /* ENOPROTOOPT: a kernel without it */
+  return 0;
+#else
+  (void)l;
+  return UV_ENOTSUP;
+#endif
+}
+
 int cz_server_listen(cz_server_t* srv, const char* host, int port, int backlog,
                      int* bound_port) {
+  return cz_server_listen_ex(srv, host, port, backlog, 0, bound_port);
+}
+
+int cz_server_listen_ex(cz_server_t* srv, const char* host, int port, int backlog,
+                        unsigned flags, int* bound_port) {
   struct sockaddr_storage ss;
   char buf[64];
   int namelen = (int)sizeof(ss);
@@ -259,14 +288,17 @@ int cz_server_listen(cz_server_t* srv, const char* host, int port, int backlog,
   l = malloc(sizeof(*l));
   if (l == NULL)
     return UV_ENOMEM;
-  r = uv_tcp_init(srv->loop, l);
+  /* With a family the socket exists before bind, so options can be set on it. */
+  r = uv_tcp_init_ex(srv->loop, l, (flags & CZ_LISTEN_REUSEPORT) ? ss.ss_family : AF_UNSPEC);
   if (r != 0) {
     free(l);
     return r;
   }
   l->data = srv;
   srv->nlisteners++;
-  r = uv_tcp_bind(l, (const struct sockaddr*)&ss, 0);
+  r = (flags & CZ_LISTEN_REUSEPORT) ? cz__listener_reuseport(l) : 0;
+  if (r == 0)
+    r = uv_tcp_bind(l, (const struct sockaddr*)&ss, 0);
   if (r == 0)
     r = uv_listen((uv_stream_t*)l, backlog, cz__on_connection);
   if (r == 0)
@@ -281,6 +313,30 @@ int cz_server_listen(cz_server_t* srv, const char* host, int port, int backlog,
     *bound_port = ntohs(((struct sockaddr_in*)&ss)->sin_port);
   srv->listener = l;
   return 0;
+}
+
+int cz_server_set_health(cz_server_t* srv, const char* path) {
+  char* copy = NULL;
+
+  if (path != NULL) {
+    if (path[0] != '/')
+      return UV_EINVAL;
+    copy = strdup(path);
+    if (copy == NULL)
+      return UV_ENOMEM;
+  }
+  free(srv->health);
+  srv->health = copy;
+  srv->conns.health = copy;
+  srv->conns.health_len = copy != NULL ? strlen(copy) : 0;
+  return 0;
+}
+
+void cz_server_go_away(cz_server_t* srv) {
+  if (srv->closing || srv->conns.going_away)
+    return;
+  cz__conn_set_go_away(&srv->conns);
+  cz__conn_flush_all(&srv->conns);
 }
 
 /* ---- the batch and answers (cz_batch.c) ---------------------------------------------- */
@@ -372,9 +428,31 @@ static void cz__grace_cb(uv_timer_t* t) {
   cz__conn_close_all(&srv->conns);
 }
 
+/* Takes the connections waiting in the listener's accept queue before it closes: closing
+ * a listening socket resets them, and their clients (which already count them connected,
+ * and may have sent a request) could not tell that from a failure. Taken now, they are
+ * drained like the others: a request that arrived is answered. Those that complete the
+ * handshake between this and the close are still reset; with SO_REUSEPORT, Linux's
+ * net.ipv4.tcp_migrate_req = 1 hands them to another listener of the group instead. */
+static void cz__server_accept_pending(cz_server_t* srv) {
+  uv_os_fd_t fd;
+  int s;
+
+  if (uv_fileno((uv_handle_t*)srv->listener, &fd) != 0)
+    return;
+  while ((s = accept(fd, NULL, NULL)) >= 0) {
+    /* uv_tcp_open makes it non-blocking; close-on-exec as libuv's own accept does. */
+    (void)fcntl(s, F_SETFD, FD_CLOEXEC);
+    if (cz__server_take(srv, NULL, s) != 0)
+      close(s);
+  }
+}
+
 int cz_server_close(cz_server_t* srv, uint64_t grace_ms) {
   if (srv->closing)
     return UV_EALREADY;
+  if (srv->listener != NULL)
+    cz__server_accept_pending(srv);
   srv->closing = 1;
   if (srv->listener != NULL) {
     uv_close((uv_handle_t*)srv->listener, cz__listener_close_cb);

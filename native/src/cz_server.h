@@ -164,6 +164,30 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
 int cz_server_listen(cz_server_t* srv, const char* host, int port, int backlog,
                      int* bound_port);
 
+/* Flags of cz_server_listen_ex(). */
+enum cz_listen_flags {
+  /* SO_REUSEPORT: other sockets (threads, processes of the same user) may bind the same
+   * address and port, and the kernel spreads new connections across them. UV_ENOTSUP
+   * where the platform has no SO_REUSEPORT. */
+  CZ_LISTEN_REUSEPORT = 1 << 0
+};
+
+/* cz_server_listen() with flags (enum cz_listen_flags). */
+int cz_server_listen_ex(cz_server_t* srv, const char* host, int port, int backlog,
+                        unsigned flags, int* bound_port);
+
+/* The readiness path answered in C (GET/HEAD: 200 "ok" while serving, 503 "draining"
+ * once cz_server_go_away() ran; other methods 405), before the app's routes; NULL turns
+ * it off. path must start with "/" and is compared with the request path as received
+ * (no query). 0, UV_EINVAL or UV_ENOMEM. */
+int cz_server_set_health(cz_server_t* srv, const char* path);
+
+/* The first step of a graceful shutdown, before cz_server_close(): the server keeps
+ * accepting and serving, but the health path answers 503 and every response from now on
+ * (the last one each connection owes, and each new request's) carries Connection: close,
+ * so balancers and keep-alive clients move to other instances. Idempotent. */
+void cz_server_go_away(cz_server_t* srv);
+
 /* Serves an already-connected stream socket as if it had been accepted (tests and the
  * fuzzer feed the server through a socketpair), maxConnections included: over it the
  * socket is taken and closed at once. 0, or a UV_E* error (sock is still the caller's

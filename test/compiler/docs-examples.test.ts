@@ -1,9 +1,9 @@
 /**
  * The docs' examples compile: every ```ts block headed with a file name (```ts app.ts) in
  * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md, docs/testing.md and
- * docs/logging.md is written out with the others of its page and compiled; all but the
- * OpenAPI one are also served and exercised (the testing example's test file runs with
- * `node --test`; the logging example's main.js runs as is).
+ * docs/logging.md and docs/deployment.md is written out with the others of its page and
+ * compiled; all but the OpenAPI one are also served and exercised (the testing example's test
+ * file runs with `node --test`; the logging example's main.js runs as is).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -13,6 +13,7 @@ import { compile } from "../../compiler/index.js";
 import { serve, type RunningApp } from "../helpers/app.js";
 import { exchange } from "../helpers/raw.js";
 import { loadOpenApiValidator } from "../helpers/openapi-validator.js";
+import { fresh, startApp } from "../deploy/helpers.js";
 import { ROOT, writeApp } from "./helpers.js";
 
 /** name → source of each ```ts <name> block of a page. */
@@ -195,5 +196,35 @@ describe("docs/logging.md", () => {
       await new Promise((res) => child.once("exit", res));
     }
     expect(lines().at(-1)!.msg).toBe("closed");
+  }, 120_000);
+});
+
+describe("docs/deployment.md", () => {
+  it("its example serves on two event loops with the health route, and SIGTERM drains and exits 0", async () => {
+    const files = examples("deployment.md");
+    expect(Object.keys(files)).toEqual(["app.ts", "main.ts"]);
+    const dir = writeApp("docs-deployment", files);
+    const r = await compile({ entries: ["app.ts", "main.ts"], outDir: ".catzilla", cwd: dir });
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const app = await startApp({ PORT: "0", WORKERS: "2" }, path.join(dir, "main.js"));
+    try {
+      expect(app.workers).toBe(2);
+      const health = await fresh(app.port, "/healthz");
+      expect([health.status, health.body]).toEqual([200, "ok\n"]);
+      const threads = new Set<number>();
+      for (let i = 0; i < 40 && threads.size < 2; i++) {
+        const res = await fresh(app.port, "/");
+        threads.add((JSON.parse(res.body) as { thread: number }).thread);
+      }
+      expect(threads.size).toBe(2);
+      const slow = fresh(app.port, "/slow");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const code = app.stop();
+      const answered = await slow;
+      expect([answered.status, answered.headers.connection]).toEqual([200, "close"]);
+      expect(await code).toBe(0);
+    } finally {
+      await app.stop();
+    }
   }, 120_000);
 });
