@@ -17,7 +17,7 @@ import { createBlockingPool, type BlockingPool } from "./blocking.js";
 import { blockingHook } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
-import { handleShutdownSignals, lifecycleLog } from "./lifecycle.js";
+import { handleShutdownSignals, lifecycleLog, setLifecycleLog } from "./lifecycle.js";
 import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
 import { AccessLog } from "./access-log.js";
 import { ServerLog, accessLogger } from "./log.js";
@@ -254,6 +254,12 @@ class NativeServer implements ReloadableServer {
   private async start(options: ListenOptions): Promise<Live> {
     const native = loadNative();
     const log = new ServerLog(options.logger); // throws on a bad logger, before anything starts
+    // Workers, shutdown and signals (lifecycle.ts) log through the same logger.
+    setLifecycleLog({
+      info: (msg) => log.info({}, msg),
+      warn: (msg) => log.warn({}, msg),
+      error: (msg) => log.error({}, msg),
+    });
     const trust = compileTrust(options.trustProxy);
     const accessTo = accessLogger(options.accessLog, log);
     const maxHeaderBytes = options.maxHeaderBytes ?? LIMIT_DEFAULTS.maxHeaderBytes;

@@ -246,10 +246,12 @@ void OnClosed(cz_server_t* srv, void* data) {
   SaveAccessLog(s, srv);
   cz_server_free(srv);
   s->srv = nullptr;
-  if (s->log_fn != nullptr) {
+  /* At environment teardown (a worker thread ending, the process exiting) Node finalizes
+   * the log function itself, by its own cleanup hook, which runs before this close callback:
+   * releasing it here then would lock a destroyed mutex (an abort when a worker crashes). */
+  if (s->log_fn != nullptr && !s->teardown)
     napi_release_threadsafe_function(s->log_fn, napi_tsfn_release); /* queued lines still run */
-    s->log_fn = nullptr;
-  }
+  s->log_fn = nullptr;
   s->dead = true;
   if (s->cleanup != nullptr) {
     napi_remove_async_cleanup_hook(s->cleanup);
