@@ -206,7 +206,9 @@ class NativeServer implements ReloadableServer {
       try {
         this.fleet = await startFleet(this.serverModule, workerOptions(options, this.port), loops - 1);
       } catch (err) {
+        // The workers that started are stopped already; this loop goes too, as if never started.
         await this.close();
+        this.closed = false;
         throw err;
       }
       lifecycleLog.info(`serving on ${loops} event loops (port ${this.port}, SO_REUSEPORT)`);
