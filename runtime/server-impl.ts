@@ -9,6 +9,7 @@
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { isMainThread } from "node:worker_threads";
 import { createAnswers } from "./answers.js";
 import { BATCH_MAX, LIMIT_DEFAULTS, REQ_STRIDE, RES_STRIDE } from "./abi.js";
 import { createBatchLoop, resultHooks } from "./batch.js";
@@ -187,7 +188,13 @@ class NativeServer implements ReloadableServer {
     const host = options.host ?? "127.0.0.1";
     const bind = () => native.listen(live.handle, host, options.port ?? 8000, options.backlog ?? 511, reusePort);
     try {
-      if (options.health !== undefined) native.setHealth(live.handle, options.health);
+      if (options.health !== undefined) {
+        native.setHealth(live.handle, options.health);
+        const shadowed = this.mod.routes.filter((r) => r.path === options.health).map((r) => `${r.method} ${r.path}`);
+        if (shadowed.length > 0 && isMainThread) {
+          lifecycleLog.warn(`the health route answers ${options.health} before the app's routes: ${shadowed.join(", ")} is never reached`);
+        }
+      }
       try {
         this.port = bind();
       } catch (err) {
@@ -215,7 +222,9 @@ class NativeServer implements ReloadableServer {
       try {
         this.fleet = await startFleet(this.serverModule, workerOptions(options, this.port), loops - 1);
       } catch (err) {
+        // The workers that started are stopped already; this loop goes too, as if never started.
         await this.close();
+        this.closed = false;
         throw err;
       }
       lifecycleLog.info(`serving on ${loops} event loops (port ${this.port}, SO_REUSEPORT)`);

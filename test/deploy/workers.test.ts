@@ -161,6 +161,14 @@ describe("listen({ workers })", () => {
     });
   }
 
+  it("a worker that cannot load the app fails listen (the main loop does not serve alone)", async () => {
+    const err = await startApp({ WORKERS: "2", FAIL_WORKER_IMPORT: "1" }).then(
+      (app) => app.stop().then(() => "started"),
+      (e: Error) => e.message,
+    );
+    expect(err).toMatch(/worker \d+ could not listen: worker import fails on purpose/);
+  });
+
   it("bad workers and health values are refused at listen", async () => {
     expect(await serveError(OUT, { workers: 0 })).toMatch(/workers must be a positive integer or "auto"/);
     expect(await serveError(OUT, { workers: 1.5 })).toMatch(/workers must be a positive integer/);
