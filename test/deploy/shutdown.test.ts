@@ -84,7 +84,7 @@ describe("graceful shutdown (SIGTERM with handleSignals)", () => {
     expect(bad.status).toBe(405);
     expect(bad.headers.allow).toBe("GET, HEAD");
     expect((await fresh(app.port, "/thread")).status).toBe(200); // still serving after the 405
-    expect(app.stderr()).toContain("catzilla: the health route answers /healthz before the app's routes: GET /healthz is never reached");
+    expect(app.stderr()).toContain("the health route answers /healthz before the app's routes: GET /healthz is never reached");
 
     const keep = await openSocket(app.port);
     await exchangeOn(keep, [get("/thread")], { responses: 1 });

@@ -153,7 +153,7 @@ describe("listen({ workers })", () => {
       });
       try {
         expect(app.workers).toBe(1);
-        expect(app.stderr()).toContain("catzilla: SO_REUSEPORT is not available on this platform: serving on one event loop");
+        expect(app.stderr()).toContain("SO_REUSEPORT is not available on this platform: serving on one event loop");
         for (let i = 0; i < 5; i++) expect(JSON.parse((await fresh(app.port, "/thread")).body).thread).toBe(0);
       } finally {
         expect(await app.stop()).toBe(0);
