@@ -182,6 +182,8 @@ describe("the default logger: JSON lines on stderr", () => {
     } finally {
       await app.stop();
     }
+    // The child's last stderr bytes may arrive after its exit event.
+    await until(() => app.stderr().includes('"msg":"closed"'));
     const lines = app
       .stderr()
       .split("\n")
