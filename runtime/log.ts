@@ -210,7 +210,8 @@ export class ServerLog {
 /** Where the `accessLog` option sends its lines: undefined when off. */
 export function accessLogger(opt: boolean | ServerLogger | undefined, log: ServerLog): ServerLogger | undefined {
   if (opt === undefined || opt === false) return undefined;
-  if (opt === true) return log.logger;
+  // `logger: false` silences the server's messages, not the access log asked for beside it.
+  if (opt === true) return log.logger === SILENT ? jsonLogger({ bindings: { name: LOGGER_NAME } }) : log.logger;
   if (!isLogger(opt)) {
     throw new TypeError("catzilla: listen option `accessLog` must be true, false or a logger (pino or alike)");
   }

@@ -193,7 +193,8 @@ describe("docs/logging.md", () => {
       expect((err.err as { message: string }).message).toBe("database unreachable");
     } finally {
       child.kill("SIGTERM");
-      await new Promise((res) => child.once("exit", res));
+      // "close", not "exit": the child's last stdout bytes may still be on their way at exit.
+      await new Promise((res) => child.once("close", res));
     }
     expect(lines().at(-1)!.msg).toBe("closed");
   }, 120_000);

@@ -182,6 +182,8 @@ describe("the default logger: JSON lines on stderr", () => {
     } finally {
       await app.stop();
     }
+    // The child's last stderr bytes may arrive after its exit event.
+    await until(() => app.stderr().includes('"msg":"closed"'));
     const lines = app
       .stderr()
       .split("\n")
@@ -213,6 +215,22 @@ describe("the default logger: JSON lines on stderr", () => {
 });
 
 describe("accessLog", () => {
+  it("with logger: false, accessLog: true still writes its lines (JSON on stderr), and nothing else", async () => {
+    const app = await serve(outDir, { logger: false, accessLog: true });
+    try {
+      expect((await fetch(`${app.url}/throw`)).status).toBe(500);
+      await until(() => app.stderr().includes("request completed"));
+    } finally {
+      await app.stop();
+    }
+    const lines = app
+      .stderr()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Line);
+    expect(lines.map((l) => [l.msg, l.path, l.status])).toEqual([["request completed", "/throw", 500]]);
+  });
+
   it("one line per request (C-answered ones too), with method, path, status, bytes, duration, id and peer", async () => {
     const { logger, lines } = capture();
     await server.listen({ port: 0, logger, accessLog: true });
@@ -300,7 +318,7 @@ describe("accessLog", () => {
     expect(main.lines.filter((l) => l.msg === "request completed")).toHaveLength(0);
 
     const off = capture();
-    await server.listen({ port: 0, logger: off.logger });
+    await server.listen({ port: 0, logger: off.logger, accessLog: false });
     expect((await fetch(url("/ok"))).status).toBe(200);
     await server.close();
     expect(off.lines.filter((l) => l.msg === "request completed")).toHaveLength(0);
