@@ -25,10 +25,15 @@ export const REQ_NPARAMS = C.CZ_REQ_NPARAMS;
 export const REQ_PARAMS = C.CZ_REQ_PARAMS;
 /** Generation of the route table ROUTE indexes (0 until the dev server swaps tables). */
 export const REQ_TABLE = C.CZ_REQ_TABLE;
+/** REQ_FLAG_BODY_ARENA: where in reqData the body is. */
+export const REQ_BODY_OFF = C.CZ_REQ_BODY_OFF;
+export const REQ_BODY_LEN = C.CZ_REQ_BODY_LEN;
 
 export const REQ_FLAG_KEEP_ALIVE = C.CZ_REQF_KEEP_ALIVE;
 export const REQ_FLAG_HTTP10 = C.CZ_REQF_HTTP10;
 export const REQ_FLAG_BODY = C.CZ_REQF_BODY;
+/** The body is in reqData at REQ_BODY_OFF (not in `bodies[i]`). */
+export const REQ_FLAG_BODY_ARENA = C.CZ_REQF_BODY_ARENA;
 
 /** resMeta: int32 slots per response. */
 export const RES_STRIDE = C.CZ_RES_STRIDE;

@@ -122,8 +122,9 @@ void OnDispatch(cz_server_t* srv, void* data, unsigned n, int has_bodies) {
   if (has_bodies) {
     Napi::Array arr = Napi::Array::New(env, n);
     for (unsigned i = 0; i < n; i++) {
-      if (!(s->req_meta[(size_t)i * CZ_REQ_STRIDE + CZ_REQ_FLAGS] & CZ_REQF_BODY))
-        continue;
+      int32_t flags = s->req_meta[(size_t)i * CZ_REQ_STRIDE + CZ_REQ_FLAGS];
+      if (!(flags & CZ_REQF_BODY) || (flags & CZ_REQF_BODY_ARENA))
+        continue; /* no body, or it is in reqData */
       char* base = nullptr;
       size_t len = 0;
       if (!cz_server_batch_body(srv, i, &base, &len))
@@ -654,6 +655,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   c.Set("REQ_STRIDE", Napi::Number::New(env, CZ_REQ_STRIDE));
   c.Set("RES_STRIDE", Napi::Number::New(env, CZ_RES_STRIDE));
   c.Set("REQ_TABLE", Napi::Number::New(env, CZ_REQ_TABLE));
+  c.Set("REQ_BODY_OFF", Napi::Number::New(env, CZ_REQ_BODY_OFF));
+  c.Set("REQF_BODY_ARENA", Napi::Number::New(env, CZ_REQF_BODY_ARENA));
   c.Set("ROUTES_ABI_VERSION", Napi::Number::New(env, CZ_ROUTES_ABI_VERSION));
   c.Set("MAX_PARAMS", Napi::Number::New(env, CZ_MAX_PARAMS));
   c.Set("RESPOND_MANY_MAX", Napi::Number::New(env, CZ_RESPOND_MANY_MAX));

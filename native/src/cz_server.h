@@ -54,14 +54,21 @@ enum cz_req_slot {
   CZ_REQ_FLAGS = 10,
   CZ_REQ_NPARAMS = 11,
   CZ_REQ_PARAMS = 12,     /* CZ_MAX_PARAMS pairs: slots 12..43 */
-  CZ_REQ_TABLE = 44       /* generation of the route table ROUTE indexes (0 until a swap) */
+  CZ_REQ_TABLE = 44,      /* generation of the route table ROUTE indexes (0 until a swap) */
+  CZ_REQ_BODY_OFF = 45,   /* CZ_REQF_BODY_ARENA: offset in reqData of the body... */
+  CZ_REQ_BODY_LEN = 46    /* ...and its length */
 };
 
 enum cz_req_flags {
   CZ_REQF_KEEP_ALIVE = 1 << 0,
   CZ_REQF_HTTP10 = 1 << 1,
-  CZ_REQF_BODY = 1 << 2
+  CZ_REQF_BODY = 1 << 2,
+  CZ_REQF_BODY_ARENA = 1 << 3 /* the body is in reqData (BODY_OFF, BODY_LEN), not bodies[i] */
 };
+
+/* A buffered body at most 1/CZ_BODY_ARENA_DIV of reqData is copied into reqData beside its
+ * head (no Buffer per body); a larger one still crosses as its own Buffer in bodies[i]. */
+#define CZ_BODY_ARENA_DIV 4
 
 enum cz_res_slot {
   CZ_RES_STATUS = 0,

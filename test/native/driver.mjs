@@ -79,7 +79,9 @@ function readRequest(a, i, bodies) {
   return {
     route: m[b], ctx: m[b + 1], gen: m[b + 2], method: m[b + 3], url, path, query, params,
     headers, hdrCount: m[b + 9], flags,
-    body: flags & 4 ? bodies[i] : undefined,
+    // flags bit3: the body is in reqData at slots 45 (offset) and 46 (length), else bodies[i].
+    body: flags & 8 ? Buffer.from(a.reqData.subarray(m[b + 45], m[b + 45] + m[b + 46])) : flags & 4 ? bodies[i] : undefined,
+    bodyInArena: (flags & 8) !== 0,
   };
 }
 
