@@ -107,6 +107,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function startServer(opts = {}) {
   const a = makeArenas(opts);
   const batches = []; // n of each dispatch call
+  const bodies = []; // per request with a body: { len, arena } (read from reqData or bodies[i])
   const pending = []; // requests to /hang, waiting for the test
   let server;
 
@@ -174,12 +175,13 @@ export function startServer(opts = {}) {
     12: (req) => json(200, { route: 12, params: req.params }),
   };
 
-  const dispatch = (n, bodies) => {
+  const dispatch = (n, given) => {
     batches.push(n);
     let off = 0;
     let large;
     for (let i = 0; i < n; i++) {
-      const req = readRequest(a, i, bodies);
+      const req = readRequest(a, i, given);
+      if (req.flags & 4) bodies.push({ len: req.body.length, arena: req.bodyInArena });
       const r = i * RES_STRIDE;
       const out = handlers[req.route](req); // a throw escapes: tests the 500 path in C
       if (out instanceof Promise) {
@@ -229,6 +231,7 @@ export function startServer(opts = {}) {
     port,
     handle: server,
     batches,
+    bodies,
     pending,
     stats: () => addon.stats(server),
     /** Late answer to a pending /hang request; returns what respond() returned. */
