@@ -47,6 +47,11 @@ export const RES_BODY_LEN = C.CZ_RES_BODY_LEN;
 export const RES_CTX = C.CZ_RES_CTX;
 export const RES_GEN = C.CZ_RES_GEN;
 
+/** The hold array shared with C: pending borrowers of the request arena (C reads it)... */
+export const HOLD_PENDING = C.CZ_HOLD_PENDING;
+/** ...and 1 while C has not yet read the batch's answers (the binding clears it after). */
+export const HOLD_OPEN = C.CZ_HOLD_OPEN;
+
 /** Async answers per respondMany call. */
 export const RESPOND_MANY_MAX = C.CZ_RESPOND_MANY_MAX;
 

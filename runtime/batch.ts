@@ -10,9 +10,9 @@ import { logHandlerError, type Answers } from "./answers.js";
 import type { RuntimeHooks } from "./bind.js";
 import { checkRequest } from "./validate.js";
 import type { ArenaHold } from "./hold.js";
-import { DONE, Request, type ArenaClock } from "./request.js";
+import { BATCH_OF, DONE, Request, SLOT, type ArenaClock } from "./request.js";
 import type { Versions } from "./versions.js";
-import { putPending, encodeError, encodeResult, type ArenaWriter } from "./writer.js";
+import { putPending, encodeError, encodeResult, type ArenaWriter, type Encoded } from "./writer.js";
 
 /** The native server's `dispatch` callback: returns the batch's large bodies, if any. */
 export type BatchFn = (n: number, bodies: (Buffer | undefined)[] | undefined) => (Uint8Array | undefined)[] | undefined;
@@ -47,7 +47,24 @@ export function resultHooks(
   };
 }
 
-/** The batch loop over `reqMeta`/`reqData`, answering into `batch` (over resData) and `resMeta`. */
+/**
+ * answers.ts's way around respondMany: an async answer that settles while its batch is open
+ * (C reads a batch's answers after the batch's microtask checkpoint, and clears HOLD_OPEN)
+ * is written into the batch's own slot, as a sync result is. False when it cannot be: a
+ * request of an earlier batch, C has read this one's, or the answer does not fit resData.
+ */
+export function inBatchAnswer(batch: ArenaWriter, resMeta: Int32Array, hold: ArenaHold, clock: ArenaClock) {
+  return (req: Request, e: Encoded): boolean => {
+    if (!hold.isOpen() || req[BATCH_OF] !== clock.batch || !batch.fits(e)) return false;
+    batch.put(resMeta, req[SLOT], e);
+    return true;
+  };
+}
+
+/**
+ * The batch loop over `reqMeta`/`reqData`, answering into `batch` (over resData) and
+ * `resMeta`; `clock` counts its batches (shared with inBatchAnswer).
+ */
 export function createBatchLoop(
   reqMeta: Int32Array,
   reqData: Buffer,
@@ -55,8 +72,8 @@ export function createBatchLoop(
   batch: ArenaWriter,
   versions: Versions,
   hold: ArenaHold,
+  clock: ArenaClock = { batch: 0 },
 ): BatchFn {
-  const clock: ArenaClock = { batch: 0 };
   return (n, bodies) => {
     batch.reset();
     clock.batch++; // requests of earlier batches that were not copied are stale from here

@@ -74,6 +74,10 @@ export const CTX = Symbol("catzilla.ctx");
 export const GEN = Symbol("catzilla.gen");
 /** Takes the request's own copy of its bytes (once) and returns it. */
 export const DETACH = Symbol("catzilla.detach");
+/** Its index in its batch while it waits for an async answer (answers.ts), else -1. */
+export const SLOT = Symbol("catzilla.slot");
+/** The batch (ArenaClock.batch) it arrived in. */
+export const BATCH_OF = Symbol("catzilla.batchOf");
 
 /** A route's schema check (runtime/validate.ts) hands over what it parsed and coerced. */
 export const VALIDATED = Symbol("catzilla.validated");
@@ -104,6 +108,7 @@ export class Request implements CzRequest {
   #checkedBody: unknown = undefined;
   [DONE] = false;
   [HELD] = false;
+  [SLOT] = -1;
   readonly #clock: ArenaClock;
   readonly #batch: number;
 
@@ -152,6 +157,9 @@ export class Request implements CzRequest {
     return this.#copy === undefined ? this.#data.latin1Slice(start, end) : this.#copy.slice(start, end);
   }
 
+  get [BATCH_OF](): number {
+    return this.#batch;
+  }
   get [CTX](): number {
     return this.#meta[this.#base + REQ_CTX];
   }

@@ -9,13 +9,14 @@
 import { fileURLToPath } from "node:url";
 import { createAnswers } from "./answers.js";
 import { BATCH_MAX, LIMIT_DEFAULTS, REQ_STRIDE, RES_STRIDE } from "./abi.js";
-import { createBatchLoop, resultHooks } from "./batch.js";
+import { createBatchLoop, inBatchAnswer, resultHooks } from "./batch.js";
 import { assertSyncOnly, bindHandlers, paramSpecs, type DispatchModule, type HandlerRecords } from "./bind.js";
 import { createBlockingPool, type BlockingPool } from "./blocking.js";
 import { blockingHook } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
 import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
+import type { ArenaClock } from "./request.js";
 import { useOpenApiDocument } from "./openapi.js";
 import type { ListenOptions, Server } from "./server.js";
 import { Versions, type Version } from "./versions.js";
@@ -172,10 +173,16 @@ class NativeServer implements ReloadableServer {
 
     let handle: NativeHandle | undefined;
     const hold = createArenaHold();
-    const answers = createAnswers(resMeta, asyncData, hold, options.handlerTimeoutMs ?? 0, (meta, n, large) =>
-      native.respondMany(handle!, meta, n, large),
-    );
     const batch = new ArenaWriter(resData);
+    const clock: ArenaClock = { batch: 0 };
+    const answers = createAnswers(
+      resMeta,
+      asyncData,
+      hold,
+      options.handlerTimeoutMs ?? 0,
+      (meta, n, large) => native.respondMany(handle!, meta, n, large),
+      inBatchAnswer(batch, resMeta, hold, clock),
+    );
     const hooks = resultHooks(batch, resMeta, answers);
     const enableAsync = options.enableAsync;
     const makeVersion: Live["makeVersion"] = (mod, records, blockingModules) => {
@@ -195,7 +202,7 @@ class NativeServer implements ReloadableServer {
       handle = native.createServer({
         table: this.tablePath,
         fingerprint: this.mod.fingerprint,
-        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold),
+        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, clock),
         reqMeta,
         reqData,
         hold: hold.hold,

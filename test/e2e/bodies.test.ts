@@ -103,6 +103,26 @@ describe("buffered request bodies", () => {
     );
   });
 
+  it("pipelined async answers, settled in their batch's checkpoint or later, large or not, leave in order", async () => {
+    const small = bytes(700, 1);
+    const reqs = [
+      postRaw("/bytes", small),
+      Buffer.from("GET /sized/10 HTTP/1.1\r\nHost: t\r\n\r\n"),
+      Buffer.from("GET /sized/1500000 HTTP/1.1\r\nHost: t\r\n\r\n"), // over resData: respondMany's large
+      postRaw("/late", Buffer.from("waited")), // settles after a timer: respondMany
+      Buffer.from("GET /sized/3 HTTP/1.1\r\nHost: t\r\n\r\n"),
+    ];
+    const r = await exchange(app.port, [Buffer.concat(reqs)], { responses: 5, timeoutMs: 8000 });
+    const res = parseResponses(r.data).responses;
+    expect(res.map((x) => x.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(JSON.parse(res[0].body)).toEqual({ len: 700, sha: sha(small) });
+    expect(res[1].body).toBe("z".repeat(10));
+    expect(res[2].body.length).toBe(1_500_000);
+    expect(res[2].body).toBe("z".repeat(1_500_000));
+    expect(JSON.parse(res[3].body)).toEqual({ len: 6, sha: sha("waited"), head: "waited" });
+    expect(res[4].body).toBe("zzz");
+  });
+
   it("a body that fails its schema is a 400, and the connection serves the next request", async () => {
     const sock = await openSocket(app.port);
     try {
