@@ -91,8 +91,11 @@ export function createBatchLoop(
         v.dispatch(route, req, i);
       } catch (err) {
         logHandlerError(req, err);
-        // A thenable may have settled before throwing; its answer is already on its way.
-        if (req[DONE]) putPending(resMeta, i);
+        // A thenable may have settled before throwing; its answer is already on its way, or
+        // (it waited in slot i: SLOT) already in the slot, where it stays.
+        if (req[DONE]) {
+          if (req[SLOT] !== i) putPending(resMeta, i);
+        }
         else {
           req[DONE] = true;
           batch.put(resMeta, i, encodeError(err));

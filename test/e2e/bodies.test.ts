@@ -123,6 +123,17 @@ describe("buffered request bodies", () => {
     expect(res[4].body).toBe("zzz");
   });
 
+  it("a thenable that settles inside then() and then throws keeps its answer; the next request is served", async () => {
+    const r = await exchange(app.port, ["GET /sync-thenable HTTP/1.1\r\nHost: t\r\n\r\nGET /sized/2 HTTP/1.1\r\nHost: t\r\n\r\n"], {
+      responses: 2,
+    });
+    const res = parseResponses(r.data).responses;
+    expect(res.map((x) => [x.status, x.body])).toEqual([
+      [200, '{"settled":"inside then"}'],
+      [200, "zz"],
+    ]);
+  });
+
   it("a body that fails its schema is a 400, and the connection serves the next request", async () => {
     const sock = await openSocket(app.port);
     try {
