@@ -26,10 +26,15 @@ export const REQ_PARAMS = C.CZ_REQ_PARAMS;
 /** Generation of the route table ROUTE indexes (0 until the dev server swaps tables). */
 export const REQ_TABLE = C.CZ_REQ_TABLE;
 export const REQ_ID = C.CZ_REQ_ID;
+/** REQ_FLAG_BODY_ARENA: where in reqData the body is. */
+export const REQ_BODY_OFF = C.CZ_REQ_BODY_OFF;
+export const REQ_BODY_LEN = C.CZ_REQ_BODY_LEN;
 
 export const REQ_FLAG_KEEP_ALIVE = C.CZ_REQF_KEEP_ALIVE;
 export const REQ_FLAG_HTTP10 = C.CZ_REQF_HTTP10;
 export const REQ_FLAG_BODY = C.CZ_REQF_BODY;
+/** The body is in reqData at REQ_BODY_OFF (not in `bodies[i]`). */
+export const REQ_FLAG_BODY_ARENA = C.CZ_REQF_BODY_ARENA;
 
 /** resMeta: int32 slots per response. */
 export const RES_STRIDE = C.CZ_RES_STRIDE;
@@ -42,6 +47,11 @@ export const RES_BODY_LEN = C.CZ_RES_BODY_LEN;
 /** respondMany only: which pending request the entry answers. */
 export const RES_CTX = C.CZ_RES_CTX;
 export const RES_GEN = C.CZ_RES_GEN;
+
+/** The hold array shared with C: pending borrowers of the request arena (C reads it)... */
+export const HOLD_PENDING = C.CZ_HOLD_PENDING;
+/** ...and 1 while C has not yet read the batch's answers (the binding clears it after). */
+export const HOLD_OPEN = C.CZ_HOLD_OPEN;
 
 /** Async answers per respondMany call. */
 export const RESPOND_MANY_MAX = C.CZ_RESPOND_MANY_MAX;

@@ -8,13 +8,19 @@
 import type { ResultFilter } from "./bind.js";
 import { RES_CTX, RES_GEN, RES_STRIDE, RESPOND_MANY_MAX } from "./abi.js";
 import type { ArenaHold } from "./hold.js";
-import { CTX, DETACH, DONE, GEN, HELD, type Request } from "./request.js";
+import { CTX, DETACH, DONE, GEN, HELD, SLOT, type Request } from "./request.js";
 import { HttpError } from "./response.js";
 import type { RequestFields, ServerLog } from "./log.js";
 import { ArenaWriter, encodeError, encodeResult, putPending, type Encoded } from "./writer.js";
 
 /** Hands C `n` answers described in `meta` (bytes in asyncData, large bodies apart). */
 export type SendAnswers = (meta: Int32Array, n: number, large: (Uint8Array | undefined)[] | undefined) => void;
+
+/**
+ * Writes the answer of a request that waited (SLOT set) into its batch's own slot while C
+ * has not read that batch's answers yet (batch.ts `inBatchAnswer`); false when it cannot.
+ */
+export type InBatchAnswer = (req: Request, e: Encoded) => boolean;
 
 export interface Answers {
   /**
@@ -39,7 +45,9 @@ const TIMEOUT: Encoded = {
 
 /**
  * `resMeta`: the batch's answer slots (a request that goes async is marked pending there);
- * `asyncData`: the arena answers are written into; `timeoutMs`: handlerTimeoutMs (0: none).
+ * `asyncData`: the arena answers are written into; `timeoutMs`: handlerTimeoutMs (0: none);
+ * `inBatch`: the way around asyncData and respondMany for an answer that settles while its
+ * batch is open (most async handlers: `await req.json()` waits for nothing).
  */
 export function createAnswers(
   resMeta: Int32Array,
@@ -48,6 +56,7 @@ export function createAnswers(
   timeoutMs: number,
   send: SendAnswers,
   log: ServerLog,
+  inBatch?: InBatchAnswer,
 ): Answers {
   const writer = new ArenaWriter(asyncData);
   const meta = new Int32Array(RESPOND_MANY_MAX * RES_STRIDE);
@@ -62,6 +71,7 @@ export function createAnswers(
   };
   const respond = (req: Request, e: Encoded): void => {
     hold.unhold(req);
+    if (inBatch !== undefined && req[SLOT] >= 0 && inBatch(req, e)) return;
     if (queued === RESPOND_MANY_MAX || writer.room() < e.head.length) flush();
     // A reaction on a settled promise, not queueMicrotask(): same place in the queue, but
     // Node's queueMicrotask builds an AsyncResource per call.
@@ -111,6 +121,7 @@ export function createAnswers(
   return {
     wait: (i, req, p, out) => {
       putPending(resMeta, i);
+      req[SLOT] = i;
       hold.borrow(req);
       if (timeoutMs > 0) {
         const timer = setTimeout(timedOut, timeoutMs, req);

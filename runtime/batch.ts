@@ -10,10 +10,10 @@ import { logHandlerError, type Answers } from "./answers.js";
 import type { RuntimeHooks } from "./bind.js";
 import { checkRequest } from "./validate.js";
 import type { ArenaHold } from "./hold.js";
-import { DONE, Request, type ArenaClock } from "./request.js";
+import { BATCH_OF, DONE, Request, SLOT, type ArenaClock } from "./request.js";
 import type { Versions } from "./versions.js";
 import type { ServerLog } from "./log.js";
-import { putPending, encodeError, encodeResult, type ArenaWriter } from "./writer.js";
+import { putPending, encodeError, encodeResult, type ArenaWriter, type Encoded } from "./writer.js";
 
 /** The native server's `dispatch` callback: returns the batch's large bodies, if any. */
 export type BatchFn = (n: number, bodies: (Buffer | undefined)[] | undefined) => (Uint8Array | undefined)[] | undefined;
@@ -48,7 +48,24 @@ export function resultHooks(
   };
 }
 
-/** The batch loop over `reqMeta`/`reqData`, answering into `batch` (over resData) and `resMeta`. */
+/**
+ * answers.ts's way around respondMany: an async answer that settles while its batch is open
+ * (C reads a batch's answers after the batch's microtask checkpoint, and clears HOLD_OPEN)
+ * is written into the batch's own slot, as a sync result is. False when it cannot be: a
+ * request of an earlier batch, C has read this one's, or the answer does not fit resData.
+ */
+export function inBatchAnswer(batch: ArenaWriter, resMeta: Int32Array, hold: ArenaHold, clock: ArenaClock) {
+  return (req: Request, e: Encoded): boolean => {
+    if (!hold.isOpen() || req[BATCH_OF] !== clock.batch || !batch.fits(e)) return false;
+    batch.put(resMeta, req[SLOT], e);
+    return true;
+  };
+}
+
+/**
+ * The batch loop over `reqMeta`/`reqData`, answering into `batch` (over resData) and
+ * `resMeta`; `clock` counts its batches (shared with inBatchAnswer).
+ */
 export function createBatchLoop(
   reqMeta: Int32Array,
   reqData: Buffer,
@@ -57,8 +74,8 @@ export function createBatchLoop(
   versions: Versions,
   hold: ArenaHold,
   log: ServerLog,
+  clock: ArenaClock = { batch: 0 },
 ): BatchFn {
-  const clock: ArenaClock = { batch: 0 };
   return (n, bodies) => {
     batch.reset();
     clock.batch++; // requests of earlier batches that were not copied are stale from here
@@ -76,8 +93,11 @@ export function createBatchLoop(
         v.dispatch(route, req, i);
       } catch (err) {
         logHandlerError(log, req, err);
-        // A thenable may have settled before throwing; its answer is already on its way.
-        if (req[DONE]) putPending(resMeta, i);
+        // A thenable may have settled before throwing; its answer is already on its way, or
+        // (it waited in slot i: SLOT) already in the slot, where it stays.
+        if (req[DONE]) {
+          if (req[SLOT] !== i) putPending(resMeta, i);
+        }
         else {
           req[DONE] = true;
           batch.put(resMeta, i, encodeError(err));

@@ -5,7 +5,11 @@
  */
 import {
   METHOD_NAMES,
+  REQ_BODY_LEN,
+  REQ_BODY_OFF,
   REQ_CTX,
+  REQ_FLAG_BODY_ARENA,
+  REQ_FLAGS,
   REQ_GEN,
   REQ_HDR_COUNT,
   REQ_HDR_LEN,
@@ -82,6 +86,10 @@ export const CTX = Symbol("catzilla.ctx");
 export const GEN = Symbol("catzilla.gen");
 /** Takes the request's own copy of its bytes (once) and returns it. */
 export const DETACH = Symbol("catzilla.detach");
+/** Its index in its batch while it waits for an async answer (answers.ts), else -1. */
+export const SLOT = Symbol("catzilla.slot");
+/** The batch (ArenaClock.batch) it arrived in. */
+export const BATCH_OF = Symbol("catzilla.batchOf");
 
 /** A route's schema check (runtime/validate.ts) hands over what it parsed and coerced. */
 export const VALIDATED = Symbol("catzilla.validated");
@@ -115,7 +123,8 @@ export class Request implements CzRequest {
   #data: FastBuffer;
   #meta: Int32Array;
   #base: number;
-  readonly #body: Buffer | undefined;
+  /** The body when it is not in the arena: a large one C handed over, or the request's copy. */
+  #body: Buffer | undefined;
   readonly #spec: ParamSpec;
   #cachedParams: Record<string, string | number> | undefined = undefined;
   #cachedQuery: URLSearchParams | undefined = undefined;
@@ -128,6 +137,7 @@ export class Request implements CzRequest {
   #checkedBody: unknown = undefined;
   [DONE] = false;
   [HELD] = false;
+  [SLOT] = -1;
   readonly #clock: ArenaClock;
   readonly #batch: number;
 
@@ -178,6 +188,9 @@ export class Request implements CzRequest {
     return this.#copy === undefined ? this.#data.latin1Slice(start, end) : this.#copy.slice(start, end);
   }
 
+  get [BATCH_OF](): number {
+    return this.#batch;
+  }
   get [CTX](): number {
     return this.#meta[this.#base + REQ_CTX];
   }
@@ -267,8 +280,37 @@ export class Request implements CzRequest {
   }
 
   [BODY_TEXT](): string | undefined {
+    return this.#bodyText();
+  }
+
+  /**
+   * The body as UTF-8 text, or undefined when the request framed none. A body C wrote into
+   * the arena beside the head (REQ_FLAG_BODY_ARENA: most of them) is decoded from there, with
+   * no Buffer of its own; it is read, like the head, while the request is the arena's.
+   */
+  #bodyText(): string | undefined {
     const b = this.#body;
-    return b === undefined ? undefined : (b as FastBuffer).utf8Slice(0, b.length);
+    if (b !== undefined) return (b as FastBuffer).utf8Slice(0, b.length);
+    const base = this.#base;
+    if (this.#copy !== undefined || (this.#meta[base + REQ_FLAGS] & REQ_FLAG_BODY_ARENA) === 0) return undefined;
+    const m = this.#view("body");
+    const off = m[base + REQ_BODY_OFF];
+    return this.#data.utf8Slice(off, off + m[base + REQ_BODY_LEN]);
+  }
+
+  /** The body's bytes (its own copy when it is in the arena), or undefined when none was framed. */
+  #bodyBytes(): Buffer | undefined {
+    const base = this.#base;
+    if (this.#body !== undefined || this.#copy !== undefined || (this.#meta[base + REQ_FLAGS] & REQ_FLAG_BODY_ARENA) === 0) {
+      return this.#body;
+    }
+    const m = this.#view("body");
+    const off = m[base + REQ_BODY_OFF];
+    const len = m[base + REQ_BODY_LEN];
+    // Its own memory (not a slice of Node's pool): it may be structured-cloned to a worker.
+    const copy = Buffer.allocUnsafeSlow(len);
+    this.#data.copy(copy, 0, off, off + len);
+    return copy;
   }
 
   get query(): Record<string, string> {
@@ -294,22 +336,21 @@ export class Request implements CzRequest {
   }
 
   text(): Promise<string> {
-    const b = this.#body ?? EMPTY;
-    return Promise.resolve((b as FastBuffer).utf8Slice(0, b.length));
+    return Promise.resolve(this.#bodyText() ?? "");
   }
 
   json<T = unknown>(): Promise<T> {
     if (this.#checkedBody !== undefined) return Promise.resolve(this.#checkedBody as T);
-    const b = this.#body ?? EMPTY;
+    const text = this.#bodyText() ?? ""; // outside the try: a stale read must stay loud
     try {
-      return Promise.resolve(JSON.parse((b as FastBuffer).utf8Slice(0, b.length)) as T);
+      return Promise.resolve(JSON.parse(text) as T);
     } catch {
       return Promise.reject(new HttpError(400, "Invalid JSON body"));
     }
   }
 
   bytes(): Promise<Uint8Array> {
-    return Promise.resolve(this.#body ?? new Uint8Array(0));
+    return Promise.resolve(this.#bodyBytes() ?? new Uint8Array(0));
   }
 
   /**
@@ -318,6 +359,8 @@ export class Request implements CzRequest {
    */
   [DETACH](): RequestCopy {
     if (this.#copy !== undefined) return { meta: this.#meta, bytes: this.#copy, body: this.#body, checked: this.#checked() };
+    // The body first: #bodyBytes reads the arena through the meta slots replaced below.
+    this.#body = this.#bodyBytes();
     const m = this.#meta;
     const b = this.#base;
     const urlOff = m[b + REQ_URL_OFF];

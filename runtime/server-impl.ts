@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { isMainThread } from "node:worker_threads";
 import { createAnswers } from "./answers.js";
 import { BATCH_MAX, LIMIT_DEFAULTS, REQ_STRIDE, RES_STRIDE } from "./abi.js";
-import { createBatchLoop, resultHooks } from "./batch.js";
+import { createBatchLoop, inBatchAnswer, resultHooks } from "./batch.js";
 import { assertSyncOnly, bindHandlers, paramSpecs, type DispatchModule, type HandlerRecords } from "./bind.js";
 import { createBlockingPool, type BlockingPool } from "./blocking.js";
 import { blockingHook } from "./blocking-client.js";
@@ -24,6 +24,7 @@ import { AccessLog } from "./access-log.js";
 import { ServerLog, accessLogger } from "./log.js";
 import { compileTrust } from "./proxy.js";
 import { setRequestEnv } from "./request.js";
+import type { ArenaClock } from "./request.js";
 import { useOpenApiDocument } from "./openapi.js";
 import type { ListenOptions, Server } from "./server.js";
 import { Versions, type Version } from "./versions.js";
@@ -280,6 +281,8 @@ class NativeServer implements ReloadableServer {
 
     let handle: NativeHandle | undefined;
     const hold = createArenaHold();
+    const batch = new ArenaWriter(resData);
+    const clock: ArenaClock = { batch: 0 };
     const answers = createAnswers(
       resMeta,
       asyncData,
@@ -287,8 +290,8 @@ class NativeServer implements ReloadableServer {
       options.handlerTimeoutMs ?? 0,
       (meta, n, large) => native.respondMany(handle!, meta, n, large),
       log,
+      inBatchAnswer(batch, resMeta, hold, clock),
     );
-    const batch = new ArenaWriter(resData);
     const hooks = resultHooks(batch, resMeta, answers);
     const enableAsync = options.enableAsync;
     const makeVersion: Live["makeVersion"] = (mod, records, blockingModules) => {
@@ -308,7 +311,7 @@ class NativeServer implements ReloadableServer {
       handle = native.createServer({
         table: this.tablePath,
         fingerprint: this.mod.fingerprint,
-        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, log),
+        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, log, clock),
         reqMeta,
         reqData,
         hold: hold.hold,

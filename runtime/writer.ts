@@ -137,6 +137,15 @@ export class ArenaWriter {
     this.off = off;
   }
 
+  /** Does `e` fit what is left of the arena, body included (put() would need no `large`)? */
+  fits(e: Encoded): boolean {
+    const room = this.data.length - this.off - e.head.length;
+    if (room < 0) return false;
+    const body = e.body;
+    if (typeof body !== "string") return body.length <= room;
+    return body.length * 3 <= room || Buffer.byteLength(body) <= room;
+  }
+
   /** Bytes left in the arena. */
   room(): number {
     return this.data.length - this.off;

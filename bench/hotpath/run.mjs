@@ -106,6 +106,8 @@ async function measure(c, ms) {
       // An async batch is answered in the microtask checkpoint after it (C's callback scope
       // drains it before the next read): a few turns of the microtask queue.
       if (c.async) for (let j = 0; j < DRAIN; j++) await null;
+      // ...and then reads the batch's results and clears hold[1] (HOLD_OPEN), as the binding does.
+      if (hold.length > 1) hold[1] = 0;
       reqs += n;
     }
     if (c.async) await turn();

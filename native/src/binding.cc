@@ -88,6 +88,7 @@ struct Server {
   napi_async_cleanup_hook_handle cleanup = nullptr;
   int32_t* req_meta = nullptr;
   size_t req_meta_len = 0;
+  int32_t* hold_open = nullptr; /* hold[CZ_HOLD_OPEN], when hold has that element */
   char* async_data = nullptr;
   size_t async_len = 0;
   bool closing = false;
@@ -164,21 +165,23 @@ int GetLarge(void* ud, unsigned i, const char** base, size_t* len) {
   return 1;
 }
 
-void OnDispatch(cz_server_t* srv, void* data, unsigned n, int has_bodies) {
-  Server* s = static_cast<Server*>(data);
+/* Calls JS's dispatch inside a callback scope, and returns once the scope has closed: when
+ * it does, nextTicks and promise jobs run (async handlers make progress), as after any
+ * libuv callback into JS. The batch's results are read after that (OnDispatch): an async
+ * handler that settled in this checkpoint (no real wait, as `await req.json()`) has put its
+ * answer into resMeta by then, like a sync one, and needs no respondMany of its own
+ * (runtime/answers.ts, CZ_HOLD_OPEN). */
+Napi::Value CallDispatch(Server* s, cz_server_t* srv, unsigned n, int has_bodies, int* threw) {
   Napi::Env env(s->env);
-  Napi::HandleScope hs(env);
-  /* The scope makes the call look like any libuv callback into JS: when it closes,
-   * nextTicks and promise jobs run, i.e. async handlers make progress. Sync results
-   * are read (cz_server_batch_done) before that. */
   Napi::CallbackScope scope(env, *s->actx);
 
   Napi::Value bodies = env.Undefined();
   if (has_bodies) {
     Napi::Array arr = Napi::Array::New(env, n);
     for (unsigned i = 0; i < n; i++) {
-      if (!(s->req_meta[(size_t)i * CZ_REQ_STRIDE + CZ_REQ_FLAGS] & CZ_REQF_BODY))
-        continue;
+      int32_t flags = s->req_meta[(size_t)i * CZ_REQ_STRIDE + CZ_REQ_FLAGS];
+      if (!(flags & CZ_REQF_BODY) || (flags & CZ_REQF_BODY_ARENA))
+        continue; /* no body, or it is in reqData */
       char* base = nullptr;
       size_t len = 0;
       if (!cz_server_batch_body(srv, i, &base, &len))
@@ -192,24 +195,35 @@ void OnDispatch(cz_server_t* srv, void* data, unsigned n, int has_bodies) {
   }
 
   Napi::Value r = s->dispatch.Value().Call(env.Undefined(), {Napi::Number::New(env, n), bodies});
-  int threw = 0;
   if (env.IsExceptionPending()) {
     Napi::Error e = env.GetAndClearPendingException();
     std::string msg = e.Message();
     std::fprintf(stderr, "catzilla: dispatch threw (%u requests answered 500): %s\n", n,
                  msg.c_str());
-    threw = 1;
+    *threw = 1;
   } else if (r.IsEmpty()) {
     /* No result and no exception: the environment is going away (a worker thread that
      * crashed or is terminated), so JS cannot run. resMeta holds nothing of this batch. */
-    threw = 1;
+    *threw = 1;
   }
+  return r;
+}
+
+void OnDispatch(cz_server_t* srv, void* data, unsigned n, int has_bodies) {
+  Server* s = static_cast<Server*>(data);
+  Napi::Env env(s->env);
+  Napi::HandleScope hs(env);
+  int threw = 0;
+  Napi::Value r = CallDispatch(s, srv, n, has_bodies, &threw);
   LargeLookup l{env, Napi::Array(), false};
   if (!threw && !r.IsEmpty() && r.IsArray()) {
     l.arr = r.As<Napi::Array>();
     l.has = true;
   }
   cz_server_batch_done(srv, threw, GetLarge, &l);
+  /* From here a settling answer of this batch goes through respondMany. */
+  if (s->hold_open != nullptr)
+    *s->hold_open = 0;
 }
 
 void ReleaseJs(Server* s) {
@@ -391,12 +405,16 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
     return ThrowType(env, "opts.resData must be a Buffer");
   if (!GetBytes(o, "asyncData", &async_data, &async_len))
     return ThrowType(env, "opts.asyncData must be a Buffer");
-  /* Optional pair: hold (Int32Array, element 0 used) and release (function). */
+  /* Optional pair: hold (Int32Array: CZ_HOLD_PENDING, and CZ_HOLD_OPEN if present) and
+   * release (function). */
   Napi::Value release = o.Get("release");
+  int32_t* hold_open = nullptr;
   if (!o.Get("hold").IsUndefined()) {
     size_t hold_len = 0;
     if (!GetInt32Array(o, "hold", &so.arenas.hold, &hold_len) || hold_len < 1)
       return ThrowType(env, "opts.hold must be a non-empty Int32Array");
+    if (hold_len > CZ_HOLD_OPEN)
+      hold_open = so.arenas.hold + CZ_HOLD_OPEN;
     if (!release.IsFunction())
       return ThrowType(env, "opts.release must be a function when opts.hold is given");
   }
@@ -468,6 +486,7 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   for (int i = 0; i < 5; i++)
     s->arenas[i] = Napi::Persistent(o.Get(arena_keys[i]).As<Napi::Object>());
   s->req_meta = so.arenas.req_meta;
+  s->hold_open = hold_open;
   s->req_meta_len = so.arenas.req_meta_len;
   s->async_data = async_data;
   s->async_len = async_len;
@@ -828,6 +847,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   c.Set("REQ_TABLE", Napi::Number::New(env, CZ_REQ_TABLE));
   c.Set("REQ_ID", Napi::Number::New(env, CZ_REQ_ID));
   c.Set("ALOG_STRIDE", Napi::Number::New(env, CZ_ALOG_STRIDE));
+  c.Set("REQ_BODY_OFF", Napi::Number::New(env, CZ_REQ_BODY_OFF));
+  c.Set("REQF_BODY_ARENA", Napi::Number::New(env, CZ_REQF_BODY_ARENA));
   c.Set("ROUTES_ABI_VERSION", Napi::Number::New(env, CZ_ROUTES_ABI_VERSION));
   c.Set("MAX_PARAMS", Napi::Number::New(env, CZ_MAX_PARAMS));
   c.Set("RESPOND_MANY_MAX", Napi::Number::New(env, CZ_RESPOND_MANY_MAX));

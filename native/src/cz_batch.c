@@ -40,6 +40,7 @@ int cz__batch_add(cz_batch_t* b, cz_parser_t* p, void* conn, void* slot, int kee
   size_t need = cz__parse_arena_bytes(p);
   size_t off = b->data_used;
   int with_hdrs = need > r->url_len;
+  int body_in_arena = cz__batch_body_in_arena(b, p);
   int32_t* m = b->arenas.req_meta + (size_t)i * CZ_REQ_STRIDE;
   cz_batch_item_t* it = &b->items[i];
   uint32_t idx;
@@ -49,7 +50,7 @@ int cz__batch_add(cz_batch_t* b, cz_parser_t* p, void* conn, void* slot, int kee
 
   /* The caller checked the fit (or ran the batch first); JS is not reading the arenas. */
   CZ_ASSERT(!b->running);
-  CZ_ASSERT(cz__batch_fits(b, need));
+  CZ_ASSERT(cz__batch_fits(b, cz__batch_need(b, p)));
   if (cz_ctx_acquire(&b->ctxs, conn, slot, &idx) != 0)
     return UV_ENOMEM;
   gen = b->ctxs.items[idx].gen;
@@ -67,6 +68,16 @@ int cz__batch_add(cz_batch_t* b, cz_parser_t* p, void* conn, void* slot, int kee
     flags |= CZ_REQF_HTTP10;
   if (r->keep_body)
     flags |= CZ_REQF_BODY;
+  /* A body that fits goes beside its head: JS reads (decodes, parses) it from there, with
+   * no Buffer, no copy and no allocation per request. The parser's buffer stays with the
+   * parser and is freed by the caller as for a body no batch took. */
+  if (body_in_arena) {
+    flags |= CZ_REQF_BODY_ARENA;
+    if (r->body_len > 0)
+      memcpy(b->arenas.req_data + off + need, r->body, r->body_len);
+    m[CZ_REQ_BODY_OFF] = (int32_t)(off + need);
+    m[CZ_REQ_BODY_LEN] = (int32_t)r->body_len;
+  }
 
   m[CZ_REQ_ROUTE] = r->route;
   m[CZ_REQ_CTX] = (int32_t)idx;
@@ -91,13 +102,13 @@ int cz__batch_add(cz_batch_t* b, cz_parser_t* p, void* conn, void* slot, int kee
   it->gen = gen;
   it->body = NULL;
   it->body_len = 0;
-  if (r->keep_body) {
+  if (r->keep_body && !body_in_arena) {
     it->body_len = r->body_len;
     it->body = cz__parse_take_body(p);
     b->has_bodies = 1;
   }
   b->n++;
-  b->data_used += need;
+  b->data_used += need + (body_in_arena ? r->body_len : 0);
   *ctx = idx;
   return 0;
 }

@@ -53,6 +53,20 @@ void cz__batch_init(cz_batch_t* b, const cz_arenas_t* arenas, const cz_hooks_t* 
                     cz_server_t* srv, const cz_log_t* log);
 void cz__batch_free(cz_batch_t* b);
 
+/* Is the body of the request p completed written into req_data (CZ_REQF_BODY_ARENA)? */
+static inline int cz__batch_body_in_arena(const cz_batch_t* b, const cz_parser_t* p) {
+  return p->req.keep_body && p->req.body_len <= b->arenas.req_data_len / CZ_BODY_ARENA_DIV;
+}
+
+/* Bytes of req_data the request p completed needs: target, headers when read, and the
+ * body when it goes there. Only for a matched route. */
+static inline size_t cz__batch_need(const cz_batch_t* b, const cz_parser_t* p) {
+  size_t need = cz__parse_arena_bytes(p);
+  if (cz__batch_body_in_arena(b, p))
+    need += p->req.body_len;
+  return need;
+}
+
 /* Does a request needing `need` bytes of req_data fit this batch? */
 static inline int cz__batch_fits(const cz_batch_t* b, size_t need) {
   return b->n < b->max && need <= b->arenas.req_data_len - b->data_used;

@@ -608,7 +608,7 @@ static int cz__conn_complete(cz_conn_t* c) {
     cz__conn_settle_error(c, s, r->allow ? 405 : 404, r->allow, NULL);
   } else if (r->table->routes[r->route].kind == CZ_KIND_CONST) {
     cz__conn_settle_const(c, s, &r->table->routes[r->route]);
-  } else if (!cz__batch_fits(set->batch, cz__parse_arena_bytes(p))) {
+  } else if (!cz__batch_fits(set->batch, cz__batch_need(set->batch, p))) {
     /* Cannot fit even an empty batch (cz__conn_on_complete ran a fuller one first):
      * reqData is smaller than this head. */
     CZ_ASSERT(set->batch->n == 0);
@@ -642,7 +642,7 @@ static int cz__conn_on_complete(cz_parser_t* p) {
   const cz_req_t* r = &p->req;
 
   if (c->cur_slot != NULL && r->route >= 0 && r->table->routes[r->route].kind != CZ_KIND_CONST &&
-      c->set->batch->n > 0 && !cz__batch_fits(c->set->batch, cz__parse_arena_bytes(p))) {
+      c->set->batch->n > 0 && !cz__batch_fits(c->set->batch, cz__batch_need(c->set->batch, p))) {
     /* Run the batch first (outside llhttp), then come back for this request. */
     c->pause_reason = CZ_PAUSE_BATCH;
     return 1;

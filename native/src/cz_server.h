@@ -55,14 +55,30 @@ enum cz_req_slot {
   CZ_REQ_NPARAMS = 11,
   CZ_REQ_PARAMS = 12,     /* CZ_MAX_PARAMS pairs: slots 12..43 */
   CZ_REQ_TABLE = 44,      /* generation of the route table ROUTE indexes (0 until a swap) */
-  CZ_REQ_ID = 45          /* the server's request counter (uint32, wraps): req.id, the access log's */
+  CZ_REQ_ID = 45,         /* the server's request counter (uint32, wraps): req.id, the access log's */
+  CZ_REQ_BODY_OFF = 46,   /* CZ_REQF_BODY_ARENA: offset in reqData of the body... */
+  CZ_REQ_BODY_LEN = 47    /* ...and its length */
 };
 
 enum cz_req_flags {
   CZ_REQF_KEEP_ALIVE = 1 << 0,
   CZ_REQF_HTTP10 = 1 << 1,
-  CZ_REQF_BODY = 1 << 2
+  CZ_REQF_BODY = 1 << 2,
+  CZ_REQF_BODY_ARENA = 1 << 3 /* the body is in reqData (BODY_OFF, BODY_LEN), not bodies[i] */
 };
+
+/* The embedder's hold array (cz_arenas_t.hold; the Node binding's opts.hold). C reads
+ * CZ_HOLD_PENDING; the binding clears CZ_HOLD_OPEN once cz_server_batch_done() has read
+ * the batch's res_meta: until then the runtime may answer a request of that batch in its
+ * res_meta slot instead of through respondMany. */
+enum cz_hold_slot {
+  CZ_HOLD_PENDING = 0,
+  CZ_HOLD_OPEN = 1
+};
+
+/* A buffered body at most 1/CZ_BODY_ARENA_DIV of reqData is copied into reqData beside its
+ * head (no Buffer per body); a larger one still crosses as its own Buffer in bodies[i]. */
+#define CZ_BODY_ARENA_DIV 4
 
 enum cz_res_slot {
   CZ_RES_STATUS = 0,
@@ -127,8 +143,9 @@ typedef int (*cz_large_fn)(void* ud, unsigned i, const char** base, size_t* len)
 
 typedef struct cz_hooks_s {
   /* A batch of n requests is in the arenas. The hook runs JS, then calls
-   * cz_server_batch_done() exactly once before the microtask checkpoint (i.e. before it
-   * closes its callback scope), then returns. Bodies: cz_server_batch_body(). */
+   * cz_server_batch_done() exactly once, then returns. The Node binding calls it after the
+   * microtask checkpoint that closes its callback scope, so that answers settling there are
+   * read from res_meta like sync results (CZ_HOLD_OPEN). Bodies: cz_server_batch_body(). */
   void (*dispatch)(cz_server_t* srv, void* data, unsigned n, int has_bodies);
   /* The request arenas are about to be overwritten while *arenas.hold != 0 (see there).
    * Runs from the read path, outside any batch; must not call back into the server. */

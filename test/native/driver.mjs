@@ -79,7 +79,9 @@ function readRequest(a, i, bodies) {
   return {
     route: m[b], ctx: m[b + 1], gen: m[b + 2], method: m[b + 3], url, path, query, params,
     headers, hdrCount: m[b + 9], flags,
-    body: flags & 4 ? bodies[i] : undefined,
+    // flags bit3: the body is in reqData at slots 45 (offset) and 46 (length), else bodies[i].
+    body: flags & 8 ? Buffer.from(a.reqData.subarray(m[b + 45], m[b + 45] + m[b + 46])) : flags & 4 ? bodies[i] : undefined,
+    bodyInArena: (flags & 8) !== 0,
   };
 }
 
@@ -106,6 +108,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function startServer(opts = {}) {
   const a = makeArenas(opts);
   const batches = []; // n of each dispatch call
+  const bodies = []; // per request with a body: { len, arena } (read from reqData or bodies[i])
   const pending = []; // requests to /hang, waiting for the test
   let server;
 
@@ -173,12 +176,13 @@ export function startServer(opts = {}) {
     12: (req) => json(200, { route: 12, params: req.params }),
   };
 
-  const dispatch = (n, bodies) => {
+  const dispatch = (n, given) => {
     batches.push(n);
     let off = 0;
     let large;
     for (let i = 0; i < n; i++) {
-      const req = readRequest(a, i, bodies);
+      const req = readRequest(a, i, given);
+      if (req.flags & 4) bodies.push({ len: req.body.length, arena: req.bodyInArena });
       const r = i * RES_STRIDE;
       // opts.peer: every request asks C for its connection's address (req.ip).
       if (opts.peer) req.ip = addon.peer(server, req.ctx, req.gen);
@@ -232,6 +236,7 @@ export function startServer(opts = {}) {
     port,
     handle: server,
     batches,
+    bodies,
     pending,
     stats: () => addon.stats(server),
     /** Late answer to a pending /hang request; returns what respond() returned. */

@@ -353,6 +353,39 @@ describe("request bodies", () => {
   });
 });
 
+describe("request bodies in reqData", () => {
+  const echo = (body: string, extra = "") =>
+    `POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
+
+  it("a body up to a quarter of reqData is written beside its head; a longer one is its own Buffer", async () => {
+    const s = start(); // reqData 256 KiB: bodies up to 65536 bytes go into it
+    const sizes = [10, 65536, 65537, 300_000];
+    const bodies = sizes.map((n, i) => String.fromCharCode(97 + i).repeat(n));
+    const chunked = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+    const r = await exchange(s.port, [bodies.map((b) => echo(b)).join("") + chunked + echo("")], { responses: 6, timeoutMs: 8000 });
+    const { responses } = parseResponses(r.data);
+    expect(responses.map((x) => [x.status, x.body])).toEqual([...bodies.map((b) => [200, b]), [200, "hello"], [200, ""]]);
+    // Content-Length: 0 frames no body; the chunked one is in reqData too.
+    expect(s.bodies).toEqual([
+      { len: 10, arena: true },
+      { len: 65536, arena: true },
+      { len: 65537, arena: false },
+      { len: 300_000, arena: false },
+      { len: 5, arena: true },
+    ]);
+  });
+
+  it("bodies that do not fit what is left of reqData run the batch first, and all arrive intact", async () => {
+    const s = start({ reqDataSize: 40_000 }); // bodies up to 10000 bytes go into it
+    const bodies = Array.from({ length: 9 }, (_, i) => String.fromCharCode(65 + i).repeat(9000 + i));
+    const r = await exchange(s.port, [bodies.map((b) => echo(b)).join("")], { responses: 9, timeoutMs: 8000 });
+    expect(parseResponses(r.data).responses.map((x) => x.body)).toEqual(bodies);
+    expect(s.bodies.every((b) => b.arena)).toBe(true);
+    expect(s.batches.length).toBeGreaterThanOrEqual(3); // at most 4 such requests fit one batch
+    expect(s.batches.reduce((x, y) => x + y, 0)).toBe(9);
+  });
+});
+
 describe("bad input and limits", () => {
   async function rejects(s: Server, bytes: string | string[], status: number, gapMs = 0) {
     const r = await exchange(s.port, Array.isArray(bytes) ? bytes : [bytes], { idleMs: 1000, gapMs });
