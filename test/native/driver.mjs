@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 // CATZILLA_NATIVE: another build of the addon (scripts/sanitize-native.sh points it at
 // the AddressSanitizer one), as runtime/native.ts honours it too.
 export const addon = require(process.env.CATZILLA_NATIVE ?? join(root, "build", "Release", "catzilla.node"));
-const { BATCH_MAX, REQ_STRIDE, RES_STRIDE } = addon.constants;
+const { BATCH_MAX, REQ_STRIDE, RES_STRIDE, REQ_BODY_OFF } = addon.constants;
 
 export const FINGERPRINT = "fixture-v1";
 const tmp = join(root, "test", ".tmp");
@@ -79,8 +79,13 @@ function readRequest(a, i, bodies) {
   return {
     route: m[b], ctx: m[b + 1], gen: m[b + 2], method: m[b + 3], url, path, query, params,
     headers, hdrCount: m[b + 9], flags,
-    // flags bit3: the body is in reqData at slots 45 (offset) and 46 (length), else bodies[i].
-    body: flags & 8 ? Buffer.from(a.reqData.subarray(m[b + 45], m[b + 45] + m[b + 46])) : flags & 4 ? bodies[i] : undefined,
+    // flags bit3: the body is in reqData at slots REQ_BODY_OFF (offset) and the next (length), else bodies[i].
+    body:
+      flags & 8
+        ? Buffer.from(a.reqData.subarray(m[b + REQ_BODY_OFF], m[b + REQ_BODY_OFF] + m[b + REQ_BODY_OFF + 1]))
+        : flags & 4
+          ? bodies[i]
+          : undefined,
     bodyInArena: (flags & 8) !== 0,
   };
 }
