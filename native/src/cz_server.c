@@ -30,6 +30,7 @@ struct cz_server_s {
   cz_parse_env_t penv;
   cz_batch_t batch;
   cz_conn_set_t conns;
+  cz_statics_t* statics;  /* static mounts, or NULL; in-flight file reads hold references */
   unsigned nhandles;      /* grace + the set's resumer: open until the very end */
   unsigned nlisteners;    /* listeners open or closing */
   uint64_t accept_log_ms; /* last accept error logged (loop time) */
@@ -68,6 +69,12 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
     free(srv);
     return r;
   }
+  r = cz__statics_new(opts->statics, opts->nstatics, &srv->statics, err, errlen);
+  if (r != 0) {
+    cz_table_unload(&srv->table);
+    free(srv);
+    return r;
+  }
   srv->loop = loop;
   srv->limits = opts->limits;
   if (srv->limits.max_pipelined == 0)
@@ -83,6 +90,7 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
   srv->penv.table_gen = 0;
   cz__batch_init(&srv->batch, a, &srv->hooks, srv, &srv->log);
   cz__conn_set_init(&srv->conns, loop, &srv->limits, &srv->penv, &srv->batch, &srv->log);
+  srv->conns.statics = srv->statics;
   srv->conns.freed = cz__server_conn_freed;
   srv->conns.closed = cz__server_set_closed;
   uv_timer_init(loop, &srv->grace);
@@ -132,6 +140,7 @@ void cz_server_free(cz_server_t* srv) {
   for (i = 0; i < srv->nold; i++)
     cz_table_unload(&srv->old_tables[i]);
   free(srv->old_tables);
+  cz__statics_unref(srv->statics);
   cz__batch_free(&srv->batch);
   free(srv);
 }

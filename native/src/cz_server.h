@@ -30,6 +30,7 @@
 #include <uv.h>
 
 #include "cz_http.h"
+#include "cz_static.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -131,6 +132,10 @@ typedef struct cz_server_options_s {
   cz_limits_t limits;
   cz_arenas_t arenas;
   cz_hooks_t hooks;
+  /* Static file mounts (app.static), served in C after the routes: a path a route
+   * matches (any method) is the route's. Copied; the roots are opened at once. */
+  const cz_static_opts_t* statics;
+  size_t nstatics;
 } cz_server_options_t;
 
 /* Loads the route table and allocates the server. 0, or a negative error with a
