@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { LIMIT_DEFAULTS } from "./abi.js";
 import { packageRoot } from "./package-root.js";
 import type { ListenOptions } from "./server.js";
+import type { NativeStatic } from "./static.js";
 
 /** Opaque handle of a native server. */
 export type NativeHandle = { readonly __catzillaServer: unique symbol };
@@ -26,6 +27,8 @@ export interface NativeBinding {
     hold?: Int32Array;
     release?: () => void;
     limits: NativeLimits;
+    /** Static file mounts, served in C (runtime/static.ts). */
+    statics?: NativeStatic[];
   }): NativeHandle;
   listen(handle: NativeHandle, host: string, port: number, backlog: number): number;
   /** A socketpair end the server serves as if accepted; the returned fd is the caller's to close. */

@@ -17,6 +17,7 @@ import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
 import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
 import { useOpenApiDocument } from "./openapi.js";
+import { registeredStatics } from "./static.js";
 import type { ListenOptions, Server } from "./server.js";
 import { Versions, type Version } from "./versions.js";
 import { ArenaWriter } from "./writer.js";
@@ -204,6 +205,7 @@ class NativeServer implements ReloadableServer {
         resData,
         asyncData,
         limits: { ...nativeLimits(options), maxHeaderBytes },
+        statics: registeredStatics(),
       });
     } catch (err) {
       await versions.close();

@@ -218,9 +218,8 @@ int cz__static_path(const char* rest, size_t len, int dotfiles, char* out, size_
     return -1;
   if (len > 0)
     i = 1; /* the '/' after the prefix */
-  if (i == len) {
-    *dir = 1; /* the mount itself: its root */
-  }
+  if (len == 1)
+    *dir = 1; /* "/": the root; "" (the prefix alone) is redirected to it like any directory */
   while (i < len) {
     size_t seg = o;
     /* One segment, decoded into out. */
@@ -794,14 +793,15 @@ static void cz__static_head(cz_static_req_t* r) {
       rk = cz__range(r->range, size, &from, &to);
   }
 
-  if (cz__lines_add(r, "Content-Type: %s\r\n", cz__static_mime(r->rel)) != 0)
+  /* A 304 carries only the validators and caching lines (RFC 9110 15.4.5). */
+  if (!fresh && cz__lines_add(r, "Content-Type: %s\r\n", cz__static_mime(r->rel)) != 0)
     goto fail;
   if (m->etag && cz__lines_add(r, "ETag: %s\r\n", etag) != 0)
     goto fail;
   if (m->last_modified && cz__lines_add(r, "Last-Modified: %s\r\n", date) != 0)
     goto fail;
   if (cz_buf_append(&r->lines, m->cache_control, strlen(m->cache_control)) != 0 ||
-      cz__lines_add(r, "Accept-Ranges: bytes\r\n") != 0)
+      (!fresh && cz__lines_add(r, "Accept-Ranges: bytes\r\n") != 0))
     goto fail;
   if (fresh) {
     r->status = 304;
