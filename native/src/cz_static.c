@@ -90,6 +90,10 @@ struct cz_static_req_s {
   char rel[CZ_STATIC_PATH_MAX];
 };
 
+/* Set once openat2 says ENOSYS (or by CATZILLA_STATIC_NO_OPENAT2=1, which tests use to
+ * run the realpath() fallback on a kernel that has openat2); read with relaxed atomics. */
+static int cz__openat2_missing;
+
 /* ---- mounts ------------------------------------------------------------------------- */
 
 static void cz__statics_free(cz_statics_t* st) {
@@ -140,6 +144,8 @@ int cz__statics_new(const cz_static_opts_t* opts, size_t n, cz_statics_t** out, 
     return UV_ENOMEM;
   }
   st->refs = 1;
+  if (getenv("CATZILLA_STATIC_NO_OPENAT2") != NULL && strcmp(getenv("CATZILLA_STATIC_NO_OPENAT2"), "1") == 0)
+    __atomic_store_n(&cz__openat2_missing, 1, __ATOMIC_RELAXED);
   for (i = 0; i < n; i++)
     st->m[i].root = -1;
   st->n = n;
@@ -492,7 +498,6 @@ int cz__static_render(cz_static_req_t* r, cz_buf_t* b, const cz_date_t* d, int c
 
 /* ---- on the threadpool -------------------------------------------------------------- */
 
-static int cz__openat2_missing; /* set once openat2 says ENOSYS; read racily, harmlessly */
 
 /* Opens rel beneath root: -errno on failure (EXDEV/ELOOP: it would leave the root). */
 static int cz__open_beneath(const cz_mount_t* m, int at, const char* rel) {

@@ -32,7 +32,8 @@ export function pattern(n: number, seed = 7): Buffer {
   return b;
 }
 
-export async function startStaticApp(label: string): Promise<StaticApp> {
+/** env: extra environment of the server process (CATZILLA_STATIC_NO_OPENAT2=1: C's realpath() fallback). */
+export async function startStaticApp(label: string, env: Record<string, string> = {}): Promise<StaticApp> {
   const dir = writeApp(label, { "app.ts": "" });
   const pub = path.join(dir, "public");
   const files: Record<string, string | Buffer> = {
@@ -88,5 +89,15 @@ app.mount("/r", router);
   const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
   const errors = r.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new Error(errors.map((d) => d.message).join("\n"));
-  return { app: await serve(path.join(dir, ".catzilla")), dir, pub, big };
+  // serve() spawns with this process's environment: lend it `env` for the spawn only.
+  const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);
+  Object.assign(process.env, env);
+  try {
+    return { app: await serve(path.join(dir, ".catzilla")), dir, pub, big };
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }
