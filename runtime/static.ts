@@ -68,7 +68,10 @@ export function checkStatic(prefix: unknown, dir: unknown, options: unknown): vo
   if (o.dotfiles !== undefined && o.dotfiles !== "deny" && o.dotfiles !== "allow") {
     throw new TypeError(`${where}: dotfiles must be "deny" or "allow"`);
   }
-  if (o.maxAge !== undefined && (!Number.isInteger(o.maxAge) || (o.maxAge as number) < 0 || (o.maxAge as number) > 0xffffffff)) {
+  if (
+    o.maxAge !== undefined &&
+    (!Number.isInteger(o.maxAge) || (o.maxAge as number) < 0 || (o.maxAge as number) > 0xffffffff)
+  ) {
     throw new TypeError(`${where}: maxAge must be a whole number of seconds`);
   }
   for (const k of ["immutable", "etag", "lastModified"] as const) {

@@ -532,11 +532,13 @@ static int cz__conn_static(cz_conn_t* c, cz_slot_t* s) {
   rc = cz__static_start(set->statics, mount, set->loop, p->hbuf.base, r->path_len, p->hbuf.base, r->url_len,
                         p->hbuf.base + r->url_len, p->hbuf.len - r->url_len, method == HTTP_HEAD,
                         cz__conn_static_ready, c, s, &s->file);
-  if (rc != 0) {
+  if (rc < 0) {
     cz__conn_settle_error(c, s, rc == -404 ? 404 : 503, 0, NULL);
     return 1;
   }
   s->state = CZ_SLOT_FILE;
+  if (rc == CZ_STATIC_NOW)
+    cz__conn_static_ready(s->file, c, s); /* cached: answered in this turn, no thread */
   return 1;
 }
 

@@ -14,7 +14,15 @@
  * so neither ".." nor a symlink can lead outside it; where openat2 is missing (kernels
  * before 5.6, or a sandbox that refuses it) the path is resolved with realpath() and must
  * lie under the root's own realpath.
+ *
+ * The loop thread never waits on the disk, yet most files need no thread: a request first
+ * tries the head on the loop with calls the kernel refuses (EAGAIN) rather than block,
+ * openat2(RESOLVE_CACHED) (every path component in the dentry cache) and
+ * preadv2(RWF_NOWAIT) (bytes in the page cache); only what would block goes to the
+ * threadpool. A cached 4 KiB file is thus served in the loop's turn with no thread hand-off
+ * (two context switches and an eventfd wake-up each way): bench/RESULTS.md, "Static files".
  */
+#define _GNU_SOURCE /* preadv2 and RWF_NOWAIT */
 #include "cz_static.h"
 
 #include <errno.h>
@@ -25,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -93,6 +102,15 @@ struct cz_static_req_s {
 /* Set once openat2 says ENOSYS (or by CATZILLA_STATIC_NO_OPENAT2=1, which tests use to
  * run the realpath() fallback on a kernel that has openat2); read with relaxed atomics. */
 static int cz__openat2_missing;
+/* Set once the kernel refuses RESOLVE_CACHED or RWF_NOWAIT (before 5.12), or by
+ * CATZILLA_STATIC_NO_FAST=1 (tests run the threadpool path alone with it): every head
+ * then goes to the threadpool. Written and read on the loop thread only. */
+static int cz__fast_off;
+
+static int cz__env_on(const char* name) {
+  const char* v = getenv(name);
+  return v != NULL && strcmp(v, "1") == 0;
+}
 
 /* ---- mounts ------------------------------------------------------------------------- */
 
@@ -144,8 +162,10 @@ int cz__statics_new(const cz_static_opts_t* opts, size_t n, cz_statics_t** out, 
     return UV_ENOMEM;
   }
   st->refs = 1;
-  if (getenv("CATZILLA_STATIC_NO_OPENAT2") != NULL && strcmp(getenv("CATZILLA_STATIC_NO_OPENAT2"), "1") == 0)
+  if (cz__env_on("CATZILLA_STATIC_NO_OPENAT2"))
     __atomic_store_n(&cz__openat2_missing, 1, __ATOMIC_RELAXED);
+  if (cz__env_on("CATZILLA_STATIC_NO_FAST"))
+    cz__fast_off = 1;
   for (i = 0; i < n; i++)
     st->m[i].root = -1;
   st->n = n;
@@ -374,6 +394,8 @@ static void cz__req_free(cz_static_req_t* r) {
 
 static void cz__static_work(uv_work_t* w);
 static void cz__static_after(uv_work_t* w, int status);
+static int cz__static_head(cz_static_req_t* r, int nowait);
+static void cz__close_fd(cz_static_req_t* r);
 
 static int cz__trip(cz_static_req_t* r, int step) {
   int rc;
@@ -431,11 +453,17 @@ int cz__static_start(cz_statics_t* st, int mount, uv_loop_t* loop, const char* p
     memcpy(r->location + path_len + 1, target + path_len, q);
     r->location[path_len + 1 + q] = '\0';
   }
+  *out = r;
+  if (!cz__fast_off && cz__static_head(r, 1) == 0) {
+    if (r->status != 200 && r->status != 206)
+      cz__close_fd(r);
+    return CZ_STATIC_NOW; /* every file and byte it needed was cached: no thread */
+  }
   if (cz__trip(r, CZ_STEP_HEAD) != 0) {
+    *out = NULL;
     cz__req_free(r);
     return UV_ENOMEM;
   }
-  *out = r;
   return 0;
 }
 
@@ -499,8 +527,9 @@ int cz__static_render(cz_static_req_t* r, cz_buf_t* b, const cz_date_t* d, int c
 /* ---- on the threadpool -------------------------------------------------------------- */
 
 
-/* Opens rel beneath root: -errno on failure (EXDEV/ELOOP: it would leave the root). */
-static int cz__open_beneath(const cz_mount_t* m, int at, const char* rel) {
+/* Opens rel beneath root: -errno on failure (EXDEV/ELOOP: it would leave the root). With
+ * nowait, -EAGAIN when that would wait on the disk (or cannot be known not to). */
+static int cz__open_beneath(const cz_mount_t* m, int at, const char* rel, int nowait) {
   int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK; /* NONBLOCK: a FIFO must not hang us */
   char path[4096 + CZ_STATIC_PATH_MAX + 2];
   char real[4096];
@@ -513,14 +542,27 @@ static int cz__open_beneath(const cz_mount_t* m, int at, const char* rel) {
     memset(&how, 0, sizeof(how));
     how.flags = (uint64_t)flags;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+#if defined(RESOLVE_CACHED)
+    if (nowait)
+      how.resolve |= RESOLVE_CACHED;
+#else
+    if (nowait)
+      return -EAGAIN;
+#endif
     fd = (int)syscall(SYS_openat2, at, rel, &how, sizeof(how));
     if (fd >= 0)
       return fd;
+    if (nowait && errno == EINVAL) {
+      cz__fast_off = 1; /* a kernel without RESOLVE_CACHED (only the loop passes nowait) */
+      return -EAGAIN;
+    }
     if (errno != ENOSYS)
       return -errno;
     __atomic_store_n(&cz__openat2_missing, 1, __ATOMIC_RELAXED);
   }
 #endif
+  if (nowait)
+    return -EAGAIN; /* realpath() may wait on the disk: the threadpool's */
   /* The fallback resolves from the root's path, so `at` must be the root itself. */
   (void)at;
   snprintf(path, sizeof(path), "%s/%s", m->root_real, rel);
@@ -684,8 +726,9 @@ static int cz__range(const char* s, uint64_t size, uint64_t* from, uint64_t* to)
   return CZ_RANGE_ONE;
 }
 
-/* Reads the next chunk of [off, end) into r->chunk. */
-static void cz__read_chunk(cz_static_req_t* r) {
+/* Reads the next chunk of [off, end) into r->chunk. With nowait only what the page cache
+ * holds (maybe nothing: r->chunk stays NULL); the rest is read on the threadpool. */
+static void cz__read_chunk(cz_static_req_t* r, int nowait) {
   size_t want = r->end - r->off > CZ_STATIC_CHUNK ? CZ_STATIC_CHUNK : (size_t)(r->end - r->off);
   size_t got = 0;
 
@@ -695,7 +738,22 @@ static void cz__read_chunk(cz_static_req_t* r) {
     return;
   }
   while (got < want) {
-    ssize_t n = pread(r->fd, r->chunk + got, want - got, (off_t)(r->off + got));
+    ssize_t n;
+#if defined(RWF_NOWAIT)
+    if (nowait) {
+      struct iovec v = {r->chunk + got, want - got};
+      n = preadv2(r->fd, &v, 1, (off_t)(r->off + got), RWF_NOWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS)) {
+        if (errno != EAGAIN)
+          cz__fast_off = 1;
+        break; /* not cached (or not known): the threadpool reads the rest */
+      }
+    } else
+#endif
+    {
+      (void)nowait;
+      n = pread(r->fd, r->chunk + got, want - got, (off_t)(r->off + got));
+    }
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
@@ -704,6 +762,10 @@ static void cz__read_chunk(cz_static_req_t* r) {
       break;
     }
     got += (size_t)n;
+  }
+  if (got == 0) {
+    free(r->chunk);
+    r->chunk = NULL;
   }
   r->chunk_len = got;
   r->off += got;
@@ -716,8 +778,17 @@ static void cz__close_fd(cz_static_req_t* r) {
   }
 }
 
-/* The head: open, stat, decide the status, build the lines, read the first chunk. */
-static void cz__static_head(cz_static_req_t* r) {
+/* Undoes a head tried on the loop that would have waited: the threadpool starts over. */
+static int cz__head_retry(cz_static_req_t* r) {
+  cz__close_fd(r);
+  r->status = 0;
+  r->lines.len = 0;
+  return -EAGAIN;
+}
+
+/* The head: open, stat, decide the status, build the lines, read the first chunk. With
+ * nowait (on the loop) -EAGAIN when opening would wait on the disk, else 0. */
+static int cz__static_head(cz_static_req_t* r, int nowait) {
   const cz_mount_t* m = r->m;
   struct stat sb;
   char etag[80];
@@ -729,46 +800,50 @@ static void cz__static_head(cz_static_req_t* r) {
   int rk = CZ_RANGE_NONE;
   int fd;
 
-  fd = cz__open_beneath(m, m->root, r->rel);
+  fd = cz__open_beneath(m, m->root, r->rel, nowait);
+  if (fd == -EAGAIN && nowait)
+    return cz__head_retry(r);
   if (fd < 0) {
     /* Out of descriptors or memory is ours, not the client's: 503; the rest is a 404
      * (missing, EXDEV/ELOOP: it would leave the root, EACCES, ENOTDIR, ...). */
     r->status = (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM) ? 503 : 404;
-    return;
+    return 0;
   }
   r->fd = fd;
   if (fstat(fd, &sb) != 0) {
     r->status = 404;
-    return;
+    return 0;
   }
   if (S_ISDIR(sb.st_mode)) {
     char rel[CZ_STATIC_PATH_MAX + 256];
     if (m->index == NULL) {
       r->status = 404;
-      return;
+      return 0;
     }
     if (!r->dir) {
       r->status = 301;
       if (r->location == NULL || cz__lines_add(r, "Location: %s\r\n", r->location) != 0)
         r->status = 404;
-      return;
+      return 0;
     }
     cz__close_fd(r);
     snprintf(rel, sizeof(rel), "%s/%s", r->rel, m->index);
-    fd = cz__open_beneath(m, m->root, rel);
+    fd = cz__open_beneath(m, m->root, rel, nowait);
+    if (fd == -EAGAIN && nowait)
+      return cz__head_retry(r);
     if (fd < 0) {
       r->status = (fd == -EMFILE || fd == -ENFILE) ? 503 : 404;
-      return;
+      return 0;
     }
     r->fd = fd;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
       r->status = 404;
-      return;
+      return 0;
     }
     snprintf(r->rel, sizeof(r->rel), "%s", m->index); /* its name gives the type */
   } else if (!S_ISREG(sb.st_mode) || r->dir) {
     r->status = 404; /* a device, a FIFO, ...; or a file asked for as a directory */
-    return;
+    return 0;
   }
 
   size = (uint64_t)sb.st_size;
@@ -831,26 +906,27 @@ static void cz__static_head(cz_static_req_t* r) {
   if (r->head || (r->status != 200 && r->status != 206))
     r->end = r->off; /* no body bytes to read */
   if (r->off < r->end)
-    cz__read_chunk(r);
+    cz__read_chunk(r, nowait);
   if (r->off >= r->end || r->err != 0)
     cz__close_fd(r);
-  return;
+  return 0;
 fail:
   r->status = 503;
   r->lines.len = 0;
   cz__close_fd(r);
+  return 0;
 }
 
 static void cz__static_work(uv_work_t* w) {
   cz_static_req_t* r = w->data;
   switch (r->step) {
     case CZ_STEP_HEAD:
-      cz__static_head(r);
+      (void)cz__static_head(r, 0);
       if (r->status != 200 && r->status != 206)
         cz__close_fd(r);
       break;
     case CZ_STEP_READ:
-      cz__read_chunk(r);
+      cz__read_chunk(r, 0);
       if (r->off >= r->end || r->err != 0)
         cz__close_fd(r);
       break;

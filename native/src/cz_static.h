@@ -76,10 +76,14 @@ const char* cz__static_mime(const char* name);
  * chunk is (cz__static_take). Runs on the loop thread from a threadpool completion. */
 typedef void (*cz_static_cb)(cz_static_req_t* r, void* owner, void* tag);
 
+/* cz__static_start() found everything cached: the head is ready now (cb is not called). */
+#define CZ_STATIC_NOW 1
+
 /* Starts serving `path` (raw, no query; `target` is the whole request target for a
  * redirect's Location) under mount `mount`. headers: the request's header block
  * ("name\0value\0...", names lowercased). head: a HEAD request. 0 with *out set (cb runs
- * later), -404 when the path is refused at once (answer 404 now), or UV_ENOMEM. */
+ * later), CZ_STATIC_NOW with *out set (the head is ready: the caller goes on as its cb
+ * would), -404 when the path is refused at once (answer 404 now), or UV_ENOMEM. */
 int cz__static_start(cz_statics_t* st, int mount, uv_loop_t* loop, const char* path, size_t path_len,
                      const char* target, size_t target_len, const char* headers, size_t headers_len,
                      int head, cz_static_cb cb, void* owner, void* tag, cz_static_req_t** out);

@@ -69,7 +69,9 @@ describe("static mounts: no escape from the root", () => {
   for (const mode of MODES) {
     describe(mode, () => {
       for (const c of cases) {
-        it(`${c.name}: ${JSON.stringify(c.req.split(" ")[1])} → 404, then the next request is served`, async ({ expect }) => {
+        it(`${c.name}: ${JSON.stringify(c.req.split(" ")[1])} → 404, then the next request is served`, async ({
+          expect,
+        }) => {
           await check(expect, s.app.port, c, mode);
         });
       }
@@ -87,7 +89,7 @@ describe("static mounts: no escape from the root", () => {
     });
   });
 
-  it("the same names are served where they are allowed: a symlink inside the root, dotfiles with dotfiles: \"allow\"", async () => {
+  it('the same names are served where they are allowed: a symlink inside the root, dotfiles with dotfiles: "allow"', async () => {
     const ok: Record<string, string> = {
       "/assets/link-in.txt": "hello\n",
       "/dots/.secret": "top secret",

@@ -44,7 +44,7 @@ export async function startStaticApp(label: string, env: Record<string, string> 
     "data.json": "{}",
     "logo.png": Buffer.from([0x89, 0x50, 0x4e, 0x47]),
     "README.TXT": "upper",
-    "noext": "x",
+    noext: "x",
     "file.unknownext": "y",
     "override.txt": "from disk",
     "sub/index.html": "<h1>sub</h1>",

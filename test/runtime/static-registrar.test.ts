@@ -60,9 +60,10 @@ describe("static() at run time", () => {
       ["/a", "p", null],
     ];
     for (const [prefix, dir, options] of bad) {
-      expect(() => (app.static as (...a: unknown[]) => unknown)(prefix, dir, options), JSON.stringify([prefix, dir, options])).toThrow(
-        /^catzilla: static\(/,
-      );
+      expect(
+        () => (app.static as (...a: unknown[]) => unknown)(prefix, dir, options),
+        JSON.stringify([prefix, dir, options]),
+      ).toThrow(/^catzilla: static\(/);
     }
   });
 
@@ -77,7 +78,9 @@ describe("static() at run time", () => {
       etag: true,
       lastModified: true,
     });
-    expect(nativeStatic({ prefix: "", dir: "/p", options: { index: false, dotfiles: "allow", maxAge: 60 } }, "/w")).toMatchObject({
+    expect(
+      nativeStatic({ prefix: "", dir: "/p", options: { index: false, dotfiles: "allow", maxAge: 60 } }, "/w"),
+    ).toMatchObject({
       prefix: "/",
       dir: "/p",
       index: null,
