@@ -119,13 +119,11 @@ struct cz_conn_s {
   uint8_t lingering;     /* FIN sent; reading only to drop bytes until EOF or the timer */
   uint8_t eof;           /* the client closed its side */
   uint8_t closing;
-  uint8_t pumping;       /* cz__conn_static_pump is reading a file ahead (not re-entered) */
 };
 
 static void cz__conn_flush(cz_conn_t* c);
 static void cz__conn_static_pump(cz_conn_t* c);
 static int cz__conn_static(cz_conn_t* c, cz_slot_t* s);
-static void cz__conn_static_ready(cz_static_req_t* f, void* conn, void* slot);
 static void cz__conn_read_update(cz_conn_t* c);
 static void cz__conn_timer_update(cz_conn_t* c);
 static void cz__timer_arm(cz_conn_t* c, uint64_t ms);
@@ -449,31 +447,19 @@ static void cz__conn_reject(cz_conn_t* c, int status) {
 /* Reads the next chunk of the file at the head of the pipeline once the socket has taken
  * nearly all of the last one: a slow reader makes the server wait, never read ahead. */
 static void cz__conn_static_pump(cz_conn_t* c) {
-  if (c->pumping)
-    return; /* a flush from the loop below: the loop reads on once it returns */
-  c->pumping = 1;
-  while (!c->closing) {
-    cz_slot_t* s = c->head;
-    int rc;
+  cz_slot_t* s = c->head;
+  size_t queued;
 
-    if (s == NULL || s->state != CZ_SLOT_FILE || !(s->flags & CZ_SF_FILE_HEAD) || cz__static_busy(s->file) ||
-        !cz__static_more(s->file))
-      break;
-    if (cz__out_len(&c->out) + uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp) >= CZ_STATIC_CHUNK)
-      break; /* the write callback comes back here */
-    rc = cz__static_read(s->file);
-    if (rc < 0) {
-      cz_log(c->set->log, "cannot queue a static file read; closing the connection");
-      cz__conn_close(c);
-      break;
-    }
-    if (rc != CZ_STATIC_NOW)
-      break; /* read on the threadpool: its callback queues it */
-    /* Read from the page cache: queue and write it now (the flush's own call here returns
-     * at once), then go round for the next while the socket keeps taking them. */
-    cz__conn_static_ready(s->file, c, s);
+  if (s == NULL || s->state != CZ_SLOT_FILE || !(s->flags & CZ_SF_FILE_HEAD) || cz__static_busy(s->file) ||
+      !cz__static_more(s->file))
+    return;
+  queued = cz__out_len(&c->out) + uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp);
+  if (queued >= CZ_STATIC_CHUNK)
+    return; /* the write callback comes back here */
+  if (cz__static_read(s->file) != 0) {
+    cz_log(c->set->log, "cannot queue a static file read; closing the connection");
+    cz__conn_close(c);
   }
-  c->pumping = 0;
 }
 
 /* The file's head (with its first chunk), or its next chunk, is ready: render and queue it

@@ -396,7 +396,6 @@ static void cz__static_work(uv_work_t* w);
 static void cz__static_after(uv_work_t* w, int status);
 static int cz__static_head(cz_static_req_t* r, int nowait);
 static void cz__close_fd(cz_static_req_t* r);
-static void cz__read_chunk(cz_static_req_t* r, int nowait);
 
 static int cz__trip(cz_static_req_t* r, int step) {
   int rc;
@@ -493,15 +492,7 @@ char* cz__static_take(cz_static_req_t* r, size_t* len) {
 }
 
 int cz__static_read(cz_static_req_t* r) {
-  CZ_ASSERT(!r->cancelled && r->fd >= 0 && r->off < r->end && r->chunk == NULL);
-  if (!cz__fast_off) {
-    /* What the page cache holds is read now, on the loop; nothing cached: the pool. */
-    cz__read_chunk(r, 1);
-    if (r->err != 0 || r->off >= r->end)
-      cz__close_fd(r);
-    if (r->chunk != NULL || r->err != 0)
-      return CZ_STATIC_NOW;
-  }
+  CZ_ASSERT(!r->cancelled && r->fd >= 0 && r->off < r->end);
   return cz__trip(r, CZ_STEP_READ);
 }
 

@@ -105,8 +105,7 @@ int cz__static_more(const cz_static_req_t* r);
 int cz__static_failed(const cz_static_req_t* r);
 /* Is a trip to the threadpool in flight? */
 int cz__static_busy(const cz_static_req_t* r);
-/* Reads the next chunk: CZ_STATIC_NOW when it is there at once (from the page cache; cb is
- * not called), else 0 and cb runs when it is; or a UV error. */
+/* Reads the next chunk; cb runs when it is there. 0 or a UV error. */
 int cz__static_read(cz_static_req_t* r);
 
 /* The owner is done with r (served, or its connection went): closes the file and frees
