@@ -141,6 +141,32 @@ describe.each(VARIANTS)("%s", (_name, env) => {
     });
   });
 
+  describe("HTTP/1.0 and Connection: close", () => {
+    it("an HTTP/1.0 request gets the file and the connection closes; with keep-alive it stays open", async () => {
+      const plain = await exchange(s.app.port, ["GET /assets/hello.txt HTTP/1.0\r\n\r\n"], { timeoutMs: 5000 });
+      const [r] = parseResponses(plain.data).responses;
+      expect(r.status).toBe(200);
+      expect(r.body).toBe("hello\n");
+      expect(plain.closed).toBe(true);
+      const ka = "GET /assets/hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+      const two = await exchange(s.app.port, [ka + ka], { responses: 2, timeoutMs: 5000 });
+      const rs = parseResponses(two.data).responses;
+      expect(rs.map((x) => [x.status, x.headers.connection, x.body])).toEqual([
+        [200, "keep-alive", "hello\n"],
+        [200, "keep-alive", "hello\n"],
+      ]);
+      expect(two.closed).toBe(false);
+    });
+
+    it("Connection: close on a large file: every byte, then the close", async () => {
+      const r = await exchange(s.app.port, [get("/assets/big.bin", "Connection: close\r\n")], { timeoutMs: 20_000, idleMs: 3000 });
+      expect(r.closed).toBe(true);
+      const [res] = parseResponses(r.data).responses;
+      expect(res.headers.connection).toBe("close");
+      expect(Buffer.from(res.body, "latin1").equals(s.big)).toBe(true);
+    });
+  });
+
   describe("conditional requests", () => {
     it("If-None-Match: the ETag, W/ of it, a list holding it, or * → 304 with the validators and no body", async () => {
       const etag = (await fetch(url("/assets/hello.txt"))).headers.get("etag")!;
