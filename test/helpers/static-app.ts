@@ -11,6 +11,8 @@ import { ROOT, writeApp } from "../compiler/helpers.js";
 import { serve, type RunningApp } from "./app.js";
 
 export const BIG_SIZE = 8 * 1024 * 1024;
+/** A sparse file (no disk blocks): bigger than what the kernel's socket buffers absorb. */
+export const HUGE_SIZE = 128 * 1024 * 1024;
 
 export interface StaticApp {
   app: RunningApp;
@@ -60,6 +62,8 @@ export async function startStaticApp(label: string, env: Record<string, string> 
   }
   const big = pattern(BIG_SIZE);
   fs.writeFileSync(path.join(pub, "big.bin"), big);
+  fs.writeFileSync(path.join(pub, "huge.bin"), "");
+  fs.truncateSync(path.join(pub, "huge.bin"), HUGE_SIZE);
   fs.writeFileSync(path.join(dir, "outside.txt"), "outside the root");
   fs.symlinkSync("hello.txt", path.join(pub, "link-in.txt")); // stays inside: served
   fs.symlinkSync("../outside.txt", path.join(pub, "link-out.txt")); // leaves the root: 404
