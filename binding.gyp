@@ -28,6 +28,8 @@
         "native/src/cz_parse.c",
         "native/src/cz_batch.c",
         "native/src/cz_out.c",
+        "native/src/cz_cond.c",
+        "native/src/cz_mount.c",
         "native/src/cz_static.c",
         "native/src/cz_mime.gen.c",
         "native/src/cz_conn.c",

@@ -522,7 +522,7 @@ static int cz__conn_static(cz_conn_t* c, cz_slot_t* s) {
 
   if (set->statics == NULL || r->asterisk || p->hbuf.base == NULL)
     return 0;
-  mount = cz__statics_match(set->statics, p->hbuf.base, r->path_len);
+  mount = cz__mount_match(set->statics, p->hbuf.base, r->path_len);
   if (mount < 0)
     return 0;
   if (method != HTTP_GET && method != HTTP_HEAD) {

@@ -40,7 +40,7 @@ struct cz_conn_set_s {
   const cz_parse_env_t* penv;
   cz_batch_t* batch;
   const cz_log_t* log;
-  cz_statics_t* statics;  /* static file mounts (the server's), or NULL */
+  cz_mounts_t* statics;  /* static file mounts (the server's), or NULL */
   cz_date_t date;
   cz_list_t all;          /* every connection, closing ones included */
   cz_list_t dirty;        /* connections with bytes to flush once the batch is done */

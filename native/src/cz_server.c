@@ -30,7 +30,7 @@ struct cz_server_s {
   cz_parse_env_t penv;
   cz_batch_t batch;
   cz_conn_set_t conns;
-  cz_statics_t* statics;  /* static mounts, or NULL; in-flight file reads hold references */
+  cz_mounts_t* statics;  /* static mounts, or NULL; in-flight file reads hold references */
   unsigned nhandles;      /* grace + the set's resumer: open until the very end */
   unsigned nlisteners;    /* listeners open or closing */
   uint64_t accept_log_ms; /* last accept error logged (loop time) */
@@ -69,7 +69,7 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
     free(srv);
     return r;
   }
-  r = cz__statics_new(opts->statics, opts->nstatics, &srv->statics, err, errlen);
+  r = cz__mount_new(opts->statics, opts->nstatics, &srv->statics, err, errlen);
   if (r != 0) {
     cz_table_unload(&srv->table);
     free(srv);
@@ -140,7 +140,7 @@ void cz_server_free(cz_server_t* srv) {
   for (i = 0; i < srv->nold; i++)
     cz_table_unload(&srv->old_tables[i]);
   free(srv->old_tables);
-  cz__statics_unref(srv->statics);
+  cz__mount_unref(srv->statics);
   cz__batch_free(&srv->batch);
   free(srv);
 }

@@ -30,7 +30,7 @@
 #include <uv.h>
 
 #include "cz_http.h"
-#include "cz_static.h"
+#include "cz_mount.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,5 +1,6 @@
 /*
- * cz_static.c: static file mounts served in C (cz_static.h, docs/static.md).
+ * cz_static.c: one request for a file under a static mount (cz_static.h, cz_mount.h,
+ * docs/static.md), from its path to its last chunk.
  *
  * A file request makes one trip to libuv's threadpool for its head: open beneath the root,
  * fstat, the directory's index, the conditional and Range headers, the head's lines, and
@@ -9,7 +10,7 @@
  * server read far ahead. The file is stat'ed on every request: a change on disk is served
  * at once, with a new ETag and Last-Modified (no cache to go stale).
  *
- * No escape from the root: the path is decoded and checked first (cz__static_path), then
+ * No escape from the root: the path is decoded and checked first (cz__mount_path), then
  * opened relative to the root's fd with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS),
  * so neither ".." nor a symlink can lead outside it; where openat2 is missing (kernels
  * before 5.6, or a sandbox that refuses it) the path is resolved with realpath() and must
@@ -31,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -43,25 +43,8 @@
 #endif
 #endif
 
+#include "cz_cond.h"
 #include "cz_log.h"
-
-typedef struct cz_mount_s {
-  char* prefix;          /* without a trailing '/': "" mounts every path */
-  size_t prefix_len;
-  char* root_real;       /* realpath of the root (the fallback check) */
-  char* index;           /* NULL: no index file */
-  int root;              /* O_DIRECTORY fd of the root */
-  uint8_t dotfiles;
-  uint8_t etag;
-  uint8_t last_modified;
-  char cache_control[96];/* "Cache-Control: ...\r\n" */
-} cz_mount_t;
-
-struct cz_statics_s {
-  unsigned refs;         /* the owner's, plus one per live file request (loop thread only) */
-  size_t n;
-  cz_mount_t* m;         /* longest prefix first */
-};
 
 enum cz_static_step {
   CZ_STEP_HEAD = 0,      /* open, stat, decide, first chunk */
@@ -71,7 +54,7 @@ enum cz_static_step {
 
 struct cz_static_req_s {
   uv_work_t work;
-  cz_statics_t* st;
+  cz_mounts_t* st;
   const cz_mount_t* m;
   cz_static_cb cb;
   void* owner;
@@ -112,219 +95,19 @@ static int cz__env_on(const char* name) {
   return v != NULL && strcmp(v, "1") == 0;
 }
 
-/* ---- mounts ------------------------------------------------------------------------- */
-
-static void cz__statics_free(cz_statics_t* st) {
-  size_t i;
-  for (i = 0; i < st->n; i++) {
-    if (st->m[i].root >= 0)
-      close(st->m[i].root);
-    free(st->m[i].prefix);
-    free(st->m[i].root_real);
-    free(st->m[i].index);
-  }
-  free(st->m);
-  free(st);
-}
-
-void cz__statics_unref(cz_statics_t* st) {
-  if (st != NULL && --st->refs == 0)
-    cz__statics_free(st);
-}
-
-static int cz__mount_cmp(const void* a, const void* b) {
-  const cz_mount_t* x = a;
-  const cz_mount_t* y = b;
-  if (x->prefix_len != y->prefix_len)
-    return x->prefix_len > y->prefix_len ? -1 : 1;
-  return strcmp(x->prefix, y->prefix);
-}
-
-static char* cz__strdup(const char* s) {
-  size_t n = strlen(s) + 1;
-  char* p = malloc(n);
-  if (p != NULL)
-    memcpy(p, s, n);
-  return p;
-}
-
-int cz__statics_new(const cz_static_opts_t* opts, size_t n, cz_statics_t** out, char* err, size_t errlen) {
-  cz_statics_t* st;
-  size_t i;
-
-  *out = NULL;
-  if (n == 0)
-    return 0;
-  st = calloc(1, sizeof(*st));
-  if (st == NULL || (st->m = calloc(n, sizeof(*st->m))) == NULL) {
-    free(st);
-    snprintf(err, errlen, "catzilla: out of memory");
-    return UV_ENOMEM;
-  }
-  st->refs = 1;
+/* The two switches tests use, read once (on the loop thread, at the first request). */
+static void cz__static_env(void) {
+  static int read;
+  if (read)
+    return;
+  read = 1;
   if (cz__env_on("CATZILLA_STATIC_NO_OPENAT2"))
     __atomic_store_n(&cz__openat2_missing, 1, __ATOMIC_RELAXED);
   if (cz__env_on("CATZILLA_STATIC_NO_FAST"))
     cz__fast_off = 1;
-  for (i = 0; i < n; i++)
-    st->m[i].root = -1;
-  st->n = n;
-  for (i = 0; i < n; i++) {
-    const cz_static_opts_t* o = &opts[i];
-    cz_mount_t* m = &st->m[i];
-    size_t plen = strlen(o->prefix);
-    char real[4096];
-
-    if (plen > 0 && o->prefix[plen - 1] == '/')
-      plen--; /* "/" mounts every path, "/assets/" is "/assets" */
-    if (o->prefix[0] != '/' && plen > 0) {
-      snprintf(err, errlen, "catzilla: static prefix \"%s\" must start with '/'", o->prefix);
-      cz__statics_free(st);
-      return UV_EINVAL;
-    }
-    m->root = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (m->root < 0 || realpath(o->dir, real) == NULL) {
-      snprintf(err, errlen, "catzilla: static directory \"%s\" (for %s): %s", o->dir, o->prefix,
-               strerror(errno));
-      cz__statics_free(st);
-      return UV_EINVAL;
-    }
-    m->prefix = malloc(plen + 1);
-    m->root_real = cz__strdup(real);
-    m->index = o->index != NULL && o->index[0] != '\0' ? cz__strdup(o->index) : NULL;
-    if (m->prefix == NULL || m->root_real == NULL || (o->index != NULL && o->index[0] != '\0' && m->index == NULL)) {
-      snprintf(err, errlen, "catzilla: out of memory");
-      cz__statics_free(st);
-      return UV_ENOMEM;
-    }
-    memcpy(m->prefix, o->prefix, plen);
-    m->prefix[plen] = '\0';
-    m->prefix_len = plen;
-    m->dotfiles = o->dotfiles;
-    m->etag = o->etag;
-    m->last_modified = o->last_modified;
-    snprintf(m->cache_control, sizeof(m->cache_control), "Cache-Control: public, max-age=%u%s\r\n",
-             (unsigned)o->max_age, o->immutable ? ", immutable" : "");
-  }
-  qsort(st->m, n, sizeof(*st->m), cz__mount_cmp);
-  *out = st;
-  return 0;
 }
 
-int cz__statics_match(const cz_statics_t* st, const char* path, size_t len) {
-  size_t i;
-  if (st == NULL)
-    return -1;
-  for (i = 0; i < st->n; i++) {
-    const cz_mount_t* m = &st->m[i];
-    if (len >= m->prefix_len && memcmp(path, m->prefix, m->prefix_len) == 0 &&
-        (len == m->prefix_len || path[m->prefix_len] == '/'))
-      return (int)i;
-  }
-  return -1;
-}
-
-/* ---- paths -------------------------------------------------------------------------- */
-
-static int cz__hex(int c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c |= 0x20;
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
-int cz__static_path(const char* rest, size_t len, int dotfiles, char* out, size_t cap, int* dir) {
-  size_t i = 0;
-  size_t o = 0;
-
-  *dir = 0;
-  if (len > 0 && rest[0] != '/')
-    return -1;
-  if (len > 0)
-    i = 1; /* the '/' after the prefix */
-  if (len == 1)
-    *dir = 1; /* "/": the root; "" (the prefix alone) is redirected to it like any directory */
-  while (i < len) {
-    size_t seg = o;
-    /* One segment, decoded into out. */
-    while (i < len && rest[i] != '/') {
-      int c = (unsigned char)rest[i];
-      if (c == '%') {
-        int hi = i + 2 < len ? cz__hex(rest[i + 1]) : -1;
-        int lo = i + 2 < len ? cz__hex(rest[i + 2]) : -1;
-        if (hi < 0 || lo < 0)
-          return -1;
-        c = hi * 16 + lo;
-        i += 3;
-      } else {
-        i++;
-      }
-      /* An encoded separator would make two segments of one; NUL ends a C path early. */
-      if (c == '/' || c == '\\' || c == '\0')
-        return -1;
-      if (o + 2 >= cap)
-        return -1;
-      out[o++] = (char)c;
-    }
-    if (o == seg) {
-      /* An empty segment: "//" inside the path (an absolute path after the prefix) is
-       * refused; a trailing '/' asks for a directory. */
-      if (i < len)
-        return -1;
-      *dir = 1;
-      break;
-    }
-    if (out[seg] == '.') {
-      size_t n = o - seg;
-      if (n == 1 || (n == 2 && out[seg + 1] == '.'))
-        return -1; /* "." and "..", however they were spelled */
-      if (!dotfiles)
-        return -1;
-    }
-    if (i < len) {
-      i++; /* the '/' */
-      if (i < len) {
-        if (o + 2 >= cap)
-          return -1;
-        out[o++] = '/';
-      } else {
-        *dir = 1;
-      }
-    }
-  }
-  if (o == 0)
-    out[o++] = '.';
-  out[o] = '\0';
-  return 0;
-}
-
-const char* cz__static_mime(const char* name) {
-  const char* dot = strrchr(name, '.');
-  const char* slash = strrchr(name, '/');
-  char ext[16];
-  size_t n;
-  size_t i;
-  unsigned lo = 0;
-  unsigned hi = cz_mime_count;
-
-  if (dot == NULL || (slash != NULL && dot < slash) || (n = strlen(dot + 1)) == 0 || n >= sizeof(ext))
-    return "application/octet-stream";
-  for (i = 0; i <= n; i++)
-    ext[i] = (char)cz_http_lower[(unsigned char)dot[1 + i]];
-  while (lo < hi) {
-    unsigned mid = lo + (hi - lo) / 2;
-    int c = strcmp(ext, cz_mime_table[mid].ext);
-    if (c == 0)
-      return cz_mime_table[mid].type;
-    if (c < 0)
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  return "application/octet-stream";
-}
+/* ---- mounts ------------------------------------------------------------------------- */
 
 /* ---- request headers ---------------------------------------------------------------- */
 
@@ -379,7 +162,7 @@ static int cz__read_headers(cz_static_req_t* r, const char* h, size_t len) {
 /* ---- the request -------------------------------------------------------------------- */
 
 static void cz__req_free(cz_static_req_t* r) {
-  cz_statics_t* st = r->st;
+  cz_mounts_t* st = r->st;
   CZ_ASSERT(r->fd < 0 && !r->busy);
   free(r->chunk);
   free(r->inm);
@@ -389,7 +172,7 @@ static void cz__req_free(cz_static_req_t* r) {
   free(r->location);
   cz_buf_free(&r->lines);
   free(r);
-  cz__statics_unref(st);
+  cz__mount_unref(st);
 }
 
 static void cz__static_work(uv_work_t* w);
@@ -407,7 +190,7 @@ static int cz__trip(cz_static_req_t* r, int step) {
   return rc;
 }
 
-int cz__static_start(cz_statics_t* st, int mount, uv_loop_t* loop, const char* path, size_t path_len,
+int cz__static_start(cz_mounts_t* st, int mount, uv_loop_t* loop, const char* path, size_t path_len,
                      const char* target, size_t target_len, const char* headers, size_t headers_len,
                      int head, cz_static_cb cb, void* owner, void* tag, cz_static_req_t** out) {
   const cz_mount_t* m;
@@ -416,17 +199,18 @@ int cz__static_start(cz_statics_t* st, int mount, uv_loop_t* loop, const char* p
 
   CZ_ASSERT(st != NULL && mount >= 0 && (size_t)mount < st->n);
   *out = NULL;
+  cz__static_env();
   m = &st->m[mount];
   r = calloc(1, sizeof(*r));
   if (r == NULL)
     return UV_ENOMEM;
-  if (cz__static_path(path + m->prefix_len, path_len - m->prefix_len, m->dotfiles, r->rel, sizeof(r->rel),
+  if (cz__mount_path(path + m->prefix_len, path_len - m->prefix_len, m->dotfiles, r->rel, sizeof(r->rel),
                       &dir) != 0) {
     free(r);
     return -404;
   }
   r->st = st;
-  st->refs++;
+  cz__mount_ref(st);
   r->m = m;
   r->cb = cb;
   r->owner = owner;
@@ -590,142 +374,6 @@ static int cz__lines_add(cz_static_req_t* r, const char* fmt, ...) {
   return cz_buf_append(&r->lines, tmp, (size_t)n);
 }
 
-static void cz__http_date(time_t t, char* out, size_t cap) {
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(out, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
-/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), the one form senders must use; -1 for
- * anything else (the condition is then ignored, as RFC 9110 13.1.3 asks). */
-static time_t cz__parse_date(const char* s) {
-  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  struct tm tm;
-  char mon[4];
-  int day, year, h, mi, sec, n = 0;
-  const char* p;
-
-  if (s == NULL || strlen(s) != 29 || s[3] != ',' ||
-      sscanf(s + 5, "%2d %3s %4d %2d:%2d:%2d GMT%n", &day, mon, &year, &h, &mi, &sec, &n) != 6 || n != 24)
-    return -1;
-  p = strstr(months, mon);
-  if (p == NULL || (p - months) % 3 != 0)
-    return -1;
-  memset(&tm, 0, sizeof(tm));
-  tm.tm_mday = day;
-  tm.tm_mon = (int)(p - months) / 3;
-  tm.tm_year = year - 1900;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  return timegm(&tm);
-}
-
-static int cz__ows(int c) {
-  return c == ' ' || c == '\t';
-}
-
-/* If-None-Match (RFC 9110 13.1.2): "*", or a list of entity tags compared weakly (W/
- * ignored on both sides) with ours ("\"...\"", with its quotes). */
-static int cz__inm_match(const char* list, const char* etag) {
-  size_t el = strlen(etag);
-  const char* p = list;
-  while (*p) {
-    const char* t;
-    while (*p == ',' || cz__ows(*p))
-      p++;
-    if (*p == '\0')
-      break;
-    if (*p == '*')
-      return 1;
-    if (p[0] == 'W' && p[1] == '/')
-      p += 2;
-    t = p;
-    if (*p == '"') {
-      p = strchr(p + 1, '"');
-      if (p == NULL)
-        return 0;
-      p++;
-    } else {
-      while (*p && *p != ',')
-        p++;
-    }
-    if ((size_t)(p - t) == el && memcmp(t, etag, el) == 0)
-      return 1;
-    while (*p && *p != ',')
-      p++;
-  }
-  return 0;
-}
-
-/* Parses one decimal number; -1 when none or too large. */
-static int64_t cz__num(const char** p) {
-  int64_t v = 0;
-  const char* s = *p;
-  if (*s < '0' || *s > '9')
-    return -1;
-  while (*s >= '0' && *s <= '9') {
-    if (v > (INT64_MAX - 9) / 10)
-      return -1;
-    v = v * 10 + (*s++ - '0');
-  }
-  *p = s;
-  return v;
-}
-
-enum { CZ_RANGE_NONE = 0, CZ_RANGE_ONE = 1, CZ_RANGE_UNSAT = 2 };
-
-/* Range (RFC 9110 14.2), one range of "bytes": a-b, a-, -n. Anything else (another unit,
- * a bad spec, several ranges: allowed to be served whole) is CZ_RANGE_NONE: 200. */
-static int cz__range(const char* s, uint64_t size, uint64_t* from, uint64_t* to) {
-  int64_t a = -1;
-  int64_t b = -1;
-  const char* p = s;
-
-  if (strncasecmp(p, "bytes", 5) != 0)
-    return CZ_RANGE_NONE;
-  p += 5;
-  while (cz__ows(*p))
-    p++;
-  if (*p++ != '=')
-    return CZ_RANGE_NONE;
-  while (cz__ows(*p))
-    p++;
-  if (strchr(p, ',') != NULL)
-    return CZ_RANGE_NONE;
-  if (*p == '-') {
-    p++;
-    b = cz__num(&p); /* suffix length */
-    if (b < 0)
-      return CZ_RANGE_NONE;
-  } else {
-    a = cz__num(&p);
-    if (a < 0 || *p++ != '-')
-      return CZ_RANGE_NONE;
-    if (*p >= '0' && *p <= '9') {
-      b = cz__num(&p);
-      if (b < 0 || b < a)
-        return CZ_RANGE_NONE;
-    }
-  }
-  while (cz__ows(*p))
-    p++;
-  if (*p != '\0')
-    return CZ_RANGE_NONE;
-  if (a < 0) {
-    if (b == 0 || size == 0)
-      return CZ_RANGE_UNSAT;
-    *from = (uint64_t)b >= size ? 0 : size - (uint64_t)b;
-    *to = size - 1;
-    return CZ_RANGE_ONE;
-  }
-  if ((uint64_t)a >= size)
-    return CZ_RANGE_UNSAT;
-  *from = (uint64_t)a;
-  *to = b < 0 || (uint64_t)b >= size ? size - 1 : (uint64_t)b;
-  return CZ_RANGE_ONE;
-}
-
 /* Reads the next chunk of [off, end) into r->chunk. With nowait only what the page cache
  * holds (maybe nothing: r->chunk stays NULL); the rest is read on the threadpool. */
 static void cz__read_chunk(cz_static_req_t* r, int nowait) {
@@ -851,13 +499,13 @@ static int cz__static_head(cz_static_req_t* r, int nowait) {
    * that keeps the size would keep it; nginx accepts the same with whole seconds. */
   snprintf(etag, sizeof(etag), "\"%llx-%lx-%llx\"", (unsigned long long)sb.st_mtim.tv_sec,
            (unsigned long)sb.st_mtim.tv_nsec, (unsigned long long)size);
-  cz__http_date(sb.st_mtim.tv_sec, date, sizeof(date));
+  cz_cond_format_date(sb.st_mtim.tv_sec, date, sizeof(date));
 
   /* RFC 9110 13.2.2: If-None-Match first; If-Modified-Since only without it. */
   if (r->inm != NULL) {
-    fresh = m->etag ? cz__inm_match(r->inm, etag) : (strchr(r->inm, '*') != NULL);
+    fresh = m->etag ? cz_cond_inm_match(r->inm, etag) : (strchr(r->inm, '*') != NULL);
   } else if (r->ims != NULL && m->last_modified) {
-    time_t since = cz__parse_date(r->ims);
+    time_t since = cz_cond_parse_date(r->ims);
     fresh = since != (time_t)-1 && sb.st_mtim.tv_sec <= since;
   }
   if (!fresh && r->range != NULL) {
@@ -867,14 +515,14 @@ static int cz__static_head(cz_static_req_t* r, int nowait) {
       if (r->if_range[0] == '"')
         honour = m->etag && strcmp(r->if_range, etag) == 0;
       else
-        honour = m->last_modified && cz__parse_date(r->if_range) == sb.st_mtim.tv_sec;
+        honour = m->last_modified && cz_cond_parse_date(r->if_range) == sb.st_mtim.tv_sec;
     }
     if (honour)
-      rk = cz__range(r->range, size, &from, &to);
+      rk = cz_cond_range(r->range, size, &from, &to);
   }
 
   /* A 304 carries only the validators and caching lines (RFC 9110 15.4.5). */
-  if (!fresh && cz__lines_add(r, "Content-Type: %s\r\n", cz__static_mime(r->rel)) != 0)
+  if (!fresh && cz__lines_add(r, "Content-Type: %s\r\n", cz__mount_mime(r->rel)) != 0)
     goto fail;
   if (m->etag && cz__lines_add(r, "ETag: %s\r\n", etag) != 0)
     goto fail;
