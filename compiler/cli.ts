@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { parseArgv, untilSignal } from "./command.js";
 import { formatDiagnostic, relPosix } from "./diagnostics.js";
 import { compile } from "./index.js";
-import { plural, printDiagnostics, printRoutes } from "./report.js";
+import { plural, printDiagnostics, printRoutes, printStatics } from "./report.js";
 import { watchLoop } from "./watch.js";
 
 const USAGE = "usage: catzilla-compile <entry.ts...> --out <dir> [--tsconfig <file>] [--no-const] [--quiet] [--watch]";
@@ -67,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const result = await compile(options);
   if (result.ok && !args.quiet) printRoutes(result.routes, cwd, process.stdout);
+  if (result.ok && !args.quiet && result.statics) printStatics(result.statics, cwd, process.stdout);
   const { errors, warnings } = printDiagnostics(result.diagnostics, cwd, process.stderr);
   // Notes (CZ2030): one line each, after the warnings.
   if (!args.quiet) for (const d of result.notes) process.stderr.write(formatDiagnostic(d, cwd));

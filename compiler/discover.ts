@@ -15,7 +15,7 @@ import { joinPath, REGISTRAR, VERBS, type RegistrarKind } from "../runtime/route
 import { prefixesOf, type PrefixContext, type Prefixes } from "./prefixes.js";
 import { packageNameOf } from "./shared/package.js";
 import { evalStatic, explain } from "./staticval.js";
-import type { Diagnostic, Registration } from "./types.js";
+import type { Diagnostic, Registration, Span } from "./types.js";
 
 const VERB_OF: Readonly<Record<string, string>> = VERBS;
 const METHOD_NAMES = new Set([...Object.keys(VERB_OF), "route"]);
@@ -23,12 +23,26 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== "
 
 export interface Discovery {
   registrations: Registration[];
+  /** `static(prefix, dir, options?)` calls, one per prefix they are served at. */
+  statics: DiscoveredStatic[];
   diagnostics: Diagnostic[];
 }
+
+/** A static mount as discovered (location made relative by the caller: StaticRecord). */
+export interface DiscoveredStatic {
+  prefix: string | null;
+  dir: string | null;
+  options: Record<string, unknown> | null;
+  span: Span;
+}
+
+/** The registrar method that mounts a directory (runtime/router.ts `static`). */
+const STATIC_METHOD = "static";
 
 export function discover(app: AppProgram): Discovery {
   const { checker } = app;
   const registrations: Registration[] = [];
+  const statics: DiscoveredStatic[] = [];
   const diagnostics: Diagnostic[] = [];
   const registrars = registrarsOf(app);
   const isRegistrarMethod = registrars.isMethod;
@@ -41,7 +55,17 @@ export function discover(app: AppProgram): Discovery {
 
   for (const sf of app.appFiles) {
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+      if (
+        ts.isCallExpression(node) &&
+        ts.isPropertyAccessExpression(node.expression) &&
+        node.expression.name.text === STATIC_METHOD &&
+        isRegistrarMethod(node.expression.name)
+      ) {
+        const p: Prefixes = prefixesOf(node.expression.expression, ctx);
+        // A mount on a router that cannot be followed is still served at run time; the
+        // compiler only records what it can know.
+        statics.push(...readStatic(node, checker, p.ok ? p.prefixes : [null]));
+      } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
         const callee = node.expression;
         if (METHOD_NAMES.has(callee.name.text) && isRegistrarMethod(callee.name)) {
           const p: Prefixes = prefixesOf(callee.expression, ctx);
@@ -79,7 +103,30 @@ export function discover(app: AppProgram): Discovery {
     visit(sf);
   }
   if (registrations.length === 0) diagnostics.push(noRoutes(app));
-  return { registrations, diagnostics };
+  return { registrations, statics, diagnostics };
+}
+
+/** Reads `x.static(prefix, dir, options?)`: what is known at compile time, null for the rest. */
+function readStatic(call: ts.CallExpression, checker: ts.TypeChecker, prefixes: (string | null)[]): DiscoveredStatic[] {
+  const [prefixArg, dirArg, optionsArg] = call.arguments;
+  const text = (e: ts.Expression | undefined): string | null => {
+    if (!e || ts.isSpreadElement(e)) return null;
+    const v = staticText(e, checker);
+    return v.ok ? v.value : null;
+  };
+  const prefix = text(prefixArg);
+  const dir = text(dirArg);
+  let options: Record<string, unknown> | null = {};
+  if (optionsArg) {
+    const v = evalStatic(optionsArg, { checker });
+    options = v.ok && v.value !== null && typeof v.value === "object" && !Array.isArray(v.value) ? { ...v.value } : null;
+  }
+  return prefixes.map((under) => ({
+    prefix: prefix === null || under === null ? null : joinPath(under, prefix),
+    dir,
+    options,
+    span: spanOf(call),
+  }));
 }
 
 /** CZ1007, at the top of the first entry: an app without a route cannot be served. */

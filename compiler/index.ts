@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { analyze } from "./analyze.js";
 import { compileRoutes, HASH_FILE, type CcResult } from "./cc.js";
-import { diag, relPosix, sortDiagnostics } from "./diagnostics.js";
+import { diag, location, relPosix, sortDiagnostics } from "./diagnostics.js";
 import { discover } from "./discover.js";
 import { emitModules, emitTable, type EmitHooks } from "./emit/index.js";
 import { startFormatter } from "./emit/format.js";
@@ -26,7 +26,7 @@ import { writeFiles } from "./output.js";
 import { plan as planRoutes } from "./plan.js";
 import { fallbackNotes } from "./schema/emit.js";
 import { loadProgram, missingInputs, typeErrors } from "./project.js";
-import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary } from "./types.js";
+import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary, StaticRecord } from "./types.js";
 
 export type * from "./types.js";
 export { formatDiagnostic, CODES } from "./diagnostics.js";
@@ -99,16 +99,18 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
 
   const { app } = done("program", (hooks.loadProgram ?? loadProgram)(entries, outDir, tsconfig));
   if (!app) return result();
-  const { registrations } = done("discover", discover(app));
+  const { registrations, statics: found } = done("discover", discover(app));
+  const statics = found.map((s): StaticRecord => ({ ...s, source: location(s.span, base) }));
   diagnostics.push(...(hooks.typeErrors ?? typeErrors)(app));
   lap("typecheck");
   const constRoutes = options.constRoutes !== false;
   const analysis = done("analyze", (hooks.analyze ?? analyze)(app, registrations, { constRoutes }));
   const textOf = (file: string) => app.program.getSourceFile(file)?.text ?? "";
-  const { plan } = done("plan", planRoutes(analysis.routes, base, cwd, textOf));
+  const { plan: planned } = done("plan", planRoutes(analysis.routes, base, cwd, textOf));
+  const plan: Plan = statics.length > 0 ? { ...planned, statics } : planned;
   const linked = done("link", link(app, registrations, plan));
   const routes = summaries(plan);
-  if (failed()) return result({ routes });
+  if (failed()) return result({ routes, ...(statics.length > 0 ? { statics } : {}) });
 
   const table = emitTable(plan);
   // cc runs in its own process (and prettier in its thread) while the app's JS is emitted.
@@ -131,6 +133,7 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
     filesWritten,
     ccSkipped: built.skipped,
     notes: fallbackNotes(plan),
+    ...(statics.length > 0 ? { statics } : {}),
   });
 }
 

@@ -1,6 +1,6 @@
 /** What the command-line tools (`catzilla-compile`, its --watch, `catzilla dev`) print. */
 import { formatDiagnostic, relPosix } from "./diagnostics.js";
-import type { Diagnostic, RouteSummary } from "./types.js";
+import type { Diagnostic, RouteSummary, StaticRecord } from "./types.js";
 
 /** "1 route", "2 routes". */
 export function plural(n: number, noun: string): string {
@@ -10,6 +10,20 @@ export function plural(n: number, noun: string): string {
 /** One aligned line per route: method, path, kind, file:line:col of the handler (relative to `cwd`). */
 export function printRoutes(routes: readonly RouteSummary[], cwd: string, out: NodeJS.WritableStream): void {
   const rows = routes.map((r) => [r.method, r.path, r.kind, `${relPosix(cwd, r.span.file)}:${r.span.line}:${r.span.col}`]);
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length)));
+  for (const row of rows) {
+    out.write(`  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2].padEnd(widths[2])}  ${row[3]}\n`);
+  }
+}
+
+/** One line per static mount, under the routes: "STATIC", prefix, the directory, where it is mounted. */
+export function printStatics(statics: readonly StaticRecord[], cwd: string, out: NodeJS.WritableStream): void {
+  const rows = statics.map((s) => [
+    "STATIC",
+    s.prefix ?? "(dynamic)",
+    `→ ${s.dir ?? "(dynamic)"}`,
+    `${relPosix(cwd, s.span.file)}:${s.span.line}:${s.span.col}`,
+  ]);
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length)));
   for (const row of rows) {
     out.write(`  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2].padEnd(widths[2])}  ${row[3]}\n`);

@@ -151,6 +151,25 @@ export interface Plan {
   routes: PlannedRoute[];
   trie: TrieNode;
   fingerprint: string;
+  /** The app's static mounts (`app.static`), when it has any: routes.json lists them. */
+  statics?: StaticRecord[];
+}
+
+/**
+ * discover → routes.json and the CLI: one `static(prefix, dir, options?)` call, per prefix it
+ * is served at. C serves the files (docs/static.md); the server takes the mounts from the
+ * registrations at run time, so a value the compiler cannot know is recorded as null.
+ */
+export interface StaticRecord {
+  /** The full prefix (a group's joined), or null when not known at compile time. */
+  prefix: string | null;
+  /** The directory as written (relative to the working directory at run time), or null. */
+  dir: string | null;
+  /** The options as written, when known at compile time (else null). */
+  options: Record<string, unknown> | null;
+  /** Relative to the out dir's parent, as a route's handler in routes.json. */
+  source: string;
+  span: Span;
 }
 
 /** A generated file, content in memory until every pass has succeeded. */
@@ -204,4 +223,6 @@ export interface CompileResult {
   ccSkipped: boolean;
   /** Informational notes (severity "note"), e.g. CZ2030 for results sent with JSON.stringify. */
   notes: Diagnostic[];
+  /** The static mounts found (`app.static`), in source order; absent when none. */
+  statics?: StaticRecord[];
 }

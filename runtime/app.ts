@@ -7,6 +7,7 @@
  */
 import { METHOD_NAMES } from "./abi.js";
 import { REGISTRAR, Registrar, type RouteEntry } from "./router.js";
+import { registerStatic, type StaticMount } from "./static.js";
 
 /** Every route registered in this process, in registration order. */
 const registry: RouteEntry[] = [];
@@ -24,5 +25,8 @@ export class Catzilla extends Registrar {
 
   protected add(route: RouteEntry): void {
     registry.push(route);
+  }
+  protected addStatic(mount: StaticMount): void {
+    registerStatic(mount);
   }
 }

@@ -5,6 +5,7 @@ export { json, text, html, body, redirect, HttpError, CzResponse } from "./respo
 export { openapi } from "./openapi.js";
 export { cookie } from "./cookies.js";
 export type { CookieOptions, SameSite } from "./cookies.js";
+export type { StaticOptions } from "./static.js";
 export type { ResponseInit, HeadersInit } from "./response.js";
 export type {
   CzRequest,

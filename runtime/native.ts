@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { LIMIT_DEFAULTS } from "./abi.js";
 import { packageRoot } from "./package-root.js";
 import type { ListenOptions } from "./server.js";
+import type { NativeStatic } from "./static.js";
 
 /** Opaque handle of a native server. */
 export type NativeHandle = { readonly __catzillaServer: unique symbol };
@@ -30,6 +31,8 @@ export interface NativeBinding {
     log?: (line: string) => void;
     /** Record a line per finished request for drainAccessLog(). */
     accessLog?: boolean;
+    /** Static file mounts, served in C (runtime/static.ts). */
+    statics?: NativeStatic[];
   }): NativeHandle;
   /** The peer address of the connection of live request (ctx, gen); undefined when stale or not IP. */
   peer(handle: NativeHandle, ctx: number, gen: number): string | undefined;

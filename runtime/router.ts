@@ -12,6 +12,7 @@
  * added here (returning `this`) is followed through chains without a compiler change.
  */
 import type { RequestSchema } from "./schema-types.js";
+import { checkStatic, type StaticMount, type StaticOptions } from "./static.js";
 import type { Handler, RouteOptions } from "./types.js";
 
 /** The verb shortcuts: method name → HTTP method. catzilla-compile reads this same table. */
@@ -106,8 +107,20 @@ export abstract class Registrar<Prefix extends string = ""> {
     router.attach(this, prefix);
     return this;
   }
+  /**
+   * Serves the files under `dir` (relative to the working directory when the server
+   * listens) at `prefix` + their path, from C: `app.static("/assets", "./public")`. A route
+   * registered for a path wins over a file at the same path. docs/static.md.
+   */
+  static(prefix: string, dir: string, options?: StaticOptions): this {
+    checkStatic(prefix, dir, options);
+    this.addStatic({ prefix, dir, options });
+    return this;
+  }
   /** Where a registration goes: the process's registry (an app), or a router's list and its mounts. */
   protected abstract add(route: RouteEntry): void;
+  /** Where a static mount goes, as `add` for a route. */
+  protected abstract addStatic(mount: StaticMount): void;
 }
 
 // The verb shortcuts, one per VERBS entry (typed by Shortcuts above).
@@ -125,14 +138,20 @@ export class Router<Prefix extends string = ""> extends Registrar<Prefix> {
   declare readonly [REGISTRAR]: "router";
   private readonly recorded: RouteEntry[] = [];
   private readonly mounts: { sink: Registrar<string>; prefix: string }[] = [];
+  private readonly statics: StaticMount[] = [];
 
   protected add(r: RouteEntry): void {
     this.recorded.push(r);
     for (const m of this.mounts) m.sink.route(r.method, joinPath(m.prefix, r.path), r.handler, r.options);
   }
+  protected addStatic(s: StaticMount): void {
+    this.statics.push(s);
+    for (const m of this.mounts) m.sink.static(joinPath(m.prefix, s.prefix), s.dir, s.options);
+  }
   /** @internal Mounts this router on `sink` at `prefix`, replaying the routes recorded so far. */
   attach(sink: Registrar<string>, prefix: string): void {
     this.mounts.push({ sink, prefix });
     for (const r of this.recorded) sink.route(r.method, joinPath(prefix, r.path), r.handler, r.options);
+    for (const s of this.statics) sink.static(joinPath(prefix, s.prefix), s.dir, s.options);
   }
 }

@@ -26,6 +26,7 @@ import { compileTrust } from "./proxy.js";
 import { setRequestEnv } from "./request.js";
 import type { ArenaClock } from "./request.js";
 import { useOpenApiDocument } from "./openapi.js";
+import { registeredStatics } from "./static.js";
 import type { ListenOptions, Server } from "./server.js";
 import { Versions, type Version } from "./versions.js";
 import { loopCount, startFleet, workerOptions, type Fleet } from "./workers.js";
@@ -322,6 +323,7 @@ class NativeServer implements ReloadableServer {
         limits: { ...nativeLimits(options), maxHeaderBytes },
         log: (line) => log.native(line),
         accessLog: accessTo !== undefined,
+        statics: registeredStatics(),
       });
     } catch (err) {
       await versions.close();

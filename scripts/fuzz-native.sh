@@ -15,7 +15,7 @@ cc -O2 -shared -fPIC -I native/include -o test/.tmp/routes.fixture.so test/nativ
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCZ_DEBUG \
   -D_DEFAULT_SOURCE -I native/include -I native/src -I native/deps/llhttp \
   test/native/fuzz_core.c native/src/cz_ctx.c native/src/cz_http.c native/src/cz_fields.c native/src/cz_table.c \
-  native/src/cz_log.c native/src/cz_alog.c native/src/cz_parse.c native/src/cz_batch.c native/src/cz_out.c native/src/cz_conn.c native/src/cz_server.c \
+  native/src/cz_log.c native/src/cz_alog.c native/src/cz_parse.c native/src/cz_batch.c native/src/cz_out.c native/src/cz_cond.c native/src/cz_mount.c native/src/cz_static.c native/src/cz_mime.gen.c native/src/cz_conn.c native/src/cz_server.c \
   native/deps/llhttp/libllhttp.a \
   -luv -ldl -o "$out/fuzz_core"
 

@@ -53,3 +53,7 @@ app.get("/never", async () => {
   await new Promise<void>(() => {});
 });
 app.get("/large", () => kind("z").repeat(1536 * 1024));
+
+// Static files, served by C (docs/static.md): the repository's docs/, relative to the
+// working directory the soak and valgrind runs start the server in (the package root).
+app.static("/static", "docs");

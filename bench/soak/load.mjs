@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A short, mixed, hostile load for a soak-app server (scripts/valgrind-native.sh):
 //   node bench/soak/load.mjs <port> [rounds=100] [concurrency=8]
-// Each round, over raw sockets: 20 keep-alive requests one at a time (sync, const, async,
-// POST bodies, 404, 405, throw, reject, BigInt, HttpError), 16 pipelined in one write, a
+// Each round, over raw sockets: 26 keep-alive requests one at a time (sync, const, async,
+// POST bodies, 404, 405, throw, reject, BigInt, HttpError, static files), 16 pipelined in one write, a
 // large response, HTTP/1.0, Connection: close, the route timeout (/never, when the server
 // has handlerTimeoutMs), oversize headers (431), a malformed request (400), a body over the
 // limit (413), and disconnects: mid-headers, mid-body, while an async handler is pending,
@@ -47,6 +47,13 @@ const MIX = [
   [req("GET", "/reject"), 500],
   [req("GET", "/bigint"), 500],
   [req("GET", "/teapot"), 418],
+  // static files (C alone): a file, a range, a conditional miss, HEAD, a traversal, a 405
+  [req("GET", "/static/static.md"), 200],
+  [req("GET", "/static/internals.md", { headers: { Range: "bytes=10-99" } }), 206],
+  [req("GET", "/static/static.md", { headers: { "If-None-Match": '"x"', Range: "bytes=-5" } }), 206],
+  [req("HEAD", "/static/internals.md"), 200],
+  [req("GET", "/static/%2e%2e/package.json"), 404],
+  [req("POST", "/static/static.md"), 405],
 ];
 
 const counts = { requests: 0, responses: 0, statuses: {}, disconnects: 0, problems: [] };

@@ -21,6 +21,17 @@ export function emitRoutesJson(plan: Plan): string {
       ...(r.paramErrors ? { paramMismatch: 400 } : {}),
       handler: r.source,
     })),
+    // Only when the app mounts a directory: other apps' routes.json stays as it was.
+    ...(plan.statics && plan.statics.length > 0
+      ? {
+          statics: plan.statics.map((s) => ({
+            prefix: s.prefix,
+            dir: s.dir,
+            options: s.options,
+            source: s.source,
+          })),
+        }
+      : {}),
   };
   return JSON.stringify(doc, null, 2) + "\n";
 }

@@ -15,7 +15,10 @@
  *              accessLog?: boolean,          // keep records for drainAccessLog
  *              limits?: { maxHeaderBytes?, maxUrlBytes?, maxHeaderCount?, maxBodyBytes?,
  *                         headersTimeoutMs?, requestTimeoutMs?, keepAliveTimeoutMs?, maxConnections?,
- *                         maxPipelined?, sendTimeoutMs? } }
+ *                         maxPipelined?, sendTimeoutMs? },
+ *              statics?: { prefix: string, dir: string, index: string | null, maxAge: number,
+ *                          immutable: boolean, dotfiles: boolean, etag: boolean,
+ *                          lastModified: boolean }[] }   // static mounts, served in C
  *     Throws Error for a missing/foreign/stale table ("recompile the app"), TypeError for
  *     bad options.
  *   listen(handle, host: string, port: number, backlog: number, reusePort?: boolean) -> bound port
@@ -356,6 +359,50 @@ bool GetLimit(Napi::Object limits, const char* key, uint32_t* out) {
   return true;
 }
 
+/* opts.statics: the static mounts (runtime/static.ts gives them whole). The strings live
+ * in `keep` until cz_server_new has copied them. Returns an error message, or "". */
+std::string GetStatics(Napi::Object o, std::vector<cz_static_opts_t>* out, std::vector<std::string>* keep) {
+  Napi::Value v = o.Get("statics");
+  if (v.IsUndefined() || v.IsNull())
+    return "";
+  if (!v.IsArray())
+    return "opts.statics must be an array";
+  Napi::Array a = v.As<Napi::Array>();
+  uint32_t n = a.Length();
+  keep->reserve(3 * n); /* no reallocation: c_str() pointers stay valid */
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsObject())
+      return "opts.statics[i] must be an object";
+    Napi::Object m = e.As<Napi::Object>();
+    Napi::Value prefix = m.Get("prefix");
+    Napi::Value dir = m.Get("dir");
+    Napi::Value index = m.Get("index");
+    Napi::Value max_age = m.Get("maxAge");
+    if (!prefix.IsString() || !dir.IsString())
+      return "opts.statics[i].prefix and .dir must be strings";
+    if (!index.IsString() && !index.IsNull() && !index.IsUndefined())
+      return "opts.statics[i].index must be a string or null";
+    cz_static_opts_t so = {};
+    keep->push_back(prefix.As<Napi::String>().Utf8Value());
+    so.prefix = keep->back().c_str();
+    keep->push_back(dir.As<Napi::String>().Utf8Value());
+    so.dir = keep->back().c_str();
+    if (index.IsString()) {
+      keep->push_back(index.As<Napi::String>().Utf8Value());
+      so.index = keep->back().c_str();
+    }
+    if (!max_age.IsUndefined() && !GetLimit(m, "maxAge", &so.max_age))
+      return "opts.statics[i].maxAge must be a non-negative integer (seconds)";
+    so.immutable = m.Get("immutable").ToBoolean().Value();
+    so.dotfiles = m.Get("dotfiles").ToBoolean().Value();
+    so.etag = m.Get("etag").ToBoolean().Value();
+    so.last_modified = m.Get("lastModified").ToBoolean().Value();
+    out->push_back(so);
+  }
+  return "";
+}
+
 /* The listen options C enforces, by name: read by CreateServer, reported with their
  * defaults by constants.defaults (one list for both). */
 static const struct {
@@ -433,6 +480,13 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
                                   " must be a non-negative integer");
     }
   }
+  std::vector<cz_static_opts_t> statics;
+  std::vector<std::string> statics_strings;
+  std::string statics_err = GetStatics(o, &statics, &statics_strings);
+  if (!statics_err.empty())
+    return ThrowType(env, statics_err);
+  so.statics = statics.data();
+  so.nstatics = statics.size();
   if (env.IsExceptionPending())
     return env.Undefined(); /* a getter on opts threw */
 

@@ -29,11 +29,13 @@
 
 #include "cz_fields.h"
 #include "cz_out.h"
+#include "cz_static.h"
 
 enum cz_slot_state {
   CZ_SLOT_RECV = 0, /* headers done, body still arriving */
   CZ_SLOT_JS = 1,   /* waiting for JS (holds a context) */
-  CZ_SLOT_READY = 2 /* response rendered into slot->data */
+  CZ_SLOT_READY = 2, /* response rendered into slot->data */
+  CZ_SLOT_FILE = 3   /* a static file (slot->file): head or body still being read */
 };
 
 enum cz_slot_flags {
@@ -41,7 +43,8 @@ enum cz_slot_flags {
   CZ_SF_CLOSE = 1 << 1,         /* close the connection once this response is out */
   CZ_SF_KA10 = 1 << 2,          /* HTTP/1.0 keep-alive: say so */
   CZ_SF_CONTINUE = 1 << 3,      /* owes "100 Continue" when it reaches the head */
-  CZ_SF_CONTINUE_SENT = 1 << 4
+  CZ_SF_CONTINUE_SENT = 1 << 4,
+  CZ_SF_FILE_HEAD = 1 << 5      /* CZ_SLOT_FILE: its head is rendered */
 };
 
 typedef struct cz_slot_s {
@@ -56,6 +59,7 @@ typedef struct cz_slot_s {
   char* path;        /* the path, copied: the parser's buffer moves on to the next request */
   uint64_t start_ns; /* uv_hrtime() at the head */
   cz_out_t data; /* a rendered response waiting for the ones before it */
+  cz_static_req_t* file; /* CZ_SLOT_FILE only: the file being sent (cz_static.c) */
 } cz_slot_t;
 
 /* Why the parser was paused from the complete hook. */
@@ -128,6 +132,8 @@ struct cz_conn_s {
 };
 
 static void cz__conn_flush(cz_conn_t* c);
+static void cz__conn_static_pump(cz_conn_t* c);
+static int cz__conn_static(cz_conn_t* c, cz_slot_t* s);
 static void cz__conn_read_update(cz_conn_t* c);
 static void cz__conn_timer_update(cz_conn_t* c);
 static void cz__timer_arm(cz_conn_t* c, uint64_t ms);
@@ -164,6 +170,8 @@ static void cz__slot_free(cz_conn_t* c, cz_slot_t* s) {
   CZ_ASSERT(s->ctx == CZ_CTX_NONE || s->state == CZ_SLOT_JS);
   if (s->ctx != CZ_CTX_NONE)
     cz__batch_forget(c->set->batch, s->ctx);
+  if (s->file != NULL)
+    cz__static_cancel(s->file); /* closes the file now or when its read lands */
   if (c->cur_slot == s)
     c->cur_slot = NULL;
   cz__out_free(&s->data);
@@ -322,6 +330,16 @@ static void cz__conn_advance(cz_conn_t* c) {
     }
   }
   s = c->head;
+  if (s != NULL && s->state == CZ_SLOT_FILE && cz__out_len(&s->data) != 0) {
+    /* A file still being read reached the head: what it has so far goes out now, the
+     * rest straight into `out` (cz__slot_target), read as the socket takes it. */
+    if (cz__out_move(&c->out, &s->data) != 0) {
+      cz_log(c->set->log, "out of memory queueing a response; closing the connection");
+      cz__conn_close(c);
+      return;
+    }
+    moved = 1;
+  }
   if (s != NULL && (s->flags & CZ_SF_CONTINUE))
     cz__conn_continue(c);
   if (c->closing)
@@ -533,6 +551,109 @@ static void cz__conn_reject(cz_conn_t* c, int status) {
     cz__conn_timer_update(c);
 }
 
+/* ---- static files (cz_static.c) ----------------------------------------------------- */
+
+/* Reads the next chunk of the file at the head of the pipeline once the socket has taken
+ * nearly all of the last one: a slow reader makes the server wait, never read ahead. */
+static void cz__conn_static_pump(cz_conn_t* c) {
+  cz_slot_t* s = c->head;
+  size_t queued;
+
+  if (s == NULL || s->state != CZ_SLOT_FILE || !(s->flags & CZ_SF_FILE_HEAD) || cz__static_busy(s->file) ||
+      !cz__static_more(s->file))
+    return;
+  queued = cz__out_len(&c->out) + uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp);
+  if (queued >= CZ_STATIC_CHUNK)
+    return; /* the write callback comes back here */
+  if (cz__static_read(s->file) != 0) {
+    cz_log(c->set->log, "cannot queue a static file read; closing the connection");
+    cz__conn_close(c);
+  }
+}
+
+/* The file's head (with its first chunk), or its next chunk, is ready: render and queue it
+ * in the slot's place; a slot behind others keeps it until it reaches the head. */
+static void cz__conn_static_ready(cz_static_req_t* f, void* conn, void* slot) {
+  cz_conn_t* c = conn;
+  cz_slot_t* s = slot;
+  cz_conn_set_t* set = c->set;
+  cz_out_t* q = cz__slot_target(c, s);
+  char* chunk;
+  size_t len;
+  int rc = 0;
+
+  CZ_ASSERT(s->file == f && s->state == CZ_SLOT_FILE && !c->closing);
+  if (!(s->flags & CZ_SF_FILE_HEAD)) {
+    int status = cz__static_status(f);
+    if (status >= 400 && status != 416) {
+      /* Not served (missing, refused, out of descriptors): answered like C's own 404 and
+       * 503. This is where a miss would go to an app's notFound instead. */
+      s->file = NULL;
+      cz__static_cancel(f);
+      cz__conn_settle_error(c, s, status, 0, NULL);
+      return;
+    }
+    cz_date_update(&set->date);
+    rc = cz__static_render(f, &q->bytes, &set->date, cz__slot_connhdr(c, s), s->flags & CZ_SF_HEAD);
+    s->flags |= CZ_SF_FILE_HEAD;
+  }
+  chunk = cz__static_take(f, &len);
+  if (chunk != NULL && rc != 0)
+    free(chunk);
+  else if (chunk != NULL)
+    rc = cz__out_own(q, chunk, len); /* takes chunk */
+  if (rc != 0 || cz__static_failed(f)) {
+    /* The head promised a Content-Length this body can no longer meet (the file shrank,
+     * a read failed) or memory ran out: closing is the only honest end. */
+    cz_log(set->log, "static file %s; closing the connection", rc != 0 ? "out of memory" : "read failed or shrank");
+    cz__conn_close(c);
+    return;
+  }
+  if (!cz__static_more(f)) {
+    int status = cz__static_status(f);
+    size_t mark = cz__conn_mark(c, s);
+    s->file = NULL;
+    cz__static_cancel(f); /* its fd is closed already: this frees it */
+    /* The access log's `bytes` for a file is 0: its chunks left over many writes. */
+    cz__conn_rendered(c, s, 0, status, mark);
+    return;
+  }
+  if (s == c->head)
+    cz__conn_mark_dirty(c); /* its flush asks for the next chunk (cz__conn_static_pump) */
+}
+
+/* A request no route took: is it under a static mount? Then it is answered from there
+ * (405 for a method other than GET and HEAD) and this returns 1. */
+static int cz__conn_static(cz_conn_t* c, cz_slot_t* s) {
+  cz_conn_set_t* set = c->set;
+  cz_parser_t* p = &c->parser;
+  const cz_req_t* r = &p->req;
+  unsigned method = p->ll.method;
+  int mount;
+  int rc;
+
+  if (set->statics == NULL || r->asterisk || p->hbuf.base == NULL)
+    return 0;
+  mount = cz__mount_match(set->statics, p->hbuf.base, r->path_len);
+  if (mount < 0)
+    return 0;
+  if (method != HTTP_GET && method != HTTP_HEAD) {
+    cz__conn_settle_error(c, s, 405, CZ_METHOD_BIT(HTTP_GET) | CZ_METHOD_BIT(HTTP_HEAD), NULL);
+    return 1;
+  }
+  rc = cz__static_start(set->statics, mount, set->loop, p->hbuf.base, r->path_len, p->hbuf.base, r->url_len,
+                        p->hbuf.base + r->url_len, p->hbuf.len - r->url_len, method == HTTP_HEAD,
+                        cz__conn_static_ready, c, s, &s->file);
+  if (rc < 0) {
+    cz__conn_settle_error(c, s, rc == -404 ? 404 : 503, 0, NULL);
+    return 1;
+  }
+  s->state = CZ_SLOT_FILE;
+  if (rc == CZ_STATIC_NOW)
+    cz__conn_static_ready(s->file, c, s); /* cached: answered in this turn, no thread */
+  return 1;
+}
+
 /* ---- parsing: the parser's hooks and the feed loop ----------------------------------- */
 
 /* The access log's part of the head: method, path, start time. 0, or -1 out of memory. */
@@ -604,6 +725,8 @@ static int cz__conn_complete(cz_conn_t* c) {
     cz__conn_settle_options(c, s);
   } else if (r->route < 0 && (bad = cz__parse_param_error(p)) != NULL) {
     cz__conn_settle_error(c, s, 400, 0, bad);
+  } else if (r->route < 0 && r->allow == 0 && cz__conn_static(c, s)) {
+    /* a static mount's: answered from cz_static.c, never by JS */
   } else if (r->route < 0) {
     cz__conn_settle_error(c, s, r->allow ? 405 : 404, r->allow, NULL);
   } else if (r->table->routes[r->route].kind == CZ_KIND_CONST) {
@@ -730,7 +853,8 @@ static void cz__alloc_cb(uv_handle_t* h, size_t hint, uv_buf_t* buf) {
 static void cz__conn_eof(cz_conn_t* c) {
   cz_slot_t* s;
 
-  for (s = c->head; s != NULL && s->state == CZ_SLOT_READY; s = s->next) {
+  /* A file being sent is finished too: C alone produces it, nothing waits on JS. */
+  for (s = c->head; s != NULL && (s->state == CZ_SLOT_READY || s->state == CZ_SLOT_FILE); s = s->next) {
   }
   cz__conn_stop(c, s, CZ_STOP_EOF);
   cz__conn_check_done(c);
@@ -969,6 +1093,8 @@ static void cz__write_cb(uv_write_t* req, int status) {
   else
     cz__conn_check_done(c);
   if (!c->closing)
+    cz__conn_static_pump(c);
+  if (!c->closing)
     cz__conn_timer_update(c);
 }
 
@@ -1016,7 +1142,10 @@ static void cz__conn_flush(cz_conn_t* c) {
   if (done == len) {
     cz__out_reset(&c->out, CZ_BUF_KEEP);
     cz__conn_check_done(c);
-    cz__conn_timer_update(c);
+    if (!c->closing)
+      cz__conn_static_pump(c);
+    if (!c->closing)
+      cz__conn_timer_update(c);
     return;
   }
   /* The rest waits for the socket: nothing it holds may be borrowed any more. */

@@ -17,6 +17,7 @@
 #include "cz_list.h"
 #include "cz_log.h"
 #include "cz_parse.h"
+#include "cz_static.h"
 
 /* Shared read buffer: every read callback parses its bytes before the next read. */
 #define CZ_READ_SIZE (64u * 1024u)
@@ -40,6 +41,7 @@ struct cz_conn_set_s {
   const cz_parse_env_t* penv;
   cz_batch_t* batch;
   const cz_log_t* log;
+  cz_mounts_t* statics;  /* static file mounts (the server's), or NULL */
   cz_date_t date;
   cz_list_t all;          /* every connection, closing ones included */
   cz_list_t dirty;        /* connections with bytes to flush once the batch is done */

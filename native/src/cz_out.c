@@ -58,6 +58,35 @@ int cz__out_body(cz_out_t* q, const char* base, size_t len, int borrow) {
   return 0;
 }
 
+int cz__out_own(cz_out_t* q, char* base, size_t len) {
+  cz_src_t* s;
+  int rc;
+
+  if (len < CZ_OUT_SRC_MIN || q->nsrc >= CZ_OUT_SRC_MAX) {
+    rc = cz_buf_append(&q->bytes, base, len);
+    free(base);
+    return rc;
+  }
+  s = calloc(1, sizeof(*s));
+  if (s == NULL) {
+    free(base);
+    return UV_ENOMEM;
+  }
+  s->kind = CZ_SRC_BUF;
+  s->base = base;
+  s->owned = base;
+  s->len = len;
+  s->at = q->bytes.len;
+  if (q->last != NULL)
+    q->last->next = s;
+  else
+    q->first = s;
+  q->last = s;
+  q->nsrc++;
+  q->src_len += len;
+  return 0;
+}
+
 int cz__out_move(cz_out_t* q, cz_out_t* from) {
   size_t base = q->bytes.len;
   cz_src_t* s;

@@ -65,6 +65,12 @@ int cz__out_append(cz_out_t* q, const void* p, size_t n);
  * when it is short or the queue holds CZ_OUT_SRC_MAX sources already. 0 or UV_ENOMEM. */
 int cz__out_body(cz_out_t* q, const char* base, size_t len, int borrow);
 
+/* Appends a body chunk the queue takes ownership of (malloc'ed; freed once written), as a
+ * CZ_SRC_BUF source, or copied in (and freed now) when short or the queue is full of
+ * sources. A static file's read-ahead (cz_static.c) arrives this way. 0 or UV_ENOMEM (base
+ * is freed either way). */
+int cz__out_own(cz_out_t* q, char* base, size_t len);
+
 /* Moves everything of `from` to the end of q (from is left empty). 0 or UV_ENOMEM (q is
  * unchanged then). */
 int cz__out_move(cz_out_t* q, cz_out_t* from);

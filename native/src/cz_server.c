@@ -34,6 +34,7 @@ struct cz_server_s {
   cz_batch_t batch;
   cz_conn_set_t conns;
   cz_alog_t alog;         /* the access log's records (used when opts->access_log) */
+  cz_mounts_t* statics;  /* static mounts, or NULL; in-flight file reads hold references */
   unsigned nhandles;      /* grace + the set's resumer: open until the very end */
   unsigned nlisteners;    /* listeners open or closing */
   uint64_t accept_log_ms; /* last accept error logged (loop time) */
@@ -73,6 +74,12 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
     free(srv);
     return r;
   }
+  r = cz__mount_new(opts->statics, opts->nstatics, &srv->statics, err, errlen);
+  if (r != 0) {
+    cz_table_unload(&srv->table);
+    free(srv);
+    return r;
+  }
   srv->loop = loop;
   srv->limits = opts->limits;
   if (srv->limits.max_pipelined == 0)
@@ -91,6 +98,7 @@ int cz_server_new(uv_loop_t* loop, const cz_server_options_t* opts, cz_server_t*
   cz__alog_init(&srv->alog);
   if (opts->access_log)
     srv->conns.alog = &srv->alog;
+  srv->conns.statics = srv->statics;
   srv->conns.freed = cz__server_conn_freed;
   srv->conns.closed = cz__server_set_closed;
   uv_timer_init(loop, &srv->grace);
@@ -140,6 +148,7 @@ void cz_server_free(cz_server_t* srv) {
   for (i = 0; i < srv->nold; i++)
     cz_table_unload(&srv->old_tables[i]);
   free(srv->old_tables);
+  cz__mount_unref(srv->statics);
   cz__batch_free(&srv->batch);
   cz__alog_free(&srv->alog);
   free(srv->health);

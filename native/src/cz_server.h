@@ -30,6 +30,7 @@
 #include <uv.h>
 
 #include "cz_http.h"
+#include "cz_mount.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -169,6 +170,10 @@ typedef struct cz_server_options_s {
   cz_hooks_t hooks;
   /* Keep a record per finished request for cz_server_access_log() (the access log). */
   int access_log;
+  /* Static file mounts (app.static), served in C after the routes: a path a route
+   * matches (any method) is the route's. Copied; the roots are opened at once. */
+  const cz_static_opts_t* statics;
+  size_t nstatics;
 } cz_server_options_t;
 
 /* Loads the route table and allocates the server. 0, or a negative error with a

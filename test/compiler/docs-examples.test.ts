@@ -1,9 +1,9 @@
 /**
  * The docs' examples compile: every ```ts block headed with a file name (```ts app.ts) in
- * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md, docs/testing.md and
- * docs/logging.md and docs/deployment.md is written out with the others of its page and
- * compiled; all but the OpenAPI one are also served and exercised (the testing example's test
- * file runs with `node --test`; the logging example's main.js runs as is).
+ * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md, docs/static.md,
+ * docs/testing.md, docs/logging.md and docs/deployment.md is written out with the others of its
+ * page and compiled; all but the OpenAPI one are also served and exercised (the testing
+ * example's test file runs with `node --test`; the logging example's main.js runs as is).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -129,6 +129,43 @@ describe("docs/errors.md", () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("5");
     expect(await limited.text()).toBe('{"error":"slow down"}');
+  });
+});
+
+describe("docs/static.md", () => {
+  let app: RunningApp | undefined;
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("its example serves ./public (relative to the server's working directory) as the page says", async () => {
+    const files = examples("static.md");
+    expect(Object.keys(files)).toEqual(["app.ts"]);
+    const dir = writeApp("docs-static", {
+      ...files,
+      "public/index.html": "<h1>home</h1>",
+      "public/css/site.css": "body{}",
+      "public/version.txt": "v1 (from the file)",
+      "public/.env": "SECRET=1",
+      "public/build/app.3f2a.js": "export {}",
+    });
+    const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    app = await serve(path.join(dir, ".catzilla"), {}, { cwd: dir });
+    const home = await fetch(`${app.url}/assets/`);
+    expect(await home.text()).toBe("<h1>home</h1>");
+    expect(home.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const { data } = await exchange(app.port, ["GET /assets HTTP/1.1\r\nHost: x\r\n\r\n"], { responses: 1 });
+    expect(data).toMatch(/^HTTP\/1\.1 301 [^]*\r\nLocation: \/assets\/\r\n/);
+    const css = await fetch(`${app.url}/assets/css/site.css`);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect(await (await fetch(`${app.url}/assets/version.txt`)).text()).toBe("v2 (from the route)");
+    expect((await fetch(`${app.url}/assets/.env`)).status).toBe(404);
+    const built = await fetch(`${app.url}/build/app.3f2a.js`);
+    expect(built.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    const again = await fetch(`${app.url}/build/app.3f2a.js`, { headers: { "if-none-match": built.headers.get("etag")! } });
+    expect(again.status).toBe(304);
+    expect(await (await fetch(`${app.url}/api/health`)).json()).toEqual({ ok: true });
   });
 });
 

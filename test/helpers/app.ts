@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -45,10 +45,18 @@ export interface RunningApp {
   stop(): Promise<number | null>;
 }
 
-/** Serves a compiled out dir in a child process and waits until it listens. */
-export async function serve(outDir: string, options: Record<string, unknown> = {}): Promise<RunningApp> {
-  const child = spawn(process.execPath, [join(ROOT, "test", "helpers", "serve.mjs"), outDir, JSON.stringify(options)], {
-    cwd: ROOT,
+/**
+ * Serves a compiled out dir in a child process and waits until it listens. `cwd`: the
+ * server's working directory (default the package root; an app's relative paths, such as a
+ * static mount's directory, resolve against it).
+ */
+export async function serve(
+  outDir: string,
+  options: Record<string, unknown> = {},
+  spawnOptions: { cwd?: string } = {},
+): Promise<RunningApp> {
+  const child = spawn(process.execPath, [join(ROOT, "test", "helpers", "serve.mjs"), resolve(ROOT, outDir), JSON.stringify(options)], {
+    cwd: spawnOptions.cwd ?? ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
