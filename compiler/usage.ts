@@ -21,6 +21,8 @@ const MEMBER_FLAGS: Record<string, number> = {
   method: 0,
   path: 0,
   params: 0,
+  // An AbortSignal the runtime makes on first access: no request bytes needed.
+  signal: 0,
 };
 
 type FunctionNode = ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration;

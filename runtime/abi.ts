@@ -91,3 +91,12 @@ export const METHOD_NAMES: readonly string[] = [
   "", "", "", "", "", "", "", "", "", "", "", "",
   "QUERY",
 ];
+
+/** Streamed responses (cz_server.h enum cz_stream_rc, enum cz_event). */
+export const STREAM_GONE = C.CZ_STREAM_GONE;
+export const STREAM_WAIT = C.CZ_STREAM_WAIT;
+export const STREAM_MORE = C.CZ_STREAM_MORE;
+export const STREAM_NOBODY = C.CZ_STREAM_NOBODY;
+export const STREAM_HIGH = C.CZ_STREAM_HIGH;
+export const EV_DRAIN = C.CZ_EV_DRAIN;
+export const EV_GONE = C.CZ_EV_GONE;

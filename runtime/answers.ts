@@ -10,6 +10,8 @@ import { RES_CTX, RES_GEN, RES_STRIDE, RESPOND_MANY_MAX } from "./abi.js";
 import type { ArenaHold } from "./hold.js";
 import { CTX, DETACH, DONE, GEN, HELD, type Request } from "./request.js";
 import { HttpError } from "./response.js";
+import { abortRequest } from "./signal.js";
+import type { CzStream } from "./stream.js";
 import { ArenaWriter, encodeError, encodeResult, putPending, type Encoded } from "./writer.js";
 
 /** Hands C `n` answers described in `meta` (bytes in asyncData, large bodies apart). */
@@ -46,6 +48,7 @@ export function createAnswers(
   hold: ArenaHold,
   timeoutMs: number,
   send: SendAnswers,
+  stream?: (req: Request, s: CzStream) => void,
 ): Answers {
   const writer = new ArenaWriter(asyncData);
   const meta = new Int32Array(RESPOND_MANY_MAX * RES_STRIDE);
@@ -86,7 +89,8 @@ export function createAnswers(
       logHandlerError(req, err);
       e = encodeError(err);
     }
-    respond(req, e);
+    if (e.stream !== undefined && stream !== undefined) stream(req, e.stream);
+    else respond(req, e);
   };
   const fail = (req: Request, err: unknown): void => {
     if (req[DONE]) return;
@@ -98,6 +102,7 @@ export function createAnswers(
     if (req[DONE]) return;
     req[DONE] = true;
     console.error(`catzilla: handler for ${req.method} ${req.path} did not settle within ${timeoutMs} ms`);
+    abortRequest(req, new DOMException(`catzilla: the handler did not settle within ${timeoutMs} ms`, "TimeoutError"));
     // The handler runs on: give it its own copy before the answer releases the arena.
     if (req[HELD]) req[DETACH]();
     respond(req, TIMEOUT);

@@ -34,6 +34,8 @@ parentPort!.on("message", async (m: { job: number; route: number; req: RequestCo
   try {
     if (k === undefined) throw new Error(`catzilla: route id ${m.route} is not a blocking route`);
     e = encodeResult(await handlers[k]!(req));
+    // A stream is sent from the main thread's loop; a worker's result crosses as bytes.
+    if (e.stream !== undefined) throw new TypeError("catzilla: a blocking handler cannot return a stream");
   } catch (err) {
     logHandlerError(req, err);
     e = encodeError(err);

@@ -4,6 +4,10 @@ export { Router } from "./router.js";
 export { json, text, html, body, redirect, HttpError, CzResponse } from "./response.js";
 export { openapi } from "./openapi.js";
 export { cookie } from "./cookies.js";
+export { stream, CzStream } from "./stream.js";
+export type { StreamInit, StreamSource } from "./stream.js";
+export { sse } from "./sse.js";
+export type { SseEvent, SseOptions } from "./sse.js";
 export type { CookieOptions, SameSite } from "./cookies.js";
 export type { ResponseInit, HeadersInit } from "./response.js";
 export type {

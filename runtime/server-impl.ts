@@ -18,6 +18,7 @@ import { exchange, requestBytes, type InjectOptions, type InjectResponse } from 
 import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
 import { useOpenApiDocument } from "./openapi.js";
 import type { ListenOptions, Server } from "./server.js";
+import { createStreams } from "./streaming.js";
 import { Versions, type Version } from "./versions.js";
 import { ArenaWriter } from "./writer.js";
 
@@ -172,11 +173,17 @@ class NativeServer implements ReloadableServer {
 
     let handle: NativeHandle | undefined;
     const hold = createArenaHold();
-    const answers = createAnswers(resMeta, asyncData, hold, options.handlerTimeoutMs ?? 0, (meta, n, large) =>
-      native.respondMany(handle!, meta, n, large),
+    const streams = createStreams(native, () => handle!, hold);
+    const answers = createAnswers(
+      resMeta,
+      asyncData,
+      hold,
+      options.handlerTimeoutMs ?? 0,
+      (meta, n, large) => native.respondMany(handle!, meta, n, large),
+      streams.start,
     );
     const batch = new ArenaWriter(resData);
-    const hooks = resultHooks(batch, resMeta, answers);
+    const hooks = resultHooks(batch, resMeta, answers, streams);
     const enableAsync = options.enableAsync;
     const makeVersion: Live["makeVersion"] = (mod, records, blockingModules) => {
       if (enableAsync === false) assertSyncOnly(mod.routes);
@@ -195,7 +202,8 @@ class NativeServer implements ReloadableServer {
       handle = native.createServer({
         table: this.tablePath,
         fingerprint: this.mod.fingerprint,
-        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold),
+        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, streams),
+        event: streams.event,
         reqMeta,
         reqData,
         hold: hold.hold,

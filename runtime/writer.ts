@@ -19,6 +19,7 @@ import {
 } from "./abi.js";
 import { CONTENT_TYPES, CzResponse, HttpError } from "./response.js";
 import { JsonText } from "./serialize.js";
+import { CzStream, isStreamSource } from "./stream.js";
 
 interface FastBuffer extends Buffer {
   latin1Write(s: string, offset: number, length?: number): number;
@@ -34,6 +35,8 @@ export interface Encoded {
   status: number;
   head: string;
   body: string | Uint8Array;
+  /** A streamed result: sent by streaming.ts, not through the arenas (status, head, body unused). */
+  stream?: CzStream;
 }
 
 /** Maps a handler's return value to status, header lines and body. Throws on values JSON cannot hold. */
@@ -44,6 +47,9 @@ export function encodeResult(value: unknown): Encoded {
   if (value === undefined) return { status: 204, head: "", body: "" };
   if (value instanceof Uint8Array) return { status: 200, head: HEAD_BYTES, body: value };
   if (value instanceof ArrayBuffer) return { status: 200, head: HEAD_BYTES, body: new Uint8Array(value) };
+  // Past every common result: a stream costs the others nothing.
+  if (value instanceof CzStream) return { status: 0, head: "", body: "", stream: value };
+  if (isStreamSource(value)) return { status: 0, head: "", body: "", stream: new CzStream(value) };
   const json = JSON.stringify(value);
   if (json === undefined) {
     // Functions and symbols have no JSON form; saying so beats an empty 200.
