@@ -79,8 +79,13 @@ async function* events(n: number) {
 app.get("/events", (req) => sse(events(Number(req.query.n ?? "1")), { heartbeatMs: 60_000 }));
 app.get("/quiet", (req) => {
   req.signal.addEventListener("abort", () => stats.quietAborted++);
+  // An async generator can only stop where it yields or returns: this one waits on the
+  // signal, as a real feed would, so the client's leaving ends it.
   return sse((async function* () {
-    try { await new Promise(() => {}); yield { data: "never" }; } finally { stats.quietReturned++; }
+    try {
+      await new Promise((r) => req.signal.addEventListener("abort", r));
+      if (!req.signal.aborted) yield { data: "never" };
+    } finally { stats.quietReturned++; }
   })(), { heartbeatMs: 50 });
 });
 app.get("/quiet-it", () => {
