@@ -170,7 +170,14 @@ async function round(withTimeout) {
   await talk([req("GET", "/slow/30")], undefined, { destroyAfterMs: 5 });
   await talk([req("GET", "/slow/20") + req("GET", "/sync") + req("GET", "/async") + req("POST", "/echo", { body: J })], undefined, { destroyAfterMs: 0 });
   if (withTimeout) await talk([req("GET", "/never")], undefined, { destroyAfterMs: 5 });
+  // Streams: a whole one (closed after its last chunk), one behind another in a pipeline
+  // (only the heads are counted: the bodies are chunked), and clients that leave mid-stream.
+  expectStatuses("stream", (await talk([req("GET", "/stream/20", { headers: { Connection: "close" } })])).responses, [200]);
+  await talk([req("GET", "/stream/5") + req("GET", "/sync") + req("GET", "/stream/3")], undefined, { destroyAfterMs: 30 });
+  await talk([req("GET", "/stream/100000")], undefined, { destroyAfterMs: 10 });
+  await talk([req("GET", "/feed")], undefined, { destroyAfterMs: 15 });
   counts.requests += withTimeout ? 8 : 7;
+  counts.requests += 5;
 }
 
 const withTimeout = process.env.LOAD_TIMEOUT_ROUTE === "1";
