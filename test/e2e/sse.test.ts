@@ -57,11 +57,11 @@ describe("sse()", () => {
   it("sends a ':' comment every heartbeatMs while the source is quiet", async () => {
     await reset(app);
     const c = await request("/quiet");
-    await new Promise((r) => setTimeout(r, 400));
+    await until(async () => (c.data().match(/:\n\n/g)?.length ?? 0) >= 3, 5000, "three heartbeats");
     const head = splitHead(c.data())!;
     expect(head.headers["content-type"]).toBe("text/event-stream");
     const body = decodeChunked(head.rest);
-    // 50 ms heartbeats over 400 ms: several, and nothing else.
+    // 50 ms heartbeats while the source says nothing: several, and nothing else.
     expect(body.body).toMatch(/^(:\n\n){3,}$/);
     expect(body.complete).toBe(false);
     c.sock.destroy();

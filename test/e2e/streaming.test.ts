@@ -113,12 +113,12 @@ describe("the client goes mid-stream", () => {
   it("req.signal aborts, the generator's return() runs, and the server serves the next connection", async () => {
     await reset(app);
     const c = await request("/flood");
-    await until(async () => c.data().length > 256 * 1024, 3000, "some of the stream");
+    await until(async () => c.data().length > 256 * 1024, 8000, "some of the stream");
     c.sock.destroy();
     await until(async () => {
       const s = await stats(app);
       return s.returned === 1 && s.aborted === 1;
-    }, 3000, "return() and abort");
+    }, 8000, "return() and abort");
     const s = await stats(app);
     expect(s).toMatchObject({ started: 1, returned: 1, aborted: 1 });
     await served();
@@ -128,7 +128,7 @@ describe("the client goes mid-stream", () => {
     await reset(app);
     for (const route of ["/web-flood", "/node-flood"]) {
       const c = await request(route);
-      await until(async () => c.data().length > 128 * 1024, 3000, "some of the stream");
+      await until(async () => c.data().length > 128 * 1024, 8000, "some of the stream");
       c.sock.destroy();
     }
     await until(async () => {
