@@ -6,10 +6,22 @@
  * with flat memory, and req.signal on a handler timeout.
  */
 import type { Socket } from "node:net";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningApp } from "../helpers/app.js";
 import { openSocket } from "../helpers/raw.js";
-import { CHUNK_KIB, decodeChunked, reset, splitHead, startStreamingApp, stats, until } from "../helpers/streaming-app.js";
+import type { Server } from "../../runtime/server.js";
+import {
+  CHUNK_KIB,
+  compileStreamingApp,
+  decodeChunked,
+  reset,
+  splitHead,
+  startStreamingApp,
+  stats,
+  until,
+} from "../helpers/streaming-app.js";
 
 /** scripts/sanitize-native.sh runs this file against an AddressSanitizer build. */
 const ASAN = /asan/.test(process.env.LD_PRELOAD ?? "");
@@ -207,6 +219,24 @@ describe("req.signal", () => {
       await until(async () => (await stats(timed)).timedOut === 1, 2000, "the timeout abort");
     } finally {
       await timed.stop();
+    }
+  }, 120_000);
+});
+
+describe("server.inject()", () => {
+  it("reads a streamed response whole, through the real server", async () => {
+    const out = await compileStreamingApp("streaming-inject");
+    const { server } = (await import(pathToFileURL(path.join(out, "server.js")).href)) as { server: Server };
+    try {
+      const r = await server.inject({ url: "/count?n=3" });
+      expect(r.status).toBe(200);
+      expect(r.headers["transfer-encoding"]).toBe("chunked");
+      expect(r.text()).toBe("0\n1\n2\n");
+      const ev = await server.inject({ url: "/events?n=0" });
+      expect(ev.headers["content-type"]).toBe("text/event-stream");
+      expect(ev.text()).toContain("event: greeting\nid: 1\ndata: hello\ndata: world\n\n");
+    } finally {
+      await server.close();
     }
   }, 120_000);
 });

@@ -104,11 +104,16 @@ app.get("/rss", () => ({ rss: process.memoryUsage().rss }));
 app.post("/reset", (req) => { stats = fresh(); return req.method; });
 `;
 
-export async function startStreamingApp(label: string, options: Record<string, unknown> = {}): Promise<RunningApp> {
+/** Compiles the app; returns its out dir. */
+export async function compileStreamingApp(label: string): Promise<string> {
   const dir = writeApp(label, { "app.ts": STREAMING_APP });
   const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
   expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return serve(path.join(dir, ".catzilla"), options);
+  return path.join(dir, ".catzilla");
+}
+
+export async function startStreamingApp(label: string, options: Record<string, unknown> = {}): Promise<RunningApp> {
+  return serve(await compileStreamingApp(label), options);
 }
 
 export type Stats = Record<string, number>;
