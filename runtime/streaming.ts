@@ -89,22 +89,20 @@ export function createStreams(native: StreamNative, handle: () => NativeHandle, 
     if (watches.get(ctx)?.gen === gen) watches.delete(ctx);
   };
 
+  // Called by C in the middle of its own work, with no callback scope: note the event now
+  // (in order with C's reuse of the context), act from setImmediate, whose callback runs
+  // promise jobs after it (a promise resolved here would wait for some later callback).
   const event = (ev: number, ctx: number, gen: number): void => {
     const w = watches.get(ctx);
     if (w === undefined || w.gen !== gen) return;
     if (ev === EV_DRAIN) {
-      w.pump?.drain();
+      if (w.pump !== undefined) setImmediate(drainLater, w.pump);
       return;
     }
     if (ev !== EV_GONE) return;
     watches.delete(ctx);
     if (w.pump !== undefined) w.pump.gone = true; // no push from here on
-    // C may be in the middle of a call: user code (abort listeners, the source's finally)
-    // runs after it, from a microtask.
-    queueMicrotask(() => {
-      w.pump?.stop();
-      w.ctl?.abort(goneReason());
-    });
+    setImmediate(goneLater, w);
   };
 
   const watch = (req: Request, ctl: AbortController): void => {
@@ -185,6 +183,16 @@ export function createStreams(native: StreamNative, handle: () => NativeHandle, 
   };
 
   return { event, watch, start };
+}
+
+function drainLater(pump: Pump): void {
+  pump.drain();
+}
+
+/** The client went: stop the source and abort req.signal (user code: listeners, finally). */
+function goneLater(w: Watch): void {
+  w.pump?.stop();
+  w.ctl?.abort(goneReason());
 }
 
 function closeIterator(it: AsyncIterator<unknown>): void {

@@ -45,7 +45,8 @@
  *   watch(handle, ctx, gen) -> boolean: report CZ_EV_GONE for (ctx, gen) if it is dropped
  *     unanswered; false when already stale.
  *   opts.event (optional, createServer): (ev, ctx, gen) => void, enum cz_event. Called from
- *     inside the server, even inside the calls above: it must only note the event.
+ *     inside the server, even inside the calls above, without a callback scope (no promise
+ *     job runs after it): it must only note the event and act later (setImmediate).
  *   constants -> { BATCH_MAX, REQ_STRIDE, RES_STRIDE, ROUTES_ABI_VERSION }
  */
 #include <napi.h>
@@ -57,7 +58,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <vector>
 
 extern "C" {
 #include "catzilla_routes.h"
@@ -67,12 +67,6 @@ extern "C" {
 namespace {
 
 const napi_type_tag kServerTag = {0x6361747a696c6c61ULL, 0x736572766572a001ULL};
-
-struct Event {
-  int ev;
-  uint32_t ctx;
-  uint32_t gen;
-};
 
 struct Server {
   napi_env env = nullptr;
@@ -94,13 +88,6 @@ struct Server {
   bool closing = false;
   bool dead = false;
   bool teardown = false; /* the environment is going away: no more JS */
-  /* C's events (OnEvent) wait here for `events_idle`, which hands them to JS from a clean
-   * stack on the next loop turn: C raises them in the middle of its own work (a connection
-   * being dropped, a call from JS), where the promise jobs JS would run at once could call
-   * back into it. */
-  std::vector<Event> events;
-  uv_idle_t* events_idle = nullptr;
-  bool events_on = false;
 };
 
 void Log(void*, const char* msg) {
@@ -178,52 +165,23 @@ void OnDispatch(cz_server_t* srv, void* data, unsigned n, int has_bodies) {
   cz_server_batch_done(srv, threw, GetLarge, &l);
 }
 
-/* Hands the queued events to JS in one callback scope: its promise jobs run after all of
- * them, when the scope closes. */
-void DeliverEvents(Server* s) {
-  std::vector<Event> evs;
-  evs.swap(s->events);
-  if (evs.empty() || s->teardown || s->event.IsEmpty() || s->actx == nullptr)
+/* C raises its events in the middle of its own work (a connection being dropped, a call
+ * from JS): JS is called plainly, with no callback scope, so no promise job can run and
+ * call back into C before C is done; runtime/streaming.ts only notes the event and acts
+ * from setImmediate. Being synchronous keeps events in order with C's own reuse of a
+ * context. */
+void OnEvent(cz_server_t*, void* data, int ev, uint32_t ctx, uint32_t gen) {
+  Server* s = static_cast<Server*>(data);
+  if (s->teardown || s->event.IsEmpty())
     return;
   Napi::Env env(s->env);
   Napi::HandleScope hs(env);
-  Napi::CallbackScope scope(env, *s->actx);
-  Napi::Function fn = s->event.Value();
-  for (const Event& e : evs) {
-    fn.Call(env.Undefined(), {Napi::Number::New(env, e.ev), Napi::Number::New(env, e.ctx),
-                              Napi::Number::New(env, e.gen)});
-    if (env.IsExceptionPending()) {
-      Napi::Error err = env.GetAndClearPendingException();
-      std::fprintf(stderr, "catzilla: event hook threw: %s\n", err.Message().c_str());
-    }
+  s->event.Value().Call(env.Undefined(), {Napi::Number::New(env, ev), Napi::Number::New(env, ctx),
+                                          Napi::Number::New(env, gen)});
+  if (env.IsExceptionPending()) {
+    Napi::Error e = env.GetAndClearPendingException();
+    std::fprintf(stderr, "catzilla: event hook threw: %s\n", e.Message().c_str());
   }
-}
-
-void OnEventsIdle(uv_idle_t* h) {
-  Server* s = static_cast<Server*>(h->data);
-  uv_idle_stop(h);
-  s->events_on = false;
-  DeliverEvents(s);
-}
-
-void OnEvent(cz_server_t*, void* data, int ev, uint32_t ctx, uint32_t gen) {
-  Server* s = static_cast<Server*>(data);
-  if (s->teardown || s->event.IsEmpty() || s->events_idle == nullptr)
-    return;
-  s->events.push_back(Event{ev, ctx, gen});
-  if (!s->events_on) {
-    uv_idle_start(s->events_idle, OnEventsIdle);
-    s->events_on = true;
-  }
-}
-
-void CloseEventsIdle(Server* s) {
-  if (s->events_idle == nullptr)
-    return;
-  uv_close(reinterpret_cast<uv_handle_t*>(s->events_idle),
-           [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
-  s->events_idle = nullptr;
-  s->events_on = false;
 }
 
 void ReleaseJs(Server* s) {
@@ -268,13 +226,8 @@ void OnClosed(cz_server_t* srv, void* data) {
   if (s->teardown) {
     /* The environment is being torn down: its references may already be finalized, so
      * touch no N-API state and leave s to the process's end (see the finalizer). */
-    CloseEventsIdle(s);
     return;
   }
-  /* The last connections' events (streams cut by the close) still reach JS, which stops
-   * their sources; then no more come. */
-  DeliverEvents(s);
-  CloseEventsIdle(s);
   Napi::Env env(s->env);
   Napi::HandleScope hs(env);
   if (!s->close_cb.IsEmpty()) {
@@ -464,12 +417,8 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   }
 
   s->dispatch = Napi::Persistent(dispatch.As<Napi::Function>());
-  if (event.IsFunction()) {
+  if (event.IsFunction())
     s->event = Napi::Persistent(event.As<Napi::Function>());
-    s->events_idle = new uv_idle_t;
-    uv_idle_init(loop, s->events_idle);
-    s->events_idle->data = s;
-  }
   if (so.arenas.hold != nullptr) {
     s->hold = Napi::Persistent(o.Get("hold").As<Napi::Object>());
     s->release = Napi::Persistent(release.As<Napi::Function>());
