@@ -47,9 +47,13 @@ export function encodeResult(value: unknown): Encoded {
   if (value === undefined) return { status: 204, head: "", body: "" };
   if (value instanceof Uint8Array) return { status: 200, head: HEAD_BYTES, body: value };
   if (value instanceof ArrayBuffer) return { status: 200, head: HEAD_BYTES, body: new Uint8Array(value) };
-  // Past every common result: a stream costs the others nothing.
-  if (value instanceof CzStream) return { status: 0, head: "", body: "", stream: value };
-  if (isStreamSource(value)) return { status: 0, head: "", body: "", stream: new CzStream(value) };
+  // A plain object or array (what most handlers return) is never a stream: one prototype
+  // load spares it the stream tests.
+  const proto = typeof value === "object" && value !== null ? Object.getPrototypeOf(value) : null;
+  if (proto !== null && proto !== Object.prototype && proto !== Array.prototype) {
+    if (value instanceof CzStream) return { status: 0, head: "", body: "", stream: value };
+    if (isStreamSource(value)) return { status: 0, head: "", body: "", stream: new CzStream(value) };
+  }
   const json = JSON.stringify(value);
   if (json === undefined) {
     // Functions and symbols have no JSON form; saying so beats an empty 200.
