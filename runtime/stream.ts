@@ -34,6 +34,11 @@ export class CzStream {
     if (!this.headers.has("content-type")) this.headers.set("content-type", init.contentType ?? CONTENT_TYPES.bytes);
   }
 
+  /** A stream has no JSON form (runtime/writer.ts relies on it to tell one from data). */
+  toJSON(): undefined {
+    return undefined;
+  }
+
   /** The extra header lines of the head, as they stand now (framing headers dropped). */
   head(): string {
     checkStatus(this.status);
