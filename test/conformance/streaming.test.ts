@@ -15,6 +15,10 @@ afterAll(async () => {
   await app?.stop();
 });
 
+/** How long the server may stay silent before an exchange on a kept-alive connection ends
+ * (generous: a sanitizer build is slow). */
+const IDLE_MS = 1500;
+
 const get = (path: string, version = "1.1", extra = "") => `GET ${path} HTTP/${version}\r\nHost: t\r\n${extra}\r\n`;
 
 /** Reads responses off `data` in order: chunked or Content-Length framed (HEAD: no body). */
@@ -48,7 +52,7 @@ function responses(data: string, heads: number[] = []): { status: number; header
 
 describe("chunked framing (HTTP/1.1)", () => {
   it("each item is one chunk, the body ends with the last chunk, and the connection stays open", async () => {
-    const r = await exchange(app.port, [get("/count?n=3") + get("/echo/after")], { idleMs: 300 });
+    const r = await exchange(app.port, [get("/count?n=3") + get("/echo/after")], { idleMs: IDLE_MS });
     expect(r.closed).toBe(false);
     const h = splitHead(r.data)!;
     expect(h.version).toBe("HTTP/1.1");
@@ -91,7 +95,7 @@ describe("HEAD", () => {
   it("gets the head a GET would (chunked), no body, the source never pulled, and the connection goes on", async () => {
     await reset(app);
     const r = await exchange(app.port, [`HEAD /head-probe HTTP/1.1\r\nHost: t\r\n\r\n` + get("/echo/9")], {
-      idleMs: 300,
+      idleMs: IDLE_MS,
     });
     expect(r.closed).toBe(false);
     const all = responses(r.data, [0]);
@@ -104,7 +108,7 @@ describe("HEAD", () => {
 
 describe("the pipeline", () => {
   it("a response after a stream waits for its last chunk, though it was ready first", async () => {
-    const r = await exchange(app.port, [get("/slow") + get("/echo/7") + get("/count?n=1")], { idleMs: 400 });
+    const r = await exchange(app.port, [get("/slow") + get("/echo/7") + get("/count?n=1")], { idleMs: IDLE_MS });
     const all = responses(r.data);
     expect(all.map((x) => x.body)).toEqual(["abc", '{"id":"7"}', "0\n"]);
     // Nothing of the second response before the first one's end.
@@ -112,7 +116,7 @@ describe("the pipeline", () => {
   });
 
   it("a stream behind a slower one is held until its turn, then sent whole and in order", async () => {
-    const r = await exchange(app.port, [get("/slow") + get("/count?n=3") + get("/slow")], { idleMs: 400 });
+    const r = await exchange(app.port, [get("/slow") + get("/count?n=3") + get("/slow")], { idleMs: IDLE_MS });
     expect(responses(r.data).map((x) => x.body)).toEqual(["abc", "0\n1\n2\n", "abc"]);
   });
 });
