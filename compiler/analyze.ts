@@ -10,6 +10,7 @@ import { classify } from "./classify.js";
 import { constResponse } from "./constroute.js";
 import { diagAt } from "./diagnostics.js";
 import { skipOuter } from "./shared/ast.js";
+import { STREAM_REASON } from "./shared/streams.js";
 import type { AppProgram } from "./project.js";
 import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { routeSchema } from "./schema/index.js";
@@ -48,7 +49,8 @@ export function analyze(
       );
       continue;
     }
-    if (c.kind === "maybe") {
+    // A streamed result is `maybe` by design, not by doubt: nothing to warn about.
+    if (c.kind === "maybe" && c.reason !== STREAM_REASON) {
       diagnostics.push(
         diagAt(
           "CZ2001",

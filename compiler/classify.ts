@@ -5,6 +5,7 @@
  */
 import { ts } from "ts-morph";
 import { skipOuter } from "./shared/ast.js";
+import { isStreamType, STREAM_REASON } from "./shared/streams.js";
 import type { Kind } from "./types.js";
 
 export type Classification =
@@ -85,6 +86,9 @@ export function returnVerdict(t: ts.Type, opaqueVoid: boolean, checker: ts.TypeC
     if (parts.every((p) => p.kind === "sync")) return { kind: "sync", reason: `returns ${show()}` };
     return { kind: "maybe", reason: `returns a union of promise and non-promise types (${show()})` };
   }
+  // Sent after the handler returns, as the source produces it: the checked path, which
+  // starts the stream (runtime/streaming.ts), never the sync one.
+  if (isStreamType(t, checker)) return { kind: "maybe", reason: STREAM_REASON };
   const thenable = thenableness(t, checker);
   if (thenable === "yes") return { kind: "async", reason: `returns a promise (${show()})` };
   if (thenable === "maybe") return { kind: "maybe", reason: `returns a type whose 'then' may be callable (${show()})` };

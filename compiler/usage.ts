@@ -26,6 +26,8 @@ const MEMBER_FLAGS: Record<string, number> = {
   ip: FLAG_HEADERS,
   protocol: FLAG_HEADERS,
   host: FLAG_HEADERS,
+  // An AbortSignal the runtime makes on first access: no request bytes needed.
+  signal: 0,
 };
 
 type FunctionNode = ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration;

@@ -8,6 +8,7 @@ export const CZ_RES_STRIDE = 8;
 export const CZ_BODY_ARENA_DIV = 4;
 export const CZ_ALOG_STRIDE = 16;
 export const CZ_RESPOND_MANY_MAX = 256;
+export const CZ_STREAM_HIGH = 65536;
 export const CZ_SEND_TIMEOUT_MS = 30000;
 export const CZ_REQ_ROUTE = 0;
 export const CZ_REQ_CTX = 1;
@@ -55,6 +56,16 @@ export const CZ_ALOG_PATH_OFF = 14;
 export const CZ_ALOG_PATH_LEN = 15;
 export const CZ_RESF_LARGE = 1;
 export const CZ_RESF_CLOSE = 2;
+export const CZ_STREAM_START = 1;
+export const CZ_STREAM_PUSH = 2;
+export const CZ_STREAM_END = 3;
+export const CZ_STREAM_ABORT = 4;
+export const CZ_STREAM_GONE = -1;
+export const CZ_STREAM_WAIT = 0;
+export const CZ_STREAM_MORE = 1;
+export const CZ_STREAM_NOBODY = 2;
+export const CZ_EV_DRAIN = 1;
+export const CZ_EV_GONE = 2;
 export const CZ_LISTEN_REUSEPORT = 1;
 
 // native/src/cz_http.h
@@ -76,6 +87,9 @@ export const CZ_CT_JSON = 1;
 export const CZ_CT_TEXT = 2;
 export const CZ_CT_BYTES = 3;
 export const CZ_CT_MAX = 3;
+export const CZ_FRAME_LENGTH = 0;
+export const CZ_FRAME_CHUNKED = 1;
+export const CZ_FRAME_CLOSE = 2;
 
 // native/include/catzilla_routes.h
 export const CZ_ROUTES_ABI_VERSION = 2;

@@ -120,3 +120,11 @@ export const ALOG = {
   PATH_OFF: C.CZ_ALOG_PATH_OFF,
   PATH_LEN: C.CZ_ALOG_PATH_LEN,
 } as const;
+/** Streamed responses (cz_server.h enum cz_stream_rc, enum cz_event). */
+export const STREAM_GONE = C.CZ_STREAM_GONE;
+export const STREAM_WAIT = C.CZ_STREAM_WAIT;
+export const STREAM_MORE = C.CZ_STREAM_MORE;
+export const STREAM_NOBODY = C.CZ_STREAM_NOBODY;
+export const STREAM_HIGH = C.CZ_STREAM_HIGH;
+export const EV_DRAIN = C.CZ_EV_DRAIN;
+export const EV_GONE = C.CZ_EV_GONE;

@@ -11,6 +11,8 @@ import type { ArenaHold } from "./hold.js";
 import { CTX, DETACH, DONE, GEN, HELD, SLOT, type Request } from "./request.js";
 import { HttpError } from "./response.js";
 import type { RequestFields, ServerLog } from "./log.js";
+import { abortRequest } from "./signal.js";
+import type { CzStream } from "./stream.js";
 import { ArenaWriter, encodeError, encodeResult, putPending, type Encoded } from "./writer.js";
 
 /** Hands C `n` answers described in `meta` (bytes in asyncData, large bodies apart). */
@@ -57,6 +59,7 @@ export function createAnswers(
   send: SendAnswers,
   log: ServerLog,
   inBatch?: InBatchAnswer,
+  stream?: (req: Request, s: CzStream) => void,
 ): Answers {
   const writer = new ArenaWriter(asyncData);
   const meta = new Int32Array(RESPOND_MANY_MAX * RES_STRIDE);
@@ -98,7 +101,8 @@ export function createAnswers(
       logHandlerError(log, req, err);
       e = encodeError(err);
     }
-    respond(req, e);
+    if (e.stream !== undefined && stream !== undefined) stream(req, e.stream);
+    else respond(req, e);
   };
   const fail = (req: Request, err: unknown): void => {
     if (req[DONE]) return;
@@ -114,6 +118,7 @@ export function createAnswers(
       { ...fields, timeoutMs },
       `handler for ${fields?.method} ${fields?.path} did not settle within ${timeoutMs} ms; answering 503`,
     );
+    abortRequest(req, new DOMException(`catzilla: the handler did not settle within ${timeoutMs} ms`, "TimeoutError"));
     // The handler runs on: give it its own copy before the answer releases the arena.
     if (req[HELD]) req[DETACH]();
     respond(req, TIMEOUT);

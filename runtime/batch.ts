@@ -13,6 +13,8 @@ import type { ArenaHold } from "./hold.js";
 import { BATCH_OF, DONE, Request, SLOT, type ArenaClock } from "./request.js";
 import type { Versions } from "./versions.js";
 import type { ServerLog } from "./log.js";
+import type { SignalOwner } from "./signal.js";
+import type { Streams } from "./streaming.js";
 import { putPending, encodeError, encodeResult, type ArenaWriter, type Encoded } from "./writer.js";
 
 /** The native server's `dispatch` callback: returns the batch's large bodies, if any. */
@@ -26,13 +28,22 @@ export function resultHooks(
   batch: ArenaWriter,
   resMeta: Int32Array,
   answers: Answers,
+  streams?: Streams,
 ): Omit<RuntimeHooks, "blocking"> {
+  // A streamed result leaves the request pending in C; streaming.ts sends it from here.
+  const put = (i: number, req: Request, e: Encoded): void => {
+    if (e.stream === undefined || streams === undefined) batch.put(resMeta, i, e);
+    else {
+      putPending(resMeta, i);
+      streams.start(req, e.stream);
+    }
+  };
   return {
-    sync: (i, _req, value, out) => batch.put(resMeta, i, encodeResult(out === undefined ? value : out(value))),
+    sync: (i, req, value, out) => put(i, req, encodeResult(out === undefined ? value : out(value))),
     async: answers.wait,
     maybe: (i, req, value, out) => {
       if (isThenable(value)) answers.wait(i, req, value, out);
-      else batch.put(resMeta, i, encodeResult(out === undefined ? value : out(value)));
+      else put(i, req, encodeResult(out === undefined ? value : out(value)));
     },
     // A route with a request schema: an invalid request gets its 400 here, and no handler.
     accept: (i, req, check) => {
@@ -75,7 +86,9 @@ export function createBatchLoop(
   hold: ArenaHold,
   log: ServerLog,
   clock: ArenaClock = { batch: 0 },
+  owner?: SignalOwner,
 ): BatchFn {
+  if (owner !== undefined) clock.owner = owner;
   return (n, bodies) => {
     batch.reset();
     clock.batch++; // requests of earlier batches that were not copied are stale from here

@@ -42,6 +42,8 @@ parentPort!.on("message", async (m: { job: number; route: number; req: RequestCo
     const result: unknown = await handlers[k]!(req);
     const out = outs[k];
     e = encodeResult(out === undefined ? result : out(result));
+    // A stream is sent from the main thread's loop; a worker's result crosses as bytes.
+    if (e.stream !== undefined) throw new TypeError("catzilla: a blocking handler cannot return a stream");
   } catch (err) {
     // Logged by the main thread, through the server's logger (a worker has none).
     if (!(err instanceof HttpError)) error = serializeError(err);

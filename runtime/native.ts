@@ -26,6 +26,8 @@ export interface NativeBinding {
     /** Element 0 != 0 while async requests still read reqMeta/reqData: C calls release() before reusing them. */
     hold?: Int32Array;
     release?: () => void;
+    /** What C reports about a request JS holds (EV_DRAIN, EV_GONE): note it, call nothing back. */
+    event?: (ev: number, ctx: number, gen: number) => void;
     limits: NativeLimits;
     /** Where C's log lines go (later, on the loop; never inside C's own call). Default: stderr. */
     log?: (line: string) => void;
@@ -63,6 +65,14 @@ export interface NativeBinding {
   stats(handle: NativeHandle): { connections: number; inflight: number };
   /** Loads another routes.so (a path never loaded before); returns the table's generation. */
   swapTable(handle: NativeHandle, table: string, fingerprint: string): number;
+  /** A streamed response's head for pending (ctx, gen): STREAM_GONE, _WAIT, _MORE or _NOBODY. */
+  streamStart(handle: NativeHandle, ctx: number, gen: number, status: number, flags: number, head: Uint8Array): number;
+  /** One chunk (copied): STREAM_GONE, _WAIT (await EV_DRAIN) or _MORE. */
+  streamPush(handle: NativeHandle, ctx: number, gen: number, chunk: Uint8Array): number;
+  /** The end of the body, or (abort) the connection closed without it. */
+  streamEnd(handle: NativeHandle, ctx: number, gen: number, abort: boolean): number;
+  /** Report EV_GONE if (ctx, gen) is dropped unanswered; false when it is stale already. */
+  watch(handle: NativeHandle, ctx: number, gen: number): boolean;
 }
 
 /** What drainAccessLog returns: ACCESS_STRIDE int32 per record, paths in one buffer. */

@@ -27,6 +27,7 @@ import { clientHost, clientIp, clientProtocol, type ForwardedHeaders, type Trust
 import { HttpError } from "./response.js";
 import { COOKIE_HEADER, Headers } from "./headers.js";
 import { parseCookies } from "./cookies.js";
+import { requestSignal, type SignalOwner } from "./signal.js";
 import type { CzRequest, RequestHeaders } from "./types.js";
 
 /** Buffer's fast, encoding-specific slicers (present on every Node Buffer). */
@@ -51,6 +52,8 @@ export function paramSpec(names: readonly string[], types: readonly string[] | u
 /** Which batch the server's shared arena holds now: the server bumps it before each batch. */
 export interface ArenaClock {
   batch: number;
+  /** The server's side of req.signal (none for a blocking worker's copy: never aborts). */
+  owner?: SignalOwner;
 }
 
 /**
@@ -333,6 +336,11 @@ export class Request implements CzRequest {
   /** Parsed from the Cookie header on first access (the compiler gives such routes their headers). */
   get cookies(): Record<string, string | undefined> {
     return (this.#cachedCookies ??= parseCookies((this.headers as Headers)[COOKIE_HEADER]()));
+  }
+
+  /** Aborts when the client disconnects before the response is sent, or the handler times out. */
+  get signal(): AbortSignal {
+    return requestSignal(this, this.#clock.owner);
   }
 
   text(): Promise<string> {

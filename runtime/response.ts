@@ -40,7 +40,8 @@ export class CzResponse {
   }
 }
 
-function formatHead(contentType: string | null, headers: HeadersInit | undefined): string {
+/** Header lines `Name: value\r\n` for a response (validated; framing headers dropped). */
+export function formatHead(contentType: string | null, headers: HeadersInit | undefined): string {
   let head = "";
   let hasType = false;
   if (headers !== undefined) {

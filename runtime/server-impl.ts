@@ -28,6 +28,7 @@ import type { ArenaClock } from "./request.js";
 import { useOpenApiDocument } from "./openapi.js";
 import { registeredStatics } from "./static.js";
 import type { ListenOptions, Server } from "./server.js";
+import { createStreams } from "./streaming.js";
 import { Versions, type Version } from "./versions.js";
 import { loopCount, startFleet, workerOptions, type Fleet } from "./workers.js";
 import { ArenaWriter } from "./writer.js";
@@ -282,6 +283,7 @@ class NativeServer implements ReloadableServer {
 
     let handle: NativeHandle | undefined;
     const hold = createArenaHold();
+    const streams = createStreams(native, () => handle!, hold);
     const batch = new ArenaWriter(resData);
     const clock: ArenaClock = { batch: 0 };
     const answers = createAnswers(
@@ -292,8 +294,9 @@ class NativeServer implements ReloadableServer {
       (meta, n, large) => native.respondMany(handle!, meta, n, large),
       log,
       inBatchAnswer(batch, resMeta, hold, clock),
+      streams.start,
     );
-    const hooks = resultHooks(batch, resMeta, answers);
+    const hooks = resultHooks(batch, resMeta, answers, streams);
     const enableAsync = options.enableAsync;
     const makeVersion: Live["makeVersion"] = (mod, records, blockingModules) => {
       if (enableAsync === false) assertSyncOnly(mod.routes);
@@ -312,7 +315,8 @@ class NativeServer implements ReloadableServer {
       handle = native.createServer({
         table: this.tablePath,
         fingerprint: this.mod.fingerprint,
-        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, log, clock),
+        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, log, clock, streams),
+        event: streams.event,
         reqMeta,
         reqData,
         hold: hold.hold,

@@ -81,6 +81,11 @@ export interface CzRequest<P extends string = string, S extends RequestSchema = 
    * a missing cookie is undefined: `req.cookies.session ?? null`.
    */
   readonly cookies: Readonly<Record<string, string | undefined>>;
+  /**
+   * Aborts when the client disconnects before the response is sent (a streamed one
+   * included), or when the handler times out (handlerTimeoutMs). Made on first access.
+   */
+  readonly signal: AbortSignal;
   /** The body as text (UTF-8). */
   text(): Promise<string>;
   /**

@@ -19,6 +19,7 @@ import {
 } from "./abi.js";
 import { CONTENT_TYPES, CzResponse, HttpError } from "./response.js";
 import { JsonText } from "./serialize.js";
+import { CzStream, isStreamSource } from "./stream.js";
 
 interface FastBuffer extends Buffer {
   latin1Write(s: string, offset: number, length?: number): number;
@@ -34,6 +35,8 @@ export interface Encoded {
   status: number;
   head: string;
   body: string | Uint8Array;
+  /** A streamed result: sent by streaming.ts, not through the arenas (status, head, body unused). */
+  stream?: CzStream;
 }
 
 /** Maps a handler's return value to status, header lines and body. Throws on values JSON cannot hold. */
@@ -44,12 +47,36 @@ export function encodeResult(value: unknown): Encoded {
   if (value === undefined) return { status: 204, head: "", body: "" };
   if (value instanceof Uint8Array) return { status: 200, head: HEAD_BYTES, body: value };
   if (value instanceof ArrayBuffer) return { status: 200, head: HEAD_BYTES, body: new Uint8Array(value) };
-  const json = JSON.stringify(value);
+  // Streams are recognised from what JSON makes of them, so that the results JSON can send
+  // pay nothing for them: a stream() result has no JSON form (toJSON), an async generator
+  // or a ReadableStream is "{}", a Node Readable starts with its EventEmitter's "_events"
+  // (or holds a cycle JSON cannot follow).
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    const s = streamOf(value);
+    if (s !== undefined) return s;
+    throw err;
+  }
   if (json === undefined) {
+    const s = streamOf(value);
+    if (s !== undefined) return s;
     // Functions and symbols have no JSON form; saying so beats an empty 200.
     throw new TypeError(`catzilla: a handler returned a ${typeof value}, which cannot be sent`);
   }
+  if (json.length === 2 || json.charCodeAt(2) === 95 /* _ */) {
+    const s = streamOf(value);
+    if (s !== undefined) return s;
+  }
   return { status: 200, head: HEAD_JSON, body: json };
+}
+
+/** A streamed result's encoding (streaming.ts sends it), or undefined when value is no stream. */
+function streamOf(value: unknown): Encoded | undefined {
+  if (value instanceof CzStream) return { status: 0, head: "", body: "", stream: value };
+  if (isStreamSource(value)) return { status: 0, head: "", body: "", stream: new CzStream(value) };
+  return undefined;
 }
 
 /** The response for a thrown error or rejected promise. */

@@ -1,7 +1,7 @@
 // The soak app (bench/soak.mjs, scripts/valgrind-native.sh): every path a long-running
 // server takes — sync, const, async (microtask and timer), request bodies, 404/405 from C,
 // thrown, rejected and unserialisable results — so a leak on any of them shows in RSS.
-import { Catzilla, HttpError, json } from "catzilla";
+import { Catzilla, HttpError, json, sse, stream } from "catzilla";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 // Called per request so the compiler cannot turn these routes into const routes.
@@ -57,3 +57,19 @@ app.get("/large", () => kind("z").repeat(1536 * 1024));
 // Static files, served by C (docs/static.md): the repository's docs/, relative to the
 // working directory the soak and valgrind runs start the server in (the package root).
 app.static("/static", "docs");
+// Streamed responses (valgrind's load): n parts of 1000 bytes, one per loop turn; an event
+// feed that runs until its client goes (heartbeats every 5 ms meanwhile).
+async function* parts(n: number) {
+  for (let i = 0; i < n; i++) {
+    await sleep(0);
+    yield kind("p").repeat(1000);
+  }
+}
+app.get("/stream/:n", (req) => stream(parts(Number(req.params.n))));
+async function* feed(signal: AbortSignal) {
+  for (let i = 0; !signal.aborted; i++) {
+    await sleep(2);
+    yield { id: i, data: { i } };
+  }
+}
+app.get("/feed", (req) => sse(feed(req.signal), { heartbeatMs: 5 }));

@@ -92,7 +92,7 @@ function talk(chunks, want, { heads, timeoutMs = 60_000, destroyAfterMs } = {}) 
       done = true;
       clearTimeout(timer);
       sock.destroy();
-      resolve({ responses: parse(buf, heads), closed });
+      resolve({ responses: parse(buf, heads), closed, raw: buf.toString("latin1") });
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
     sock.on("data", (d) => {
@@ -177,7 +177,16 @@ async function round(withTimeout) {
   await talk([req("GET", "/slow/30")], undefined, { destroyAfterMs: 5 });
   await talk([req("GET", "/slow/20") + req("GET", "/sync") + req("GET", "/async") + req("POST", "/echo", { body: J })], undefined, { destroyAfterMs: 0 });
   if (withTimeout) await talk([req("GET", "/never")], undefined, { destroyAfterMs: 5 });
+  // Streams: a whole one (closed after its last chunk), one behind another in a pipeline
+  // (only the heads are counted: the bodies are chunked), and clients that leave mid-stream.
+  const t0s = Date.now();
+  const st = await talk([req("GET", "/stream/20", { headers: { Connection: "close" } })], undefined, { raw: true });
+  expectStatuses(`stream (closed ${st.closed}, ${Date.now() - t0s} ms, ${JSON.stringify(st.raw.slice(0, 120))})`, st.responses, [200]);
+  await talk([req("GET", "/stream/5") + req("GET", "/sync") + req("GET", "/stream/3")], undefined, { destroyAfterMs: 30 });
+  await talk([req("GET", "/stream/100000")], undefined, { destroyAfterMs: 10 });
+  await talk([req("GET", "/feed")], undefined, { destroyAfterMs: 15 });
   counts.requests += withTimeout ? 8 : 7;
+  counts.requests += 5;
 }
 
 const withTimeout = process.env.LOAD_TIMEOUT_ROUTE === "1";

@@ -54,7 +54,18 @@
  *   drainAccessLog(handle) -> { recs: Int32Array, paths: Buffer, nowHi, nowLo, dropped } | undefined
  *     The access-log records (CZ_ALOG_STRIDE int32 each, cz_server.h) since the last call,
  *     kept when createServer's opts.accessLog was true; also after close.
- *   constants -> { BATCH_MAX, REQ_STRIDE, RES_STRIDE, REQ_ID, ALOG_STRIDE, ROUTES_ABI_VERSION, ... }
+ *   streamStart(handle, ctx, gen, status, flags, head: Buffer) -> enum cz_stream_rc
+ *     A streamed response for pending request (ctx, gen): its head (extra header lines,
+ *     latin1). -1 stale, 0 wait for a drain event, 1 push more, 2 no body (HEAD, 204, 304).
+ *   streamPush(handle, ctx, gen, chunk: Uint8Array) -> enum cz_stream_rc (as above, 0..1)
+ *   streamEnd(handle, ctx, gen, abort: boolean) -> -1 stale, else 1. abort: close the
+ *     connection without ending the body (the producer failed).
+ *   watch(handle, ctx, gen) -> boolean: report CZ_EV_GONE for (ctx, gen) if it is dropped
+ *     unanswered; false when already stale.
+ *   opts.event (optional, createServer): (ev, ctx, gen) => void, enum cz_event. Called from
+ *     inside the server, even inside the calls above, without a callback scope (no promise
+ *     job runs after it): it must only note the event and act later (setImmediate).
+ *   constants -> { BATCH_MAX, REQ_STRIDE, RES_STRIDE, REQ_ID, ALOG_STRIDE, REQ_BODY_OFF, ROUTES_ABI_VERSION, ... }
  */
 #include <napi.h>
 
@@ -83,6 +94,7 @@ struct Server {
   Napi::FunctionReference dispatch;
   Napi::FunctionReference close_cb;
   Napi::FunctionReference release;
+  Napi::FunctionReference event;
   Napi::ObjectReference arenas[5];
   Napi::ObjectReference hold;
   Napi::ObjectReference resource;
@@ -229,8 +241,28 @@ void OnDispatch(cz_server_t* srv, void* data, unsigned n, int has_bodies) {
     *s->hold_open = 0;
 }
 
+/* C raises its events in the middle of its own work (a connection being dropped, a call
+ * from JS): JS is called plainly, with no callback scope, so no promise job can run and
+ * call back into C before C is done; runtime/streaming.ts only notes the event and acts
+ * from setImmediate. Being synchronous keeps events in order with C's own reuse of a
+ * context. */
+void OnEvent(cz_server_t*, void* data, int ev, uint32_t ctx, uint32_t gen) {
+  Server* s = static_cast<Server*>(data);
+  if (s->teardown || s->event.IsEmpty())
+    return;
+  Napi::Env env(s->env);
+  Napi::HandleScope hs(env);
+  s->event.Value().Call(env.Undefined(), {Napi::Number::New(env, ev), Napi::Number::New(env, ctx),
+                                          Napi::Number::New(env, gen)});
+  if (env.IsExceptionPending()) {
+    Napi::Error e = env.GetAndClearPendingException();
+    std::fprintf(stderr, "catzilla: event hook threw: %s\n", e.Message().c_str());
+  }
+}
+
 void ReleaseJs(Server* s) {
   s->dispatch.Reset();
+  s->event.Reset();
   s->close_cb.Reset();
   s->release.Reset();
   s->hold.Reset();
@@ -456,6 +488,9 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
    * release (function). */
   Napi::Value release = o.Get("release");
   int32_t* hold_open = nullptr;
+  Napi::Value event = o.Get("event");
+  if (!event.IsUndefined() && !event.IsFunction())
+    return ThrowType(env, "opts.event must be a function");
   if (!o.Get("hold").IsUndefined()) {
     size_t hold_len = 0;
     if (!GetInt32Array(o, "hold", &so.arenas.hold, &hold_len) || hold_len < 1)
@@ -501,6 +536,7 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   so.hooks.closed = OnClosed;
   so.hooks.release = OnRelease;
   so.hooks.log = Log;
+  so.hooks.event = OnEvent;
   so.hooks.data = s;
   so.access_log = o.Get("accessLog").ToBoolean() ? 1 : 0;
   Napi::Value log = o.Get("log");
@@ -532,6 +568,8 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   }
 
   s->dispatch = Napi::Persistent(dispatch.As<Napi::Function>());
+  if (event.IsFunction())
+    s->event = Napi::Persistent(event.As<Napi::Function>());
   if (so.arenas.hold != nullptr) {
     s->hold = Napi::Persistent(o.Get("hold").As<Napi::Object>());
     s->release = Napi::Persistent(release.As<Napi::Function>());
@@ -762,6 +800,94 @@ Napi::Value RespondMany(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, (double)live);
 }
 
+/* (handle, ctx, gen, ...): the server and the request's name, or false with a TypeError
+ * thrown / the server gone (then *live is false). */
+bool StreamArgs(const Napi::CallbackInfo& info, const char* usage, size_t nums, Server** out,
+                uint32_t* ctx, uint32_t* gen, bool* live) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  *live = false;
+  if (s == nullptr) {
+    ThrowType(env, std::string(usage) + ": not a server handle");
+    return false;
+  }
+  for (size_t i = 1; i <= nums; i++)
+    if (!info[i].IsNumber()) {
+      ThrowType(env, usage);
+      return false;
+    }
+  *out = s;
+  *ctx = info[1].As<Napi::Number>().Uint32Value();
+  *gen = info[2].As<Napi::Number>().Uint32Value();
+  *live = !s->dead && s->srv != nullptr;
+  return true;
+}
+
+Napi::Value StreamStart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* usage = "streamStart(handle, ctx, gen, status, flags, head: Buffer)";
+  Server* s;
+  uint32_t ctx, gen;
+  bool live;
+  if (!StreamArgs(info, usage, 4, &s, &ctx, &gen, &live))
+    return env.Undefined();
+  if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    return ThrowType(env, usage);
+  if (!live)
+    return Napi::Number::New(env, CZ_STREAM_GONE);
+  Napi::Uint8Array head = info[5].As<Napi::Uint8Array>();
+  cz_respond_t a = {};
+  a.status = info[3].As<Napi::Number>().Int32Value();
+  a.flags = info[4].As<Napi::Number>().Int32Value();
+  a.head = reinterpret_cast<const char*>(head.Data());
+  a.head_len = head.ByteLength();
+  return Napi::Number::New(env, cz_server_stream(s->srv, ctx, gen, CZ_STREAM_START, &a));
+}
+
+Napi::Value StreamPush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* usage = "streamPush(handle, ctx, gen, chunk: Uint8Array)";
+  Server* s;
+  uint32_t ctx, gen;
+  bool live;
+  if (!StreamArgs(info, usage, 2, &s, &ctx, &gen, &live))
+    return env.Undefined();
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    return ThrowType(env, usage);
+  if (!live)
+    return Napi::Number::New(env, CZ_STREAM_GONE);
+  Napi::Uint8Array chunk = info[3].As<Napi::Uint8Array>();
+  cz_respond_t a = {};
+  /* C copies the bytes before it returns (cz__out_body, not borrowed). */
+  a.body = reinterpret_cast<const char*>(chunk.Data());
+  a.body_len = chunk.ByteLength();
+  return Napi::Number::New(env, cz_server_stream(s->srv, ctx, gen, CZ_STREAM_PUSH, &a));
+}
+
+Napi::Value StreamEnd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s;
+  uint32_t ctx, gen;
+  bool live;
+  if (!StreamArgs(info, "streamEnd(handle, ctx, gen, abort: boolean)", 2, &s, &ctx, &gen, &live))
+    return env.Undefined();
+  if (!live)
+    return Napi::Number::New(env, CZ_STREAM_GONE);
+  int op = info[3].ToBoolean().Value() ? CZ_STREAM_ABORT : CZ_STREAM_END;
+  cz_respond_t a = {};
+  return Napi::Number::New(env, cz_server_stream(s->srv, ctx, gen, op, &a));
+}
+
+Napi::Value Watch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s;
+  uint32_t ctx, gen;
+  bool live;
+  if (!StreamArgs(info, "watch(handle, ctx, gen)", 2, &s, &ctx, &gen, &live))
+    return env.Undefined();
+  return Napi::Boolean::New(env, live && cz_server_watch(s->srv, ctx, gen) == 1);
+}
+
 Napi::Value Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Server* s = Unwrap(info[0]);
@@ -894,6 +1020,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("swapTable", Napi::Function::New(env, SwapTable, "swapTable"));
   exports.Set("peer", Napi::Function::New(env, Peer, "peer"));
   exports.Set("drainAccessLog", Napi::Function::New(env, DrainAccessLog, "drainAccessLog"));
+  exports.Set("streamStart", Napi::Function::New(env, StreamStart, "streamStart"));
+  exports.Set("streamPush", Napi::Function::New(env, StreamPush, "streamPush"));
+  exports.Set("streamEnd", Napi::Function::New(env, StreamEnd, "streamEnd"));
+  exports.Set("watch", Napi::Function::New(env, Watch, "watch"));
   Napi::Object c = Napi::Object::New(env);
   c.Set("BATCH_MAX", Napi::Number::New(env, CZ_BATCH_MAX));
   c.Set("REQ_STRIDE", Napi::Number::New(env, CZ_REQ_STRIDE));

@@ -149,7 +149,43 @@ void* cz__batch_owner(cz_batch_t* b, uint32_t ctx, uint32_t gen) {
 }
 
 void cz__batch_forget(cz_batch_t* b, uint32_t ctx) {
+  /* Only a watched context costs a call: a request whose signal nobody read, dropped
+   * because its client left, is simply released. */
+  if (b->ctxs.items[ctx].watched)
+    cz__batch_notify(b, ctx, CZ_EV_GONE);
   cz_ctx_release(&b->ctxs, ctx);
+}
+
+void cz__batch_notify(cz_batch_t* b, uint32_t ctx, int ev) {
+  CZ_ASSERT(ctx < b->ctxs.cap && b->ctxs.items[ctx].next_free == CZ_CTX_NONE);
+  if (b->hooks->event != NULL)
+    b->hooks->event(b->srv, b->hooks->data, ev, ctx, b->ctxs.items[ctx].gen);
+}
+
+int cz__batch_watch(cz_batch_t* b, uint32_t ctx, uint32_t gen) {
+  cz_ctx_t* x = cz_ctx_get(&b->ctxs, ctx, gen);
+  if (x == NULL)
+    return 0;
+  x->watched = 1;
+  return 1;
+}
+
+int cz__batch_stream(cz_batch_t* b, uint32_t ctx, uint32_t gen, int op, const cz_resp_t* resp) {
+  cz_ctx_t* x = cz_ctx_get(&b->ctxs, ctx, gen);
+  void* conn;
+  void* slot;
+
+  if (x == NULL || b->stream == NULL)
+    return CZ_STREAM_GONE;
+  conn = x->conn;
+  slot = x->slot;
+  /* The last operations end the request: its name goes stale before its owner runs (which
+   * may close the connection and so drop slots). */
+  if (op == CZ_STREAM_END || op == CZ_STREAM_ABORT)
+    cz_ctx_release(&b->ctxs, ctx);
+  else if (op == CZ_STREAM_START)
+    x->watched = 1; /* JS must hear when the client goes, to stop pulling the source */
+  return b->stream(conn, slot, op, resp);
 }
 
 static int cz__range_ok(int32_t off, int32_t len, size_t size) {

@@ -33,12 +33,18 @@ typedef struct cz_batch_item_s {
  * after this response (CZ_RESF_CLOSE). */
 typedef void (*cz_settle_fn)(void* conn, void* slot, const cz_resp_t* resp, int close);
 
+/* A stream operation (enum cz_stream_op) for its request's owner: (conn, slot) as given to
+ * cz__batch_add(). For END and ABORT the context is already released. Returns enum
+ * cz_stream_rc. */
+typedef int (*cz_stream_fn)(void* conn, void* slot, int op, const cz_resp_t* resp);
+
 typedef struct cz_batch_s {
   cz_arenas_t arenas;
   const cz_hooks_t* hooks;
   cz_server_t* srv;      /* the hooks' first argument; opaque here */
   const cz_log_t* log;
   cz_settle_fn settle;   /* set by the owner of the requests (cz_conn.c) */
+  cz_stream_fn stream;   /* likewise, for streamed responses */
   cz_ctx_slab_t ctxs;    /* requests JS may still answer */
   unsigned max;          /* requests per batch: CZ_BATCH_MAX or what the arenas hold */
   unsigned n;
@@ -91,7 +97,17 @@ int cz__batch_settle(cz_batch_t* b, uint32_t ctx, uint32_t gen, const cz_resp_t*
 
 /* The connection (the `conn` given to cz__batch_add) of live context (ctx, gen), or NULL. */
 void* cz__batch_owner(cz_batch_t* b, uint32_t ctx, uint32_t gen);
-/* The request's owner dropped it unanswered: its context goes stale. */
+/* The request's owner dropped it unanswered: its context goes stale (and JS hears of it,
+ * CZ_EV_GONE, when it watches the context). */
 void cz__batch_forget(cz_batch_t* b, uint32_t ctx);
+
+/* A stream operation for (ctx, gen), handed to b->stream; CZ_STREAM_GONE when stale. */
+int cz__batch_stream(cz_batch_t* b, uint32_t ctx, uint32_t gen, int op, const cz_resp_t* resp);
+
+/* Marks (ctx, gen) watched; 0 when stale. */
+int cz__batch_watch(cz_batch_t* b, uint32_t ctx, uint32_t gen);
+
+/* Reports event ev (enum cz_event) about live context ctx to the embedder. */
+void cz__batch_notify(cz_batch_t* b, uint32_t ctx, int ev);
 
 #endif /* CZ_BATCH_H */

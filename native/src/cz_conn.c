@@ -20,6 +20,7 @@
 #include "cz_conn.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__linux__)
@@ -35,7 +36,8 @@ enum cz_slot_state {
   CZ_SLOT_RECV = 0, /* headers done, body still arriving */
   CZ_SLOT_JS = 1,   /* waiting for JS (holds a context) */
   CZ_SLOT_READY = 2, /* response rendered into slot->data */
-  CZ_SLOT_FILE = 3   /* a static file (slot->file): head or body still being read */
+  CZ_SLOT_FILE = 3,  /* a static file (slot->file): head or body still being read */
+  CZ_SLOT_STREAM = 4 /* a streamed response: head sent, JS pushes the body (holds a context) */
 };
 
 enum cz_slot_flags {
@@ -44,17 +46,22 @@ enum cz_slot_flags {
   CZ_SF_KA10 = 1 << 2,          /* HTTP/1.0 keep-alive: say so */
   CZ_SF_CONTINUE = 1 << 3,      /* owes "100 Continue" when it reaches the head */
   CZ_SF_CONTINUE_SENT = 1 << 4,
-  CZ_SF_FILE_HEAD = 1 << 5      /* CZ_SLOT_FILE: its head is rendered */
+  CZ_SF_HTTP10 = 1 << 5,        /* an HTTP/1.0 request: a streamed body is close-delimited */
+  CZ_SF_CHUNKED = 1 << 6,       /* a streamed body is sent chunked */
+  CZ_SF_WAIT = 1 << 7,          /* a stream was told CZ_STREAM_WAIT: owes it CZ_EV_DRAIN */
+  CZ_SF_NOBODY = 1 << 8,        /* a streamed response without body bytes (HEAD, 204, 304) */
+  CZ_SF_FILE_HEAD = 1 << 9      /* CZ_SLOT_FILE: its head is rendered */
 };
 
 typedef struct cz_slot_s {
   struct cz_slot_s* next;
-  uint32_t ctx; /* CZ_CTX_NONE unless state == CZ_SLOT_JS */
+  uint32_t ctx; /* CZ_CTX_NONE unless state is CZ_SLOT_JS or CZ_SLOT_STREAM */
   uint32_t id;  /* the request's id (CZ_REQ_ID) */
   uint8_t state;
-  uint8_t flags;
+  uint16_t flags;
   /* For the access log only (set->alog), from the head: */
   int16_t method;    /* -1 until the head is complete */
+  uint16_t status;   /* CZ_SLOT_STREAM: the status its head was sent with */
   uint32_t path_len;
   char* path;        /* the path, copied: the parser's buffer moves on to the next request */
   uint64_t start_ns; /* uv_hrtime() at the head */
@@ -134,6 +141,7 @@ struct cz_conn_s {
 static void cz__conn_flush(cz_conn_t* c);
 static void cz__conn_static_pump(cz_conn_t* c);
 static int cz__conn_static(cz_conn_t* c, cz_slot_t* s);
+static void cz__conn_stream_drain(cz_conn_t* c);
 static void cz__conn_read_update(cz_conn_t* c);
 static void cz__conn_timer_update(cz_conn_t* c);
 static void cz__timer_arm(cz_conn_t* c, uint64_t ms);
@@ -166,8 +174,8 @@ static cz_slot_t* cz__slot_new(cz_conn_t* c) {
 
 /* Frees an unlinked slot; a context JS still holds for it goes stale. */
 static void cz__slot_free(cz_conn_t* c, cz_slot_t* s) {
-  /* Only a slot waiting on JS holds a context (one that was settled no longer does). */
-  CZ_ASSERT(s->ctx == CZ_CTX_NONE || s->state == CZ_SLOT_JS);
+  /* Only a slot waiting on JS (or streaming from it) holds a context; a settled one does not. */
+  CZ_ASSERT(s->ctx == CZ_CTX_NONE || s->state == CZ_SLOT_JS || s->state == CZ_SLOT_STREAM);
   if (s->ctx != CZ_CTX_NONE)
     cz__batch_forget(c->set->batch, s->ctx);
   if (s->file != NULL)
@@ -330,9 +338,10 @@ static void cz__conn_advance(cz_conn_t* c) {
     }
   }
   s = c->head;
-  if (s != NULL && s->state == CZ_SLOT_FILE && cz__out_len(&s->data) != 0) {
-    /* A file still being read reached the head: what it has so far goes out now, the
-     * rest straight into `out` (cz__slot_target), read as the socket takes it. */
+  if (s != NULL && (s->state == CZ_SLOT_FILE || s->state == CZ_SLOT_STREAM) && cz__out_len(&s->data) != 0) {
+    /* A file still being read, or a stream, reached the head: what it has so far goes out
+     * now, the rest straight into `out` (cz__slot_target), as the socket takes it (a
+     * file's next chunk is read then; a stream's producer is told to push again). */
     if (cz__out_move(&c->out, &s->data) != 0) {
       cz_log(c->set->log, "out of memory queueing a response; closing the connection");
       cz__conn_close(c);
@@ -529,6 +538,157 @@ static void cz__conn_settled(void* conn, void* slot, const cz_resp_t* resp, int 
   cz__conn_settle_js(c, s, resp, close);
 }
 
+/* ---- streamed responses ------------------------------------------------------------- */
+
+/* Unwritten bytes ahead of a stream's next chunk: the connection's (queued, and libuv's
+ * write queue) when the stream is next in line, else what waits in its own slot. */
+static size_t cz__stream_backlog(cz_conn_t* c, cz_slot_t* s) {
+  if (s != c->head)
+    return cz__out_len(&s->data);
+  return cz__out_len(&c->out) + uv_stream_get_write_queue_size((uv_stream_t*)&c->tcp);
+}
+
+/* After a chunk is queued: may JS push the next one now? Otherwise it waits for
+ * CZ_EV_DRAIN, so a client that reads slowly never makes us hold more than about
+ * CZ_STREAM_HIGH (plus the kernel's buffers) of a stream. */
+static int cz__stream_more(cz_conn_t* c, cz_slot_t* s) {
+  if (cz__stream_backlog(c, s) < CZ_STREAM_HIGH)
+    return CZ_STREAM_MORE;
+  s->flags |= CZ_SF_WAIT;
+  return CZ_STREAM_WAIT;
+}
+
+/* The head of the pipeline is a stream told to wait and its backlog has drained: tell JS.
+ * Streams further back wait for their turn (cz__conn_advance makes them the head). */
+static void cz__conn_stream_drain(cz_conn_t* c) {
+  cz_slot_t* s = c->head;
+
+  if (c->closing || s == NULL || s->state != CZ_SLOT_STREAM || !(s->flags & CZ_SF_WAIT))
+    return;
+  if (cz__stream_backlog(c, s) >= CZ_STREAM_HIGH)
+    return;
+  s->flags &= ~CZ_SF_WAIT;
+  cz__batch_notify(c->set->batch, s->ctx, CZ_EV_DRAIN);
+}
+
+/* Queued bytes for s: written now when s is next in line. CZ_STREAM_GONE when writing
+ * closed the connection (s is freed then). */
+static int cz__stream_queued(cz_conn_t* c, cz_slot_t* s) {
+  if (s == c->head) {
+    cz__conn_mark_dirty(c);
+    if (c->closing)
+      return CZ_STREAM_GONE;
+  }
+  return cz__stream_more(c, s);
+}
+
+static int cz__stream_start(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in) {
+  cz_conn_set_t* set = c->set;
+  cz_resp_t r;
+
+  if (in->status < 200 || in->status > 999) {
+    cz_log(set->log, "stream started with invalid status %d; answering 500", in->status);
+    cz__batch_forget(set->batch, s->ctx);
+    s->ctx = CZ_CTX_NONE;
+    cz__conn_settle_error(c, s, 500, 0, NULL);
+    return CZ_STREAM_GONE;
+  }
+  r = *in;
+  r.body = NULL;
+  r.body_len = 0;
+  /* HTTP/1.0 has no chunked coding: the body ends with the connection. */
+  if (s->flags & CZ_SF_HTTP10) {
+    s->flags |= CZ_SF_CLOSE;
+    r.framing = CZ_FRAME_CLOSE;
+  } else {
+    r.framing = CZ_FRAME_CHUNKED;
+  }
+  r.connhdr = cz__slot_connhdr(c, s);
+  r.omit_body = s->flags & CZ_SF_HEAD;
+  if (!cz_http_body_sent(r.status, r.omit_body))
+    s->flags |= CZ_SF_NOBODY;
+  else if (r.framing == CZ_FRAME_CHUNKED)
+    s->flags |= CZ_SF_CHUNKED;
+  s->state = CZ_SLOT_STREAM;
+  s->status = (uint16_t)r.status; /* for the access log, when the stream ends */
+  cz_date_update(&set->date);
+  if (cz_http_render(&cz__slot_target(c, s)->bytes, &set->date, &r) != 0) {
+    cz_log(set->log, "out of memory rendering a response; closing the connection");
+    cz__conn_close(c);
+    return CZ_STREAM_GONE;
+  }
+  if (s->flags & CZ_SF_NOBODY) {
+    if (s == c->head)
+      cz__conn_mark_dirty(c);
+    return c->closing ? CZ_STREAM_GONE : CZ_STREAM_NOBODY;
+  }
+  return cz__stream_queued(c, s);
+}
+
+static int cz__stream_push(cz_conn_t* c, cz_slot_t* s, const char* p, size_t n) {
+  cz_out_t* q = cz__slot_target(c, s);
+  char line[24];
+  int len;
+  int rc;
+
+  /* An empty chunk would end a chunked body; a body-less response takes no bytes. */
+  if (n == 0 || (s->flags & CZ_SF_NOBODY))
+    return cz__stream_more(c, s);
+  if (s->flags & CZ_SF_CHUNKED) {
+    len = snprintf(line, sizeof(line), "%zx\r\n", n);
+    rc = cz__out_append(q, line, (size_t)len);
+    if (rc == 0)
+      rc = cz__out_body(q, p, n, 0);
+    if (rc == 0)
+      rc = cz__out_append(q, "\r\n", 2);
+  } else {
+    rc = cz__out_body(q, p, n, 0);
+  }
+  if (rc != 0) {
+    cz_log(c->set->log, "out of memory queueing a stream; closing the connection");
+    cz__conn_close(c);
+    return CZ_STREAM_GONE;
+  }
+  return cz__stream_queued(c, s);
+}
+
+/* The batch's stream function (cz_batch.h): an operation on a streamed response. */
+static int cz__conn_stream(void* conn, void* slot, int op, const cz_resp_t* resp) {
+  cz_conn_t* c = conn;
+  cz_slot_t* s = slot;
+
+  /* A live context means a live slot on an open connection (closing drops the slots). */
+  CZ_ASSERT(!c->closing);
+  switch (op) {
+    case CZ_STREAM_START:
+      CZ_ASSERT(s->state == CZ_SLOT_JS);
+      return cz__stream_start(c, s, resp);
+    case CZ_STREAM_PUSH:
+      CZ_ASSERT(s->state == CZ_SLOT_STREAM);
+      return cz__stream_push(c, s, resp->body, resp->body_len);
+    case CZ_STREAM_END:
+    case CZ_STREAM_ABORT:
+      CZ_ASSERT(s->state == CZ_SLOT_STREAM);
+      s->ctx = CZ_CTX_NONE; /* released by the batch */
+      s->flags &= ~CZ_SF_WAIT;
+      if (op == CZ_STREAM_ABORT) {
+        /* No last chunk: the client sees the body cut short, and the connection ends once
+         * what was sent before is written. */
+        s->flags |= CZ_SF_CLOSE;
+        cz__conn_rendered(c, s, 0, s->status, cz__conn_mark(c, s));
+      } else {
+        /* The access log's `bytes` for a stream counts its last chunk only: the rest left
+         * over many writes. */
+        size_t mark = cz__conn_mark(c, s);
+        int rc = (s->flags & CZ_SF_CHUNKED) ? cz__out_append(cz__slot_target(c, s), "0\r\n\r\n", 5) : 0;
+        cz__conn_rendered(c, s, rc, s->status, mark);
+      }
+      return c->closing ? CZ_STREAM_GONE : CZ_STREAM_MORE;
+    default:
+      return CZ_STREAM_GONE;
+  }
+}
+
 /* Answers the request being parsed (or a new slot) with an error and stops. */
 static void cz__conn_reject(cz_conn_t* c, int status) {
   cz_slot_t* s;
@@ -685,6 +845,8 @@ static int cz__conn_on_head(cz_parser_t* p) {
     return 503;
   if (ll->method == HTTP_HEAD)
     s->flags |= CZ_SF_HEAD;
+  if (ll->http_major == 1 && ll->http_minor == 0)
+    s->flags |= CZ_SF_HTTP10;
   /* An upgrade (or CONNECT) is answered like any request, then the connection ends. */
   if (ll->upgrade || !cz__parse_keep_alive(p) || c->last || c->set->going_away)
     s->flags |= CZ_SF_CLOSE;
@@ -1073,6 +1235,8 @@ static void cz__conn_timer_update(cz_conn_t* c) {
 
 /* ---- writing ------------------------------------------------------------------------ */
 
+static void cz__conn_flush_out(cz_conn_t* c);
+
 static void cz__write_cb(uv_write_t* req, int status) {
   cz_conn_t* c = cz_container_of(req, cz_conn_t, wreq);
 
@@ -1094,11 +1258,18 @@ static void cz__write_cb(uv_write_t* req, int status) {
     cz__conn_check_done(c);
   if (!c->closing)
     cz__conn_static_pump(c);
-  if (!c->closing)
+  if (!c->closing) {
     cz__conn_timer_update(c);
+    cz__conn_stream_drain(c);
+  }
 }
 
 static void cz__conn_flush(cz_conn_t* c) {
+  cz__conn_flush_out(c);
+  cz__conn_stream_drain(c); /* a stream waiting on what was queued may push again */
+}
+
+static void cz__conn_flush_out(cz_conn_t* c) {
   uv_buf_t iov[CZ_OUT_IOV_MAX];
   cz_out_t tmp;
   size_t len;
@@ -1292,6 +1463,7 @@ void cz__conn_set_init(cz_conn_set_t* set, uv_loop_t* loop, const cz_limits_t* l
   set->batch = batch;
   set->log = log;
   batch->settle = cz__conn_settled;
+  batch->stream = cz__conn_stream;
   cz_list_init(&set->all);
   cz_list_init(&set->dirty);
   cz_list_init(&set->resume);

@@ -39,6 +39,7 @@ static int cz__ctx_grow(cz_ctx_slab_t* s) {
     c->gen = 1;
     c->conn = NULL;
     c->slot = NULL;
+    c->watched = 0;
     c->next_free = s->free_head;
     s->free_head = i - 1;
   }
@@ -59,6 +60,7 @@ int cz_ctx_acquire(cz_ctx_slab_t* s, void* conn, void* slot, uint32_t* index) {
   c->next_free = CZ_CTX_NONE;
   c->conn = conn;
   c->slot = slot;
+  c->watched = 0;
   s->used++;
   *index = i;
   return 0;

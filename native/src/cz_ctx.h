@@ -19,6 +19,8 @@ typedef struct cz_ctx_s {
   uint32_t next_free; /* free-list link while free; CZ_CTX_NONE while in use */
   void* conn;         /* owner while in use */
   void* slot;         /* pipeline slot the response goes to */
+  uint8_t watched;    /* JS asked to hear if the request is dropped unanswered (req.signal,
+                       * a streamed response); cleared when the context is taken */
 } cz_ctx_t;
 
 typedef struct cz_ctx_slab_s {

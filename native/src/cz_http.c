@@ -219,7 +219,7 @@ int cz_http_body_sent(int status, int omit_body) {
 
 int cz_http_render(cz_buf_t* b, const cz_date_t* d, const cz_resp_t* r) {
   int bodyless = cz__bodyless(r->status);
-  int send_body = !bodyless && !r->omit_body && !r->body_apart;
+  int send_body = !bodyless && !r->omit_body && !r->body_apart && r->framing == CZ_FRAME_LENGTH;
   const char* reason = cz_http_reason(r->status);
   size_t reason_len = strlen(reason);
   int ct = r->ctype >= 0 && r->ctype <= CZ_CT_MAX ? r->ctype : CZ_CT_NONE;
@@ -237,7 +237,9 @@ int cz_http_render(cz_buf_t* b, const cz_date_t* d, const cz_resp_t* r) {
   p = cz__put(p, reason, reason_len);
   p = cz__put(p, "\r\n", 2);
   p = cz__put(p, d->line, d->len);
-  if (!bodyless) {
+  if (!bodyless && r->framing == CZ_FRAME_CHUNKED) {
+    p = cz__put(p, "Transfer-Encoding: chunked\r\n", 28);
+  } else if (!bodyless && r->framing == CZ_FRAME_LENGTH) {
     p = cz__put(p, "Content-Length: ", 16);
     p = cz__put_u64(p, r->body_len);
     p = cz__put(p, "\r\n", 2);

@@ -99,7 +99,17 @@ typedef struct cz_resp_s {
   size_t body_len;
   int body_apart;          /* render the head only (Content-Length still body_len): the
                             * caller queues the body itself, as a source (cz_out.h) */
+  int framing;             /* enum cz_framing: how the body's end is marked */
 } cz_resp_t;
+
+/* How a response's body is delimited. A streamed response (cz_conn.c) does not know its
+ * length when its head is written: chunked for HTTP/1.1, the connection's close for 1.0.
+ * Both render the head only; the caller sends the body. */
+enum cz_framing {
+  CZ_FRAME_LENGTH = 0,  /* Content-Length: body_len */
+  CZ_FRAME_CHUNKED = 1, /* Transfer-Encoding: chunked */
+  CZ_FRAME_CLOSE = 2    /* no length: the body ends when the connection closes */
+};
 
 /* Does a response with this status carry body bytes (omit_body: it answers a HEAD)? */
 int cz_http_body_sent(int status, int omit_body);

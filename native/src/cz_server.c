@@ -402,6 +402,27 @@ size_t cz_server_respond_many(cz_server_t* srv, const cz_respond_t* list, size_t
   return live;
 }
 
+int cz_server_stream(cz_server_t* srv, uint32_t ctx, uint32_t gen, int op, const cz_respond_t* a) {
+  cz_resp_t r;
+  int rc;
+
+  memset(&r, 0, sizeof(r));
+  r.status = a->status;
+  r.ctype = CZ_RESF_CTYPE(a->flags);
+  r.head = a->head;
+  r.head_len = a->head_len;
+  r.body = a->body;
+  r.body_len = a->body_len;
+  rc = cz__batch_stream(&srv->batch, ctx, gen, op, &r);
+  /* Inside a dispatch (or respondMany) the queued bytes wait for its flush, as respond's. */
+  cz__conn_flush_all(&srv->conns);
+  return rc;
+}
+
+int cz_server_watch(cz_server_t* srv, uint32_t ctx, uint32_t gen) {
+  return cz__batch_watch(&srv->batch, ctx, gen);
+}
+
 /* ---- close ----------------------------------------------------------------------------- */
 
 static void cz__server_handle_closed(cz_server_t* srv) {

@@ -121,6 +121,31 @@ enum cz_res_flags {
  * the common responses cost JS no header write at all. */
 #define CZ_RESF_CTYPE(flags) (((flags) >> 2) & 7)
 
+/* Streamed responses (cz_server_stream, docs/streaming.md): the operations... */
+enum cz_stream_op {
+  CZ_STREAM_START = 1, /* the head: status, flags (content type), extra lines */
+  CZ_STREAM_PUSH = 2,  /* a chunk of the body */
+  CZ_STREAM_END = 3,   /* the body is complete */
+  CZ_STREAM_ABORT = 4  /* the producer failed: close without ending the body */
+};
+/* ...and what they return. */
+enum cz_stream_rc {
+  CZ_STREAM_GONE = -1,  /* (ctx, gen) is stale: the client went away */
+  CZ_STREAM_WAIT = 0,   /* queued; push no more until hooks.event reports CZ_EV_DRAIN */
+  CZ_STREAM_MORE = 1,   /* queued; push more now */
+  CZ_STREAM_NOBODY = 2  /* START of a response that carries no body (HEAD, 204, 304): END it */
+};
+/* Unwritten bytes of a connection (or of a stream waiting for its turn in the pipeline)
+ * past which a push answers CZ_STREAM_WAIT. */
+#define CZ_STREAM_HIGH (64u * 1024u)
+
+/* What hooks.event reports about a request JS still holds. */
+enum cz_event {
+  CZ_EV_DRAIN = 1, /* a stream that was told CZ_STREAM_WAIT may push again */
+  CZ_EV_GONE = 2   /* a watched request was dropped unanswered (client gone, connection
+                    * closed): its (ctx, gen) is stale from now on */
+};
+
 typedef struct cz_server_s cz_server_t;
 
 /* Memory shared with JS; the embedder keeps it alive for the server's life. */
@@ -156,6 +181,10 @@ typedef struct cz_hooks_s {
   /* One line, no newline. May be NULL (stderr). */
   void (*log)(void* data, const char* msg);
   void* data;
+  /* Optional: enum cz_event about request (ctx, gen). Runs from inside the server (a write
+   * completing, a connection closing, even a call the embedder made): it must only note
+   * the event, never call back into the server before it returns. */
+  void (*event)(cz_server_t* srv, void* data, int ev, uint32_t ctx, uint32_t gen);
 } cz_hooks_t;
 
 /* Default limits.send_timeout_ms of the addon: a client that reads none of its responses
@@ -236,6 +265,17 @@ typedef struct cz_respond_s {
 /* cz_server_respond() for n responses that settled together: all are queued first, then
  * one flush, so they leave in one write per connection. Returns how many were live. */
 size_t cz_server_respond_many(cz_server_t* srv, const cz_respond_t* list, size_t n);
+
+/* A streamed response for pending request (ctx, gen): op is enum cz_stream_op; START
+ * takes a->status, a->flags (CZ_RESF_CTYPE) and a->head, PUSH a->body. Returns enum
+ * cz_stream_rc. The stream keeps the request's place in its connection's pipeline: later
+ * responses wait until END; its bytes leave as soon as every earlier response has. After
+ * END or ABORT (ctx, gen) is stale. */
+int cz_server_stream(cz_server_t* srv, uint32_t ctx, uint32_t gen, int op, const cz_respond_t* a);
+
+/* Asks for a CZ_EV_GONE event if pending request (ctx, gen) is dropped unanswered.
+ * 1, or 0 when it is stale already. */
+int cz_server_watch(cz_server_t* srv, uint32_t ctx, uint32_t gen);
 
 /* Stops accepting, closes idle connections, lets pending responses finish for up to
  * grace_ms, then force-closes; hooks.closed runs when all is closed. 0, or UV_EALREADY. */

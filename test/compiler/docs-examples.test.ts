@@ -266,3 +266,26 @@ describe("docs/deployment.md", () => {
     }
   }, 120_000);
 });
+
+describe("docs/streaming.md", () => {
+  let app: RunningApp | undefined;
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("its example streams, sends events and Readables as the page says", async () => {
+    app = await serveExample("streaming.md");
+    const count = await fetch(`${app.url}/count?to=3`);
+    expect(count.headers.get("transfer-encoding")).toBe("chunked");
+    expect(count.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(await count.text()).toBe("1\n2\n3\n");
+    expect(await (await fetch(`${app.url}/lines`)).text()).toBe("first\nsecond\n");
+    const ticks = await fetch(`${app.url}/ticks?n=2`);
+    expect(ticks.headers.get("content-type")).toBe("text/event-stream");
+    const text = await ticks.text();
+    expect(text).toBe('event: tick\nid: 1\ndata: {"n":1}\n\nevent: tick\nid: 2\ndata: {"n":2}\n\n');
+    // The page shows the first event as it is sent.
+    const page = fs.readFileSync(path.join(ROOT, "docs", "streaming.md"), "utf8");
+    expect(page).toContain("```\n" + text.slice(0, text.indexOf("\n\n") + 2) + "```");
+  });
+});
