@@ -6,6 +6,7 @@ import { HOLD_OPEN, REQ_STRIDE, RES_BODY_LEN, RES_BODY_OFF, RES_STATUS, RES_STRI
 import { createAnswers } from "../../runtime/answers.js";
 import { inBatchAnswer } from "../../runtime/batch.js";
 import { createArenaHold } from "../../runtime/hold.js";
+import { ServerLog } from "../../runtime/log.js";
 import { Request, type ArenaClock } from "../../runtime/request.js";
 import { ArenaWriter } from "../../runtime/writer.js";
 
@@ -22,6 +23,7 @@ function setup(resDataSize = 4096) {
     hold,
     0,
     (meta, n) => sent.push({ n, statuses: Array.from({ length: n }, (_, k) => meta[k * RES_STRIDE + RES_STATUS]) }),
+    new ServerLog(false),
     inBatchAnswer(batch, resMeta, hold, clock),
   );
   const reqMeta = new Int32Array(8 * REQ_STRIDE);
