@@ -149,6 +149,7 @@ function summaries(plan: Plan): RouteSummary[] {
     span: r.span,
     reason: r.reason,
     type: r.type,
+    middleware: r.middleware.map((m) => `${m.label} ${m.source}`),
   }));
 }
 

@@ -56,7 +56,7 @@ export const CZ_CT_BYTES = 3;
 export const CZ_CT_MAX = 3;
 
 // native/include/catzilla_routes.h
-export const CZ_ROUTES_ABI_VERSION = 2;
+export const CZ_ROUTES_ABI_VERSION = 3;
 export const CZ_MAX_PARAMS = 16;
 export const CZ_KIND_SYNC = 0;
 export const CZ_KIND_ASYNC = 1;

@@ -46,6 +46,8 @@ export function createAnswers(
   hold: ArenaHold,
   timeoutMs: number,
   send: SendAnswers,
+  /** listen({ dev: true }): a 500's body carries the error's message and stack. */
+  dev = false,
 ): Answers {
   const writer = new ArenaWriter(asyncData);
   const meta = new Int32Array(RESPOND_MANY_MAX * RES_STRIDE);
@@ -70,7 +72,7 @@ export function createAnswers(
     } catch (err) {
       // Runs inside a promise callback: a throw here would be an unhandled rejection.
       logHandlerError(req, err);
-      writer.put(meta, i, encodeError(err));
+      writer.put(meta, i, encodeError(err, dev));
     }
     meta[i * RES_STRIDE + RES_CTX] = req[CTX];
     meta[i * RES_STRIDE + RES_GEN] = req[GEN];
@@ -84,7 +86,7 @@ export function createAnswers(
       e = encodeResult(out === undefined ? value : out(value));
     } catch (err) {
       logHandlerError(req, err);
-      e = encodeError(err);
+      e = encodeError(err, dev);
     }
     respond(req, e);
   };
@@ -92,7 +94,7 @@ export function createAnswers(
     if (req[DONE]) return;
     req[DONE] = true;
     logHandlerError(req, err);
-    respond(req, encodeError(err));
+    respond(req, encodeError(err, dev));
   };
   const timedOut = (req: Request): void => {
     if (req[DONE]) return;

@@ -23,6 +23,6 @@ export class Catzilla extends Registrar {
   declare readonly [REGISTRAR]: "app";
 
   protected add(route: RouteEntry): void {
-    registry.push(route);
+    registry.push({ ...route, scopes: [this, ...(route.scopes ?? [])] });
   }
 }

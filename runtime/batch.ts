@@ -25,7 +25,7 @@ export function resultHooks(
   batch: ArenaWriter,
   resMeta: Int32Array,
   answers: Answers,
-): Omit<RuntimeHooks, "blocking"> {
+): Omit<RuntimeHooks, "blocking" | "compose"> {
   return {
     sync: (i, _req, value, out) => batch.put(resMeta, i, encodeResult(out === undefined ? value : out(value))),
     async: answers.wait,
@@ -55,6 +55,8 @@ export function createBatchLoop(
   batch: ArenaWriter,
   versions: Versions,
   hold: ArenaHold,
+  /** listen({ dev: true }): a 500's body carries the error's message and stack. */
+  dev = false,
 ): BatchFn {
   const clock: ArenaClock = { batch: 0 };
   return (n, bodies) => {
@@ -78,7 +80,7 @@ export function createBatchLoop(
         if (req[DONE]) putPending(resMeta, i);
         else {
           req[DONE] = true;
-          batch.put(resMeta, i, encodeError(err));
+          batch.put(resMeta, i, encodeError(err, dev));
           hold.unhold(req); // it went async, then `then` threw
         }
       }

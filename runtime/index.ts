@@ -4,6 +4,8 @@ export { Router } from "./router.js";
 export { json, text, html, body, redirect, HttpError, CzResponse } from "./response.js";
 export { openapi } from "./openapi.js";
 export { cookie } from "./cookies.js";
+export { cors } from "./cors.js";
+export type { CorsOptions } from "./cors.js";
 export type { CookieOptions, SameSite } from "./cookies.js";
 export type { ResponseInit, HeadersInit } from "./response.js";
 export type {
@@ -14,6 +16,12 @@ export type {
   PathParams,
   RequestHeaders,
   RouteOptions,
+  Middleware,
+  Next,
+  MiddlewareResponse,
+  ResponseHeaders,
+  ErrorHandler,
+  NotFoundHandler,
 } from "./types.js";
 export type { Server, ListenOptions, InjectOptions, InjectResponse } from "./server.js";
 export type {

@@ -9,7 +9,9 @@
 import { fileURLToPath } from "node:url";
 import { createAnswers } from "./answers.js";
 import { BATCH_MAX, LIMIT_DEFAULTS, REQ_STRIDE, RES_STRIDE } from "./abi.js";
+import { registeredRoutes } from "./app.js";
 import { createBatchLoop, resultHooks } from "./batch.js";
+import { chainSpecs, composer } from "./chain.js";
 import { assertSyncOnly, bindHandlers, paramSpecs, type DispatchModule, type HandlerRecords } from "./bind.js";
 import { createBlockingPool, type BlockingPool } from "./blocking.js";
 import { blockingHook } from "./blocking-client.js";
@@ -172,8 +174,14 @@ class NativeServer implements ReloadableServer {
 
     let handle: NativeHandle | undefined;
     const hold = createArenaHold();
-    const answers = createAnswers(resMeta, asyncData, hold, options.handlerTimeoutMs ?? 0, (meta, n, large) =>
-      native.respondMany(handle!, meta, n, large),
+    const dev = options.dev === true;
+    const answers = createAnswers(
+      resMeta,
+      asyncData,
+      hold,
+      options.handlerTimeoutMs ?? 0,
+      (meta, n, large) => native.respondMany(handle!, meta, n, large),
+      dev,
     );
     const batch = new ArenaWriter(resData);
     const hooks = resultHooks(batch, resMeta, answers);
@@ -181,9 +189,11 @@ class NativeServer implements ReloadableServer {
     const makeVersion: Live["makeVersion"] = (mod, records, blockingModules) => {
       if (enableAsync === false) assertSyncOnly(mod.routes);
       let pool: BlockingPool | undefined;
+      const handlers = bindHandlers(mod.routes, records);
+      const compose = composer(chainSpecs(mod.routes, records ?? registeredRoutes()));
       const dispatch = mod.createDispatch(
-        { ...hooks, blocking: blockingHook(() => pool, resMeta, answers) },
-        bindHandlers(mod.routes, records),
+        { ...hooks, blocking: blockingHook(() => pool, resMeta, answers), compose },
+        handlers,
       );
       const blocking = mod.routes.filter((r) => r.kind === "blocking");
       if (blocking.length > 0) pool = createBlockingPool([...blockingModules], blocking);
@@ -195,7 +205,7 @@ class NativeServer implements ReloadableServer {
       handle = native.createServer({
         table: this.tablePath,
         fingerprint: this.mod.fingerprint,
-        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold),
+        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, dev),
         reqMeta,
         reqData,
         hold: hold.hold,

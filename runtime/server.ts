@@ -46,6 +46,12 @@ export interface ListenOptions {
   handlerTimeoutMs?: number;
   /** How long close() lets in-flight requests finish, ms (default 10 000). */
   closeGraceMs?: number;
+  /**
+   * Development mode (`catzilla dev` sets it): a 500 from an error that is not an HttpError
+   * carries the error's message and stack in its body. Never in production: it tells
+   * clients about the code. Default false.
+   */
+  dev?: boolean;
 }
 
 export interface Server {

@@ -20,6 +20,11 @@ export function emitRoutesJson(plan: Plan): string {
       flags: r.flags,
       ...(r.paramErrors ? { paramMismatch: 400 } : {}),
       handler: r.source,
+      // Only routes with a chain carry these, so other routes' entries are as before.
+      ...(r.middleware.length > 0 ? { middleware: r.middleware } : {}),
+      ...(r.onError !== null ? { onError: r.onError } : {}),
+      ...(r.notFound ? { notFound: true } : {}),
+      ...(r.preflightOf !== null ? { preflightOf: r.preflightOf } : {}),
     })),
   };
   return JSON.stringify(doc, null, 2) + "\n";
