@@ -35,6 +35,7 @@ export function labelOf(e: ts.Expression): string {
   const x = skipOuter(e);
   if (ts.isIdentifier(x) || ts.isPropertyAccessExpression(x)) return x.getText();
   if (ts.isCallExpression(x)) return `${x.expression.getText()}(…)`;
+  if (ts.isFunctionExpression(x) && x.name) return x.name.text;
   if (ts.isArrowFunction(x) || ts.isFunctionExpression(x)) return "(inline)";
   return "(expression)";
 }
