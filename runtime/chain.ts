@@ -2,16 +2,17 @@
  * A route's middleware chain, composed once when the server binds (docs/middleware.md).
  * The compiler decided the route's kind from every link: a route whose links are all sync
  * gets `composeSync` (next() returns the response at once, no promise per request); any
- * other gets `composeAsync`. `onError` (the innermost registrar's) wraps the whole chain.
+ * other gets `composeAsync`. `onError` (the innermost registrar's) wraps the whole chain and
+ * answers every error but an HttpError (which keeps its own status and body).
  */
 import { logHandlerError } from "./answers.js";
 import type { ResultFilter, RouteInfo, RuntimeHooks } from "./bind.js";
-import { PendingResponse, unwrap, wrap } from "./chain-response.js";
+import { PendingResponse, unwrap, wrap, type ChainResponse } from "./chain-response.js";
 import type { Request } from "./request.js";
-import { CzResponse } from "./response.js";
+import { CzResponse, HttpError } from "./response.js";
 import type { RouteEntry } from "./router.js";
 import type { CzRequest, ErrorHandler, Middleware } from "./types.js";
-import { encodeResult } from "./writer.js";
+import { encodeError, encodeResult } from "./writer.js";
 
 type Fn = (req: Request) => unknown;
 
@@ -56,8 +57,12 @@ function innermost(h: Function, out: ResultFilter | undefined, notFound: boolean
   };
 }
 
-/** onError's answer for `err`; a throw (or rejection) inside it is the plain 500, logged. */
+/**
+ * onError's answer for `err`; a throw (or rejection) inside it is the plain 500, logged. An
+ * HttpError is an answer, not a failure: it keeps its status and body, as anywhere else.
+ */
 function handleError(onError: ErrorHandler, err: unknown, req: Request): unknown {
+  if (err instanceof HttpError) throw err;
   let v: unknown;
   try {
     v = onError(err, req as unknown as CzRequest);
@@ -72,15 +77,37 @@ function handleError(onError: ErrorHandler, err: unknown, req: Request): unknown
   );
 }
 
+/**
+ * What next() gives for an error thrown inside it: the error's answer, so that the outer
+ * middleware still add their headers (CORS on a 401). An HttpError is its own answer; any
+ * other error is onError's, or the plain 500 (logged once, here).
+ */
+function errorAnswer(err: unknown, req: Request, onError: ErrorHandler | undefined, dev: boolean): unknown {
+  if (err instanceof HttpError || onError === undefined) {
+    logHandlerError(req, err);
+    const e = encodeError(err, dev);
+    return new CzResponse(e.status, e.body, null, parseLines(e.head));
+  }
+  return handleError(onError, err, req);
+}
+
 /** Every link sync: next() returns the rest's response at once. */
-export function composeSync(spec: ChainSpec, h: Function, out?: ResultFilter): Fn {
+export function composeSync(spec: ChainSpec, h: Function, out?: ResultFilter, dev = false): Fn {
   let chain = innermost(h, out, spec.notFound);
+  const onErr = spec.onError;
   for (let k = spec.middleware.length - 1; k >= 0; k--) {
     const mw = spec.middleware[k];
     const inner = chain;
+    const next = (req: Request): ChainResponse => {
+      try {
+        return wrap(inner(req));
+      } catch (err) {
+        return wrap(errorAnswer(err, req, onErr, dev));
+      }
+    };
     // A closure per request, not one per link: a next() kept past its request must still
     // run that request, never a later one's.
-    chain = (req) => mw(req as unknown as CzRequest, () => wrap(inner(req)));
+    chain = (req) => mw(req as unknown as CzRequest, () => next(req));
   }
   const run = chain;
   const onError = spec.onError;
@@ -95,12 +122,20 @@ export function composeSync(spec: ChainSpec, h: Function, out?: ResultFilter): F
 }
 
 /** Some link async (or maybe): each next() is awaitable; the chain's result is a promise. */
-export function composeAsync(spec: ChainSpec, h: Function, out?: ResultFilter): Fn {
+export function composeAsync(spec: ChainSpec, h: Function, out?: ResultFilter, dev = false): Fn {
   let chain = innermost(h, out, spec.notFound);
+  const onErr = spec.onError;
   for (let k = spec.middleware.length - 1; k >= 0; k--) {
     const mw = spec.middleware[k];
     const inner = chain;
-    chain = (req) => mw(req as unknown as CzRequest, () => new PendingResponse(inner(req)));
+    const settle = async (req: Request): Promise<unknown> => {
+      try {
+        return await inner(req);
+      } catch (err) {
+        return errorAnswer(err, req, onErr, dev);
+      }
+    };
+    chain = (req) => mw(req as unknown as CzRequest, () => new PendingResponse(settle(req)));
   }
   const run = chain;
   const onError = spec.onError;
@@ -154,9 +189,9 @@ export function chainSpecs(
 }
 
 /** The dispatch module's `rt.compose(id, mode, handler, out?)`, over the specs chainSpecs made. */
-export function composer(specs: readonly (ChainSpec | undefined)[]): RuntimeHooks["compose"] {
+export function composer(specs: readonly (ChainSpec | undefined)[], dev = false): RuntimeHooks["compose"] {
   return (id, mode, h, out) => {
     const spec = specs[id] ?? { middleware: [], onError: undefined, notFound: false };
-    return mode === "sync" ? composeSync(spec, h, out) : composeAsync(spec, h, out);
+    return mode === "sync" ? composeSync(spec, h, out, dev) : composeAsync(spec, h, out, dev);
   };
 }

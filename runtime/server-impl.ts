@@ -190,7 +190,7 @@ class NativeServer implements ReloadableServer {
       if (enableAsync === false) assertSyncOnly(mod.routes);
       let pool: BlockingPool | undefined;
       const handlers = bindHandlers(mod.routes, records);
-      const compose = composer(chainSpecs(mod.routes, records ?? registeredRoutes()));
+      const compose = composer(chainSpecs(mod.routes, records ?? registeredRoutes()), dev);
       const dispatch = mod.createDispatch(
         { ...hooks, blocking: blockingHook(() => pool, resMeta, answers), compose },
         handlers,

@@ -91,10 +91,15 @@ describe("errors", () => {
     await stillServes();
   });
 
-  it("an HttpError thrown by a middleware in an async route reaches onError with its status", async () => {
-    const res = await req("/async", { "x-mw": "http" });
-    expect(res.status).toBe(418);
-    expect(await res.json()).toEqual({ handled: "teapot from middleware", path: "/async" });
+  it("an HttpError thrown by a middleware keeps its status and body (onError is for the other errors)", async () => {
+    for (const path of ["/async", "/sync"]) {
+      const res = await req(path, { "x-mw": "http" });
+      expect(res.status).toBe(418);
+      expect(await res.json()).toEqual({ error: "teapot from middleware" });
+      // next() gave the outer layer the error's answer: its after-next code still ran.
+      expect(res.headers.get("x-after")).toBe("a");
+    }
+    expect(app.stderr()).not.toContain("teapot");
     await stillServes();
   });
 
@@ -102,15 +107,17 @@ describe("errors", () => {
     const top = await req("/throw");
     expect(top.status).toBe(500);
     expect(await top.json()).toEqual({ handled: "error", message: "handler boom", path: "/throw" });
+    expect(top.headers.get("x-after")).toBe("a");
+    expect(top.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
     const api = await req("/api/fail");
     expect(api.status).toBe(502);
     expect(await api.json()).toEqual({ api: "error" });
   });
 
-  it("a malformed JSON body (HttpError 400 from req.json()) goes to onError", async () => {
+  it("a malformed JSON body (HttpError 400 from req.json()) stays a 400 with an onError", async () => {
     const res = await req("/json", { "content-type": "application/json" }, { method: "POST", body: '{"a":' });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ handled: "Invalid JSON body", path: "/json" });
+    expect(await res.json()).toEqual({ error: "Invalid JSON body" });
     const ok = await req("/json", { "content-type": "application/json" }, { method: "POST", body: '{"a":1}' });
     expect(await ok.json()).toEqual({ got: { a: 1 } });
   });
@@ -189,7 +196,7 @@ describe("what the compiler wrote", () => {
   it("an async middleware makes the route async; an async handler too", () => {
     const timed = find("GET", "/timed");
     expect(timed.kind).toBe("async");
-    expect((timed.middleware as unknown[]).at(-1)).toEqual({ label: "timing", source: "app.ts:83:65", kind: "async" });
+    expect((timed.middleware as unknown[]).at(-1)).toEqual({ label: "timing", source: "app.ts:81:65", kind: "async" });
     expect(dispatch()).toContain(`rt.compose(${timed.id}, "async", handlers[${timed.id}])`);
     expect(dispatch()).toContain(`return rt.async(i, req, h${timed.id}(req));`);
     expect(find("GET", "/async").kind).toBe("async");
