@@ -4,51 +4,90 @@
  * middleware reads or changes it: a chain that only passes results along sends the
  * handler's value exactly as a route without middleware would.
  */
-import { CzResponse } from "./response.js";
+import { headerLine, responseFromHead } from "./response.js";
 import type { MiddlewareResponse, ResponseHeaders } from "./types.js";
 import { encodeResult } from "./writer.js";
 
 const SET_COOKIE = "set-cookie";
 
-/** Header lines as name/value pairs, names as written; Set-Cookie lines stay apart. */
+/**
+ * A response's header lines. They stay the string writer.ts produced (`Name: value\r\n…`)
+ * while a middleware only adds lines (`append`, or `set` of a name not there yet: the usual
+ * case, and no parsing); anything else splits them into name/value pairs once. Names keep
+ * their case; Set-Cookie lines stay apart.
+ */
 export class HeaderList implements ResponseHeaders {
-  constructor(private readonly pairs: [string, string][]) {}
+  private pairs: [string, string][] | undefined;
+  /** Lines added while `pairs` is undefined, already validated. */
+  private extra = "";
+  constructor(private head: string) {}
 
+  private list(): [string, string][] {
+    if (this.pairs === undefined) {
+      this.pairs = parseHead(this.head + this.extra);
+      this.head = "";
+      this.extra = "";
+    }
+    return this.pairs;
+  }
+  /** Whether the unparsed lines may hold `lower` (a cheap, conservative test). */
+  private mayHave(lower: string): boolean {
+    const text = (this.head + this.extra).toLowerCase();
+    return text.startsWith(lower + ":") || text.includes("\n" + lower + ":");
+  }
   get(name: string): string | null {
     const lower = name.toLowerCase();
-    const values = this.pairs.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
+    const values = this.list()
+      .filter(([n]) => n.toLowerCase() === lower)
+      .map(([, v]) => v);
     return values.length === 0 ? null : values.join(", ");
   }
   set(name: string, value: string): void {
+    const v = String(value);
+    if (this.pairs === undefined && !this.mayHave(name.toLowerCase())) {
+      this.extra += headerLine(name, v);
+      return;
+    }
     this.delete(name);
-    this.pairs.push([name, String(value)]);
+    this.append(name, v);
   }
   append(name: string, value: string): void {
-    this.pairs.push([name, String(value)]);
+    const v = String(value);
+    const line = headerLine(name, v); // validates; "" for a framing header the server owns
+    if (line === "") return;
+    if (this.pairs === undefined) this.extra += line;
+    else this.pairs.push([name, v]);
   }
   delete(name: string): void {
     const lower = name.toLowerCase();
-    for (let k = this.pairs.length - 1; k >= 0; k--) if (this.pairs[k][0].toLowerCase() === lower) this.pairs.splice(k, 1);
+    if (this.pairs === undefined && !this.mayHave(lower)) return;
+    const pairs = this.list();
+    for (let k = pairs.length - 1; k >= 0; k--) if (pairs[k][0].toLowerCase() === lower) pairs.splice(k, 1);
   }
   has(name: string): boolean {
     const lower = name.toLowerCase();
-    return this.pairs.some(([n]) => n.toLowerCase() === lower);
+    return this.list().some(([n]) => n.toLowerCase() === lower);
   }
   getSetCookie(): string[] {
-    return this.pairs.filter(([n]) => n.toLowerCase() === SET_COOKIE).map(([, v]) => v);
+    return this.list()
+      .filter(([n]) => n.toLowerCase() === SET_COOKIE)
+      .map(([, v]) => v);
   }
   forEach(fn: (value: string, name: string) => void): void {
     for (const [n, v] of this.entries()) fn(v, n);
   }
   *entries(): IterableIterator<[string, string]> {
-    for (const [n, v] of this.pairs) yield [n.toLowerCase(), v];
+    for (const [n, v] of this.list()) yield [n.toLowerCase(), v];
   }
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }
-  /** @internal The lines as written, for the response that is sent. */
-  lines(): readonly [string, string][] {
-    return this.pairs;
+  /** @internal The header lines to send (every line was validated when it was added). */
+  text(): string {
+    if (this.pairs === undefined) return this.head + this.extra;
+    let out = "";
+    for (const [n, v] of this.pairs) out += `${n}: ${v}\r\n`;
+    return out;
   }
 }
 
@@ -77,7 +116,7 @@ export class ChainResponse implements MiddlewareResponse {
   private open(): Opened {
     if (this.opened === undefined) {
       const e = encodeResult(this.value);
-      this.opened = { status: e.status, headers: new HeaderList(parseHead(e.head)), body: e.body };
+      this.opened = { status: e.status, headers: new HeaderList(e.head), body: e.body };
     }
     return this.opened;
   }
@@ -100,7 +139,7 @@ export class ChainResponse implements MiddlewareResponse {
   result(): unknown {
     const o = this.opened;
     if (o === undefined) return this.value;
-    return new CzResponse(o.status, o.body, null, o.headers.lines());
+    return responseFromHead(o.status, o.body, o.headers.text());
   }
 }
 

@@ -9,7 +9,7 @@ import { logHandlerError } from "./answers.js";
 import type { ResultFilter, RouteInfo, RuntimeHooks } from "./bind.js";
 import { PendingResponse, unwrap, wrap, type ChainResponse } from "./chain-response.js";
 import type { Request } from "./request.js";
-import { CzResponse, HttpError } from "./response.js";
+import { CzResponse, HttpError, responseFromHead } from "./response.js";
 import type { RouteEntry } from "./router.js";
 import type { CzRequest, ErrorHandler, Middleware } from "./types.js";
 import { encodeError, encodeResult } from "./writer.js";
@@ -36,14 +36,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 function asNotFound(v: unknown): unknown {
   if (v instanceof CzResponse) return v;
   const e = encodeResult(v);
-  return new CzResponse(404, e.body, null, parseLines(e.head));
-}
-
-function parseLines(head: string): [string, string][] {
-  return head
-    .split("\r\n")
-    .filter((l) => l !== "")
-    .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]);
+  return responseFromHead(404, e.body, e.head);
 }
 
 /** The handler with its result filters (the route's serializer, notFound's 404). */
@@ -86,7 +79,7 @@ function errorAnswer(err: unknown, req: Request, onError: ErrorHandler | undefin
   if (err instanceof HttpError || onError === undefined) {
     logHandlerError(req, err);
     const e = encodeError(err, dev);
-    return new CzResponse(e.status, e.body, null, parseLines(e.head));
+    return responseFromHead(e.status, e.body, e.head);
   }
   return handleError(onError, err, req);
 }
