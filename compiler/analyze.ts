@@ -15,7 +15,7 @@ import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { routeSchema } from "./schema/index.js";
 import { FLAG_BODY, FLAG_HEADERS, FLAG_QUERY } from "./types.js";
 import { requestFlags } from "./usage.js";
-import { analyzeChain, chainKind, chainMode, preflightRoutes, type ChainCache } from "./chain.js";
+import { analyzeChain, chainKind, chainMode, type ChainCache } from "./chain.js";
 
 export interface Analysis {
   routes: AnalyzedRoute[];
@@ -133,7 +133,6 @@ export function analyze(
       preflightOf: null,
     });
   }
-  routes.push(...preflightRoutes(routes));
   return { routes, diagnostics };
 }
 
