@@ -16,7 +16,7 @@ export function printRoutes(routes: readonly RouteSummary[], cwd: string, out: N
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length)));
   rows.forEach((row, k) => {
     out.write(`  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2].padEnd(widths[2])}  ${row[3]}\n`);
-    const chain = routes[k].middleware;
+    const chain = routes[k].middleware ?? [];
     if (chain.length > 0) out.write(`  ${"".padEnd(widths[0])}  └ middleware: ${chain.map((m) => m.split(" ")[0]).join(" → ")}\n`);
   });
 }

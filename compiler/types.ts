@@ -236,8 +236,8 @@ export interface RouteSummary {
   span: Span;
   reason: string;
   type: string;
-  /** Its middleware, outer → inner ("label file:line:col"). */
-  middleware: string[];
+  /** Its middleware, outer → inner ("label file:line:col"); empty or absent: none. */
+  middleware?: string[];
 }
 
 export interface CompileResult {
