@@ -58,6 +58,10 @@ export function discover(app: AppProgram): Discovery {
                 [relatedAt(p.node, "The compiler stopped following the router here.")],
               ),
             );
+          } else if (node.arguments.some(ts.isSpreadElement)) {
+            diagnostics.push(
+              diagAt("CZ1002", `The arguments of ${callee.name.text}() must be written out, not spread, so the compiler sees the chain.`, node),
+            );
           } else hooks.record(callee.name.text, node, p.placements);
         } else if (METHOD_NAMES.has(callee.name.text) && isRegistrarMethod(callee.name)) {
           const p: Prefixes = prefixesOf(callee.expression, ctx);

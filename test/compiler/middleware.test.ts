@@ -139,11 +139,12 @@ describe("errors and no-middleware apps", () => {
         `app.use((req, next) => next());`,
         `app.get("/b", () => "b", { blocking: true });`,
         `app.get("/u", () => "u", { use: list });`,
+        `app.use(...list);`,
         ``,
       ].join("\n"),
     });
     const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: d, cc: false, write: false });
     const codes = r.diagnostics.filter((x) => x.severity === "error").map((x) => `${x.code} ${x.span?.line}`);
-    expect(codes).toEqual(["CZ1020 5", "CZ1002 6"]);
+    expect(codes).toEqual(["CZ1020 5", "CZ1002 6", "CZ1002 7"]);
   });
 });
