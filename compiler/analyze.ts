@@ -87,20 +87,12 @@ export function analyze(
     // Middleware, onError, notFound (compiler/chain.ts): the chain decides the kind.
     const chain = analyzeChain(reg, app, chains, diagnostics);
     const composed = chain.links.length > 0 || chain.onError !== null || reg.notFound === true;
-    const mode = composed && kind !== "blocking" ? chainMode(kind, chain) : null;
+    // A blocking route's chain runs on the main thread around the pool's answer: always async.
+    const mode = !composed ? null : kind === "blocking" ? "async" : chainMode(kind, chain);
     if (composed && kind !== "blocking") {
       const k = chainKind(kind, reason, chain);
       kind = k.kind;
       reason = k.reason;
-    } else if (composed && chain.links.length > 0) {
-      diagnostics.push(
-        diagAt(
-          "CZ1020",
-          `The blocking route ${reg.method ?? "?"} ${reg.path ?? "?"} has middleware (${chain.links.map((l) => l.label).join(", ")}), ` +
-            "which cannot run around a handler on the worker pool. Register it outside the middleware's scope, or drop `blocking`.",
-          reg.handler,
-        ),
-      );
     }
     // A route that checks its request reads it: never const. (A result schema alone does not matter.)
     if (kind === "sync" && !composed && options.constRoutes && !(schema && schemaFlags(schema))) {

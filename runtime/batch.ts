@@ -25,7 +25,7 @@ export function resultHooks(
   batch: ArenaWriter,
   resMeta: Int32Array,
   answers: Answers,
-): Omit<RuntimeHooks, "blocking" | "compose"> {
+): Omit<RuntimeHooks, "blocking" | "compose" | "onPool"> {
   return {
     sync: (i, _req, value, out) => batch.put(resMeta, i, encodeResult(out === undefined ? value : out(value))),
     async: answers.wait,

@@ -52,6 +52,11 @@ export interface RuntimeHooks {
    * once per bind: "sync" when every link is sync, "async" otherwise.
    */
   compose(id: number, mode: "sync" | "async", handler: Function, out?: ResultFilter): (req: Request) => unknown;
+  /**
+   * A `{ blocking: true }` route with middleware: its handler as the chain's innermost link,
+   * run on the worker pool and resolving with its response (the chain runs on this thread).
+   */
+  onPool(id: number): (req: Request) => Promise<unknown>;
 }
 
 export type DispatchFn = (route: number, req: Request, i: number) => void;

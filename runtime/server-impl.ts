@@ -14,7 +14,7 @@ import { createBatchLoop, resultHooks } from "./batch.js";
 import { chainSpecs, composer } from "./chain.js";
 import { assertSyncOnly, bindHandlers, paramSpecs, type DispatchModule, type HandlerRecords } from "./bind.js";
 import { createBlockingPool, type BlockingPool } from "./blocking.js";
-import { blockingHook } from "./blocking-client.js";
+import { blockingHook, onPool } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
 import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
@@ -192,7 +192,7 @@ class NativeServer implements ReloadableServer {
       const handlers = bindHandlers(mod.routes, records);
       const compose = composer(chainSpecs(mod.routes, records ?? registeredRoutes()), dev);
       const dispatch = mod.createDispatch(
-        { ...hooks, blocking: blockingHook(() => pool, resMeta, answers), compose },
+        { ...hooks, blocking: blockingHook(() => pool, resMeta, answers), compose, onPool: onPool(() => pool) },
         handlers,
       );
       const blocking = mod.routes.filter((r) => r.kind === "blocking");

@@ -31,7 +31,7 @@ export function emitDispatch(plan: Plan): string {
   const locals = plan.routes.flatMap((r) =>
     r.kind === "const"
       ? [`  // ${r.id}: ${line(r)}: answered in C from bytes built at compile time`]
-      : r.kind === "blocking"
+      : r.kind === "blocking" && r.chain === null
         ? [`  // ${r.id}: ${line(r)}: runs on the worker pool`]
         : r.chain !== null
           ? composedLocal(r)
@@ -45,7 +45,10 @@ export function emitDispatch(plan: Plan): string {
           // A declared request schema: an invalid request is answered 400 and the handler never runs.
           ...(checks(r) ? [`        if (!rt.accept(i, req, V.route${r.id})) return;`] : []),
           // A precise result type: serialized by it (only its fields are sent); a chain applies it inside.
-          `        ${CALLS[r.kind](`h${r.id}`, r.id, serializes(r) && r.chain === null ? `O.out${r.id}` : null)}`,
+          // A blocking route with a chain: the chain (on this thread) awaits the pool's answer.
+          r.kind === "blocking" && r.chain !== null
+            ? `        return rt.async(i, req, h${r.id}(req));`
+            : `        ${CALLS[r.kind](`h${r.id}`, r.id, serializes(r) && r.chain === null ? `O.out${r.id}` : null)}`,
         ],
   );
   const checked = plan.routes.some((r) => checks(r));
@@ -93,8 +96,10 @@ function composedLocal(r: PlannedRoute): string[] {
     for (const m of r.middleware) out.push(`  //     ${comment(`${m.label} (${m.kind}) ${m.source}`)}`);
   }
   if (r.onError !== null) out.push(`  //   errors go to onError at ${comment(r.onError)}`);
-  const out_ = serializes(r) ? `, O.out${r.id}` : "";
-  out.push(`  const h${r.id} = rt.compose(${r.id}, ${str(r.chain ?? "async")}, handlers[${r.id}]${out_});`);
+  const out_ = serializes(r) && r.kind !== "blocking" ? `, O.out${r.id}` : "";
+  // A blocking handler runs on the worker pool (which applies its serializer): the chain awaits it.
+  const handler = r.kind === "blocking" ? `rt.onPool(${r.id})` : `handlers[${r.id}]`;
+  out.push(`  const h${r.id} = rt.compose(${r.id}, ${str(r.chain ?? "async")}, ${handler}${out_});`);
   return out;
 }
 

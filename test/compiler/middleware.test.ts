@@ -130,7 +130,7 @@ describe("errors and no-middleware apps", () => {
     for (const x of j.routes) expect(Object.keys(x)).toEqual(["id", "method", "path", "kind", "params", "paramTypes", "flags", "handler"]);
   });
 
-  it("middleware on a blocking route is CZ1020; a `use` that is not an array literal is CZ1002", async () => {
+  it("a blocking route's chain awaits the pool; a `use` the compiler cannot see is CZ1002", async () => {
     const d = writeApp("mw-errors", {
       "app.ts": [
         `import { Catzilla, type Middleware } from "catzilla";`,
@@ -145,6 +145,15 @@ describe("errors and no-middleware apps", () => {
     });
     const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: d, cc: false, write: false });
     const codes = r.diagnostics.filter((x) => x.severity === "error").map((x) => `${x.code} ${x.span?.line}`);
-    expect(codes).toEqual(["CZ1020 5", "CZ1002 6", "CZ1002 7"]);
+    expect(codes).toEqual(["CZ1002 6", "CZ1002 7"]);
+    const ok = writeApp("mw-blocking", {
+      "app.ts": `import { Catzilla } from "catzilla";\nexport const app = new Catzilla();\napp.use((req, next) => next());\napp.get("/b", () => "b", { blocking: true });\n`,
+    });
+    const b = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: ok, cc: false });
+    expect(b.diagnostics.filter((x) => x.severity === "error")).toEqual([]);
+    expect(b.routes[0]).toMatchObject({ kind: "blocking", middleware: ["(inline) app.ts:3:9"] });
+    const js = fs.readFileSync(path.join(ok, ".catzilla", "dispatch.js"), "utf8");
+    expect(js).toContain(`const h0 = rt.compose(0, "async", rt.onPool(0));`);
+    expect(js).toContain("return rt.async(i, req, h0(req));");
   });
 });

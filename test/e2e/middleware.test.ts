@@ -75,6 +75,16 @@ describe("middleware results", () => {
     expect(async_.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
   });
 
+  it("wraps a blocking route (handler on the worker pool) too, and can short-circuit it", async () => {
+    const res = await req("/cpu");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ cpu: true });
+    expect(res.headers.get("x-after")).toBe("a");
+    expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    const blocked = await req("/cpu", { "x-mw": "block" });
+    expect(blocked.status).toBe(403);
+  });
+
   it("an async middleware reads the inner response after await next() and changes it", async () => {
     const res = await req("/timed");
     expect(res.status).toBe(202);
@@ -196,7 +206,7 @@ describe("what the compiler wrote", () => {
   it("an async middleware makes the route async; an async handler too", () => {
     const timed = find("GET", "/timed");
     expect(timed.kind).toBe("async");
-    expect((timed.middleware as unknown[]).at(-1)).toEqual({ label: "timing", source: "app.ts:81:65", kind: "async" });
+    expect((timed.middleware as unknown[]).at(-1)).toEqual({ label: "timing", source: "app.ts:83:65", kind: "async" });
     expect(dispatch()).toContain(`rt.compose(${timed.id}, "async", handlers[${timed.id}])`);
     expect(dispatch()).toContain(`return rt.async(i, req, h${timed.id}(req));`);
     expect(find("GET", "/async").kind).toBe("async");
