@@ -16,6 +16,7 @@ import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { routeSchema } from "./schema/index.js";
 import { FLAG_BODY, FLAG_HEADERS, FLAG_QUERY } from "./types.js";
 import { requestFlags } from "./usage.js";
+import { analyzeChain, chainKind, chainMode, type ChainCache } from "./chain.js";
 
 export interface Analysis {
   routes: AnalyzedRoute[];
@@ -31,6 +32,7 @@ export function analyze(
   const diagnostics: Diagnostic[] = [];
   const inlineHandlers = new Set<ts.Node>();
   const warnedCalls = new Set<ts.Node>();
+  const chains: ChainCache = new Map();
   for (const reg of registrations) {
     const fn = skipOuter(reg.handler);
     if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) inlineHandlers.add(fn);
@@ -84,8 +86,18 @@ export function analyze(
     const declared = routeSchema(reg.handler, `${reg.method ?? "?"} ${reg.path ?? "?"}`, app.checker, app.program);
     diagnostics.push(...declared.diagnostics);
     const schema = declared.schema;
+    // Middleware, onError, notFound (compiler/chain.ts): the chain decides the kind.
+    const chain = analyzeChain(reg, app, chains, diagnostics);
+    const composed = chain.links.length > 0 || chain.onError !== null || reg.notFound === true;
+    // A blocking route's chain runs on the main thread around the pool's answer: always async.
+    const mode = !composed ? null : kind === "blocking" ? "async" : chainMode(kind, chain);
+    if (composed && kind !== "blocking") {
+      const k = chainKind(kind, reason, chain);
+      kind = k.kind;
+      reason = k.reason;
+    }
     // A route that checks its request reads it: never const. (A result schema alone does not matter.)
-    if (kind === "sync" && options.constRoutes && !(schema && schemaFlags(schema))) {
+    if (kind === "sync" && !composed && options.constRoutes && !(schema && schemaFlags(schema))) {
       const k = constResponse(reg.handler, app.checker, app.appFiles, inlineHandlers);
       if (k.ok) {
         kind = "const";
@@ -101,13 +113,18 @@ export function analyze(
       kind,
       reason,
       type: c.type,
-      flags: kind === "const" ? 0 : requestFlags(reg.handler, app.checker) | schemaFlags(schema),
+      flags: kind === "const" ? 0 : requestFlags(reg.handler, app.checker) | schemaFlags(schema) | chain.flags,
       response,
       paramMismatch: reg.paramMismatch,
       schema,
       call: reg.call,
       pathSpan: reg.pathSpan,
       handlerSpan: reg.handlerSpan,
+      middleware: chain.links,
+      onError: chain.onError,
+      notFound: reg.notFound === true,
+      chain: mode,
+      preflightOf: null,
     });
   }
   return { routes, diagnostics };

@@ -85,7 +85,7 @@ interface Internal {
   registeredRoutes(): readonly { method: string; path: string; handler: Function }[];
 }
 interface DevServer {
-  listen(o: { port: number; host: string }): Promise<unknown>;
+  listen(o: { port: number; host: string; dev?: boolean }): Promise<unknown>;
   close(): Promise<void>;
   reload(
     mod: unknown,
@@ -198,7 +198,8 @@ export class DevRunner {
       if (!this.server) {
         const server = internal.createServer(mod, table!, { blockingModules });
         server.reload(mod, table, records, { blockingModules });
-        await server.listen(this.listenOpts);
+        // Development: a 500's body carries the error's message and stack.
+        await server.listen({ ...this.listenOpts, dev: true });
         this.server = server;
         note = `listening on http://${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
       } else {

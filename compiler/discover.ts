@@ -12,10 +12,12 @@ import { diag, diagAt, relatedAt, spanOf } from "./diagnostics.js";
 import type { AppProgram } from "./project.js";
 import { parsePath } from "./routepath.js";
 import { joinPath, REGISTRAR, VERBS, type RegistrarKind } from "../runtime/router.js";
-import { prefixesOf, type PrefixContext, type Prefixes } from "./prefixes.js";
+import { HOOK_METHODS, ScopeHooks } from "./middleware.js";
+import { prefixesOf, type Placement, type PrefixContext, type Prefixes } from "./prefixes.js";
 import { packageNameOf } from "./shared/package.js";
 import { evalStatic, explain } from "./staticval.js";
-import type { Diagnostic, Registration, Span } from "./types.js";
+import { skipOuter } from "./shared/ast.js";
+import type { Diagnostic, MiddlewareRef, Registration, Span } from "./types.js";
 
 const VERB_OF: Readonly<Record<string, string>> = VERBS;
 const METHOD_NAMES = new Set([...Object.keys(VERB_OF), "route"]);
@@ -52,6 +54,7 @@ export function discover(app: AppProgram): Discovery {
     isRegistrarMethod: registrars.isMethod,
     registrarOf: registrars.kindOf,
   };
+  const hooks = new ScopeHooks(checker, registrars.ours);
 
   for (const sf of app.appFiles) {
     const visit = (node: ts.Node): void => {
@@ -67,7 +70,24 @@ export function discover(app: AppProgram): Discovery {
         statics.push(...readStatic(node, checker, p.ok ? p.prefixes : [null]));
       } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
         const callee = node.expression;
-        if (METHOD_NAMES.has(callee.name.text) && isRegistrarMethod(callee.name)) {
+        if (HOOK_METHODS.has(callee.name.text) && isRegistrarMethod(callee.name)) {
+          // x.use(…), x.onError(h), x.notFound(h): where x's routes are, for middleware.ts.
+          const p = prefixesOf(callee.expression, ctx);
+          if (!p.ok) {
+            diagnostics.push(
+              diagAt(
+                "CZ1012",
+                `Cannot tell which routes this ${callee.name.text}() applies to: ${p.why}.`,
+                callee.expression,
+                [relatedAt(p.node, "The compiler stopped following the router here.")],
+              ),
+            );
+          } else if (node.arguments.some(ts.isSpreadElement)) {
+            diagnostics.push(
+              diagAt("CZ1002", `The arguments of ${callee.name.text}() must be written out, not spread, so the compiler sees the chain.`, node),
+            );
+          } else hooks.record(callee.name.text, node, p.placements);
+        } else if (METHOD_NAMES.has(callee.name.text) && isRegistrarMethod(callee.name)) {
           const p: Prefixes = prefixesOf(callee.expression, ctx);
           if (!p.ok) {
             diagnostics.push(
@@ -87,7 +107,7 @@ export function discover(app: AppProgram): Discovery {
               ),
             );
           } else {
-            registrations.push(...readCall(node, callee.name.text, checker, diagnostics, p.prefixes));
+            registrations.push(...readCall(node, callee.name.text, checker, diagnostics, p.placements, hooks));
           }
         }
       } else if (ts.isPropertyAccessExpression(node) && METHOD_NAMES.has(node.name.text)) {
@@ -103,6 +123,7 @@ export function discover(app: AppProgram): Discovery {
     visit(sf);
   }
   if (registrations.length === 0) diagnostics.push(noRoutes(app));
+  hooks.finish(registrations);
   return { registrations, statics, diagnostics };
 }
 
@@ -154,7 +175,8 @@ function readCall(
   name: string,
   checker: ts.TypeChecker,
   out: Diagnostic[],
-  prefixes: string[],
+  placements: Placement[],
+  hooks: ScopeHooks,
 ): Registration[] {
   const args = call.arguments;
   const isRoute = name === "route";
@@ -193,7 +215,7 @@ function readCall(
     }
   }
 
-  const { blocking, paramMismatch } = readOptions(args[want], out);
+  const { blocking, paramMismatch, use } = readOptions(args[want], out);
   const p = staticText(pathArg, checker);
   if (!p.ok) {
     out.push(
@@ -214,9 +236,12 @@ function readCall(
     handler,
     blocking,
     paramMismatch,
+    use,
+    middleware: [],
+    onError: null,
   };
-  if (!p.ok) return [{ ...base, path: null, segments: [], params: [] }];
-  return prefixes.map((prefix) => {
+  if (!p.ok) return [{ ...base, path: null, segments: [], params: [], scopes: [] }];
+  return placements.map(({ prefix, scopes }) => {
     const full = joinPath(prefix, p.value);
     const parsed = parsePath(full);
     if (parsed.ok)
@@ -225,24 +250,67 @@ function readCall(
         path: full,
         segments: parsed.segments,
         params: parsed.params,
+        scopes,
       };
     out.push(diagAt(parsed.code, parsed.message, pathArg));
-    return { ...base, path: null, segments: [], params: [] };
+    return { ...base, path: null, segments: [], params: [], scopes };
   });
 
   function readOptions(
     arg: ts.Expression | undefined,
     diags: Diagnostic[],
-  ): { blocking: boolean; paramMismatch: 400 | 404 } {
-    const none = { blocking: false, paramMismatch: 404 as const };
+  ): { blocking: boolean; paramMismatch: 400 | 404; use: MiddlewareRef[] } {
+    const none = { blocking: false, paramMismatch: 404 as const, use: [] };
     if (!arg) return none;
+    // `{ use: [auth, cors(…)] }`: functions, not values; read apart from the static rest.
+    const use: MiddlewareRef[] = [];
+    const opts = skipOuter(arg);
+    if (ts.isObjectLiteralExpression(opts)) {
+      const useProp = opts.properties.find(
+        (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propName(p) === "use",
+      );
+      if (useProp) {
+        const list = skipOuter(useProp.initializer);
+        if (!ts.isArrayLiteralExpression(list) || list.elements.some(ts.isSpreadElement)) {
+          diags.push(
+            diagAt(
+              "CZ1002",
+              "The route option `use` must be an array literal of middleware (`{ use: [auth] }`), so the compiler sees the chain.",
+              useProp.initializer,
+            ),
+          );
+        } else use.push(...list.elements.map((e) => hooks.ref(e)));
+        const o: Record<string, unknown> = {};
+        for (const p of opts.properties) {
+          if (p === useProp) continue;
+          const name = ts.isPropertyAssignment(p) ? propName(p) : undefined;
+          const pv = name !== undefined && ts.isPropertyAssignment(p) ? evalStatic(p.initializer, { checker }) : undefined;
+          if (pv === undefined || !pv.ok) {
+            const why = pv === undefined ? "it is not a plain `name: value` property" : explain(pv);
+            diags.push(diagAt("CZ1002", `Route options must be known at compile time, but ${why}.`, p));
+            return { ...none, use };
+          }
+          o[name!] = pv.value;
+        }
+        return { ...optionValues(o, arg, diags), use };
+      }
+    }
     const v = evalStatic(arg, { checker });
     if (!v.ok) {
       diags.push(diagAt("CZ1002", `Route options must be known at compile time, but ${explain(v)}.`, arg));
       return none;
     }
-    const o = v.value;
-    if (o === null || typeof o !== "object" || Array.isArray(o)) return none;
+    return { ...optionValues(v.value, arg, diags), use };
+  }
+
+  function optionValues(
+    value: unknown,
+    arg: ts.Expression,
+    diags: Diagnostic[],
+  ): { blocking: boolean; paramMismatch: 400 | 404 } {
+    const none = { blocking: false, paramMismatch: 404 as const };
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return none;
+    const o = value as Record<string, unknown>;
     const pm = o.paramMismatch;
     if (pm !== undefined && pm !== 400 && pm !== 404) {
       diags.push(
@@ -251,6 +319,10 @@ function readCall(
     }
     return { blocking: o.blocking === true, paramMismatch: pm === 400 ? 400 : 404 };
   }
+}
+
+function propName(p: ts.PropertyAssignment): string | undefined {
+  return ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) ? p.name.text : undefined;
 }
 
 /** A string known at compile time (see staticval.ts), or why it is not one. */
@@ -276,6 +348,7 @@ export function staticText(
 function registrarsOf(app: AppProgram): {
   kindOf(e: ts.Expression): RegistrarKind | null;
   isMethod(name: ts.Node): boolean;
+  ours(d: ts.Node): boolean;
 } {
   const { checker } = app;
   const appFiles = new Set(app.appFiles);
@@ -291,6 +364,7 @@ function registrarsOf(app: AppProgram): {
   };
   const members = new Map<ts.Symbol, boolean>();
   return {
+    ours,
     kindOf: (e) => {
       const mark = markOf(checker.getTypeAtLocation(e));
       const v = mark && checker.getTypeOfSymbol(mark);

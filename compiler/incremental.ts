@@ -217,7 +217,20 @@ export class IncrementalCompiler {
       list.push(r);
     }
     const keyOf = (list: Registration[]) =>
-      JSON.stringify(list.map((r) => [r.method, r.path, r.params, r.call, r.handlerSpan, r.pathSpan, r.blocking]));
+      JSON.stringify(
+        list.map((r) => [
+          r.method,
+          r.path,
+          r.params,
+          r.call,
+          r.handlerSpan,
+          r.pathSpan,
+          r.blocking,
+          // The chain can change from another file (an app.use there): part of the key.
+          r.middleware.map((m) => m.span),
+          r.onError?.span ?? null,
+        ]),
+      );
     const fresh: Registration[] = [];
     const reuse = new Map<string, { routes: AnalyzedRoute[]; diagnostics: Diagnostic[] }>();
     for (const [file, list] of byFile) {

@@ -16,6 +16,7 @@
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { analyze } from "./analyze.js";
+import { preflightRoutes } from "./chain.js";
 import { compileRoutes, HASH_FILE, type CcResult } from "./cc.js";
 import { diag, location, relPosix, sortDiagnostics } from "./diagnostics.js";
 import { discover } from "./discover.js";
@@ -106,7 +107,9 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const constRoutes = options.constRoutes !== false;
   const analysis = done("analyze", (hooks.analyze ?? analyze)(app, registrations, { constRoutes }));
   const textOf = (file: string) => app.program.getSourceFile(file)?.text ?? "";
-  const { plan: planned } = done("plan", planRoutes(analysis.routes, base, cwd, textOf));
+  // CORS preflight routes, from the whole analysis (watch mode caches analyze per file).
+  const analyzed = [...analysis.routes, ...preflightRoutes(analysis.routes)];
+  const { plan: planned } = done("plan", planRoutes(analyzed, base, cwd, textOf));
   const plan: Plan = statics.length > 0 ? { ...planned, statics } : planned;
   const linked = done("link", link(app, registrations, plan));
   const routes = summaries(plan);
@@ -152,6 +155,7 @@ function summaries(plan: Plan): RouteSummary[] {
     span: r.span,
     reason: r.reason,
     type: r.type,
+    middleware: r.middleware.map((m) => `${m.label} ${m.source}`),
   }));
 }
 

@@ -52,6 +52,10 @@ export function plan(
       continue;
     }
     byPath.set(key, r);
+    if (r.notFound) {
+      kept.push(r);
+      continue;
+    }
     const shapeKey = `${r.method} ${shapeOf(r.segments)}`;
     const twin = byShape.get(shapeKey);
     if (twin) {
@@ -80,10 +84,12 @@ export function plan(
     kept.push(r);
   }
 
+  const ids = new Map<AnalyzedRoute, number>(kept.map((r, id) => [r, id]));
   const routes: PlannedRoute[] = kept.map((r, id) => ({
     id,
     method: r.method,
-    methodNum: (METHODS as readonly string[]).indexOf(r.method),
+    // A notFound route is never matched by method: 0 fills the field.
+    methodNum: r.notFound ? 0 : (METHODS as readonly string[]).indexOf(r.method),
     path: r.path,
     segments: r.segments,
     params: r.params,
@@ -96,15 +102,34 @@ export function plan(
     span: r.handlerSpan,
     reason: r.reason,
     type: r.type,
+    middleware: r.middleware.map((l) => ({ label: l.label, source: location(l.span, base), kind: l.kind })),
+    onError: r.onError ? location(r.onError.span, base) : null,
+    notFound: r.notFound,
+    preflightOf: r.preflightOf ? (ids.get(r.preflightOf) ?? null) : null,
+    chain: r.chain,
   }));
-  return { plan: { routes, trie: buildTrie(routes), fingerprint: fingerprintOf(routes) }, diagnostics };
+  // notFound routes are reached by C's prefix table (emit/c.ts), never by matching.
+  const matched = routes.filter((r) => !r.notFound);
+  return { plan: { routes, trie: buildTrie(matched), fingerprint: fingerprintOf(routes) }, diagnostics };
 }
 
 /** Hash of what the native table and the dispatch module must agree on. */
 export function fingerprintOf(routes: PlannedRoute[]): string {
   const canonical = JSON.stringify([
     ROUTES_ABI_VERSION,
-    routes.map((r) => [r.id, r.method, r.path, r.kind, r.flags, r.params, r.paramErrors !== null]),
+    routes.map((r) => [
+      r.id,
+      r.method,
+      r.path,
+      r.kind,
+      r.flags,
+      r.params,
+      r.paramErrors !== null,
+      // Only what changes the table or the dispatch module's contract: routes without a chain hash as before.
+      ...(r.chain !== null || r.notFound || r.preflightOf !== null
+        ? [r.chain, r.middleware.length, r.onError !== null, r.notFound, r.preflightOf]
+        : []),
+    ]),
   ]);
   return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
 }

@@ -25,7 +25,24 @@ export interface PrefixContext {
   registrarOf(e: ts.Expression): RegistrarKind | null;
 }
 
-export type Prefixes = { ok: true; prefixes: string[] } | { ok: false; why: string; node: ts.Node };
+/**
+ * One place routes registered on a registrar end up: the static prefix, and the routers
+ * (group calls, const routers, inline `new Router()`s) they pass through on the way to the
+ * app, outer → inner. A router's middleware (`r.use`) applies to the routes of every
+ * placement whose `scopes` include it (compiler/middleware.ts).
+ */
+export interface Placement {
+  prefix: string;
+  scopes: ts.Node[];
+}
+
+export type Prefixes =
+  | { ok: true; prefixes: string[]; placements: Placement[] }
+  | { ok: false; why: string; node: ts.Node };
+
+function placed(placements: Placement[]): Prefixes {
+  return { ok: true, prefixes: placements.map((p) => p.prefix), placements };
+}
 
 export function prefixesOf(expr: ts.Expression, ctx: PrefixContext, seen: Set<ts.Node> = new Set()): Prefixes {
   const fail = (why: string, node: ts.Node = expr): Prefixes => ({
@@ -38,7 +55,7 @@ export function prefixesOf(expr: ts.Expression, ctx: PrefixContext, seen: Set<ts
   if (seen.has(e) || seen.size > 64) return fail("its registrations are recursive");
   seen = new Set(seen).add(e);
   const kind = ctx.registrarOf(e);
-  if (kind === "app") return { ok: true, prefixes: [""] };
+  if (kind === "app") return placed([{ prefix: "", scopes: [] }]);
   if (kind !== "router") return fail("it is not a Catzilla app or a Router");
 
   // r.get(…).post(…): every registrar method returns its receiver.
@@ -46,6 +63,15 @@ export function prefixesOf(expr: ts.Expression, ctx: PrefixContext, seen: Set<ts
     if (ctx.isRegistrarMethod(e.expression.name)) return prefixesOf(e.expression.expression, ctx, seen);
   }
   if (ts.isNewExpression(e)) return inlineRouter(e, ctx, seen);
+  return routerPlacements(e, ctx, seen, fail);
+}
+
+function routerPlacements(
+  e: ts.Expression,
+  ctx: PrefixContext,
+  seen: Set<ts.Node>,
+  fail: (why: string, node?: ts.Node) => Prefixes,
+): Prefixes {
   if (!ts.isIdentifier(e)) return fail("the compiler cannot tell which router this is");
   let sym = ctx.checker.getSymbolAtLocation(e);
   if (sym && sym.flags & ts.SymbolFlags.Alias) sym = ctx.checker.getAliasedSymbol(sym);
@@ -53,13 +79,19 @@ export function prefixesOf(expr: ts.Expression, ctx: PrefixContext, seen: Set<ts
   if (!sym || !decl) return fail(`\`${e.text}\` cannot be resolved`);
   if (ts.isParameter(decl)) return parameterPrefixes(decl, ctx, seen);
   if (ts.isVariableDeclaration(decl) && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const && decl.initializer) {
-    return mountsOf(sym, ctx, seen);
+    return mountsOf(sym, decl, ctx, seen);
   }
   return fail(`\`${e.text}\` is not a const, a group callback's parameter or a function parameter`);
 }
 
-/** Product of the receiver's prefixes with one static prefix argument. */
-function under(receiver: ts.Expression, prefixArg: ts.Expression | undefined, ctx: PrefixContext, seen: Set<ts.Node>) {
+/** Product of the receiver's placements with one static prefix argument, through the router `self`. */
+function under(
+  receiver: ts.Expression,
+  prefixArg: ts.Expression | undefined,
+  ctx: PrefixContext,
+  seen: Set<ts.Node>,
+  self: ts.Node,
+): Prefixes {
   if (!prefixArg)
     return {
       ok: false as const,
@@ -82,10 +114,7 @@ function under(receiver: ts.Expression, prefixArg: ts.Expression | undefined, ct
   const outer = prefixesOf(receiver, ctx, seen);
   if (!outer.ok) return outer;
   const prefix = v.value;
-  return {
-    ok: true as const,
-    prefixes: outer.prefixes.map((p) => joinPath(p, prefix)),
-  };
+  return placed(outer.placements.map((p) => ({ prefix: joinPath(p.prefix, prefix), scopes: [...p.scopes, self] })));
 }
 
 /** `x.group(prefix, fn)` / `x.mount(prefix, router)` calls: the call when `node` is that argument. */
@@ -103,7 +132,7 @@ function parameterPrefixes(param: ts.ParameterDeclaration, ctx: PrefixContext, s
   while (ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
   const group = hostCall(outer, "group", ctx);
   if (group && index === 0)
-    return under((group.expression as ts.PropertyAccessExpression).expression, group.arguments[0], ctx, seen);
+    return under((group.expression as ts.PropertyAccessExpression).expression, group.arguments[0], ctx, seen, group);
   // A named function: every place it is called (or passed to group) decides its prefixes.
   const name =
     ts.isFunctionDeclaration(fn) && fn.name
@@ -120,7 +149,7 @@ function parameterPrefixes(param: ts.ParameterDeclaration, ctx: PrefixContext, s
   }
   const fnSym = ctx.checker.getSymbolAtLocation(name);
   if (!fnSym) return { ok: false, why: "its function cannot be resolved", node: param };
-  const out: string[] = [];
+  const out: Placement[] = [];
   for (const ref of references(fnSym, name.text, ctx)) {
     if (ref === name) continue;
     const call = ref.parent;
@@ -129,14 +158,14 @@ function parameterPrefixes(param: ts.ParameterDeclaration, ctx: PrefixContext, s
       if (!arg) continue; // a missing argument is TypeScript's error
       const p = prefixesOf(arg, ctx, seen);
       if (!p.ok) return p;
-      out.push(...p.prefixes);
+      out.push(...p.placements);
       continue;
     }
     const g = hostCall(ref, "group", ctx);
     if (g && index === 0) {
-      const p = under((g.expression as ts.PropertyAccessExpression).expression, g.arguments[0], ctx, seen);
+      const p = under((g.expression as ts.PropertyAccessExpression).expression, g.arguments[0], ctx, seen, g);
       if (!p.ok) return p;
-      out.push(...p.prefixes);
+      out.push(...p.placements);
       continue;
     }
     if (ts.isImportSpecifier(ref.parent) || ts.isExportSpecifier(ref.parent)) continue;
@@ -146,20 +175,20 @@ function parameterPrefixes(param: ts.ParameterDeclaration, ctx: PrefixContext, s
       node: ref,
     };
   }
-  return { ok: true, prefixes: out };
+  return placed(out);
 }
 
-/** Every `x.mount(prefix, r)` of the const router `sym`. */
-function mountsOf(sym: ts.Symbol, ctx: PrefixContext, seen: Set<ts.Node>): Prefixes {
-  const out: string[] = [];
+/** Every `x.mount(prefix, r)` of the const router `sym` (declared by `decl`). */
+function mountsOf(sym: ts.Symbol, decl: ts.Node, ctx: PrefixContext, seen: Set<ts.Node>): Prefixes {
+  const out: Placement[] = [];
   for (const ref of references(sym, sym.name, ctx)) {
     const m = hostCall(ref, "mount", ctx);
     if (!m) continue;
-    const p = under((m.expression as ts.PropertyAccessExpression).expression, m.arguments[0], ctx, seen);
+    const p = under((m.expression as ts.PropertyAccessExpression).expression, m.arguments[0], ctx, seen, decl);
     if (!p.ok) return p;
-    out.push(...p.prefixes);
+    out.push(...p.placements);
   }
-  return { ok: true, prefixes: out };
+  return placed(out);
 }
 
 /** `app.mount("/x", new Router().get(…))`: climb the chain to the mount call. */
@@ -180,7 +209,7 @@ function inlineRouter(e: ts.NewExpression, ctx: PrefixContext, seen: Set<ts.Node
       why: "this router is never mounted where the compiler can see it",
       node: e,
     };
-  return under((m.expression as ts.PropertyAccessExpression).expression, m.arguments[0], ctx, seen);
+  return under((m.expression as ts.PropertyAccessExpression).expression, m.arguments[0], ctx, seen, e);
 }
 
 /** Identifiers in the app's files that refer to `sym` (imports resolved). */

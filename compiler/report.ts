@@ -7,13 +7,18 @@ export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
-/** One aligned line per route: method, path, kind, file:line:col of the handler (relative to `cwd`). */
+/**
+ * One aligned line per route: method, path, kind, file:line:col of the handler (relative to
+ * `cwd`); a route with middleware gets a second line listing its chain, outer → inner.
+ */
 export function printRoutes(routes: readonly RouteSummary[], cwd: string, out: NodeJS.WritableStream): void {
   const rows = routes.map((r) => [r.method, r.path, r.kind, `${relPosix(cwd, r.span.file)}:${r.span.line}:${r.span.col}`]);
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length)));
-  for (const row of rows) {
+  rows.forEach((row, k) => {
     out.write(`  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2].padEnd(widths[2])}  ${row[3]}\n`);
-  }
+    const chain = routes[k].middleware ?? [];
+    if (chain.length > 0) out.write(`  ${"".padEnd(widths[0])}  └ middleware: ${chain.map((m) => m.split(" ")[0]).join(" → ")}\n`);
+  });
 }
 
 /** One line per static mount, under the routes: "STATIC", prefix, the directory, where it is mounted. */

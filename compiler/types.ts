@@ -63,6 +63,35 @@ export interface Registration {
   blocking: boolean;
   /** The route option `paramMismatch`: what a typed param that does not fit answers. */
   paramMismatch: 400 | 404;
+  /** The routers the route passed through on the way to the app, outer → inner (prefixes.ts). */
+  scopes: ts.Node[];
+  /** The route option `use`: its own middleware. */
+  use: MiddlewareRef[];
+  /** Its whole chain, outer → inner (middleware.ts; filled in after every `use` is seen). */
+  middleware: MiddlewareRef[];
+  /** The innermost onError of its scopes, or null. */
+  onError: MiddlewareRef | null;
+  /** A `notFound(handler)` registration: method "*", path its registrar's prefix. */
+  notFound?: boolean;
+}
+
+/** A middleware (or onError handler) expression, as discover found it. */
+export interface MiddlewareRef {
+  expr: ts.Expression;
+  span: Span;
+  /** How listings name it: `auth`, `cors(…)`, `(inline)`. */
+  label: string;
+  /** A call of catzilla's cors(): sync, reads the headers, and needs preflight routes. */
+  cors: boolean;
+}
+
+/** A link of a route's chain after analysis: what routes.json and the CLI list. */
+export interface ChainLink {
+  label: string;
+  /** Absolute location (plan makes it relative). */
+  span: Span;
+  kind: "sync" | "async" | "maybe";
+  cors: boolean;
 }
 
 /** analyze → plan (method/path null: not static or invalid, already reported). */
@@ -85,6 +114,16 @@ export interface AnalyzedRoute {
   call: Span;
   pathSpan: Span;
   handlerSpan: Span;
+  /** Its middleware, outer → inner (empty: none). */
+  middleware: ChainLink[];
+  /** Its onError handler, or null. */
+  onError: ChainLink | null;
+  /** A notFound handler (method "*", path its prefix). */
+  notFound: boolean;
+  /** A CORS preflight route the compiler added, for the route it runs the chain of. */
+  preflightOf: AnalyzedRoute | null;
+  /** How dispatch composes it ("sync": handler and every middleware sync), or null: no chain. */
+  chain: "sync" | "async" | null;
 }
 
 /**
@@ -129,6 +168,16 @@ export interface PlannedRoute {
   span: Span;
   reason: string;
   type: string;
+  /** Its middleware, outer → inner, with locations relative like `source`. */
+  middleware: { label: string; source: string; kind: ChainLink["kind"] }[];
+  /** Where its onError handler is (relative like `source`), or null. */
+  onError: string | null;
+  /** A notFound handler: C dispatches requests no route matches under `path` to it. */
+  notFound: boolean;
+  /** A CORS preflight route the compiler added: the id of the route whose chain it runs. */
+  preflightOf: number | null;
+  /** How the dispatch module composes it ("sync": every link sync), or null: called as it is. */
+  chain: "sync" | "async" | null;
 }
 
 export interface TrieNode {
@@ -206,6 +255,8 @@ export interface RouteSummary {
   span: Span;
   reason: string;
   type: string;
+  /** Its middleware, outer → inner ("label file:line:col"); empty or absent: none. */
+  middleware?: string[];
 }
 
 export interface CompileResult {

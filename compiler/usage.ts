@@ -32,9 +32,10 @@ const MEMBER_FLAGS: Record<string, number> = {
 
 type FunctionNode = ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration;
 
-export function requestFlags(handler: ts.Expression, checker: ts.TypeChecker): number {
+/** `param`: which parameter is the request (0; 1 for an onError handler `(err, req)`). */
+export function requestFlags(handler: ts.Expression, checker: ts.TypeChecker, param = 0): number {
   const fn = resolveFunction(handler, checker);
-  return fn ? functionFlags(fn, checker) : FLAG_ALL;
+  return fn ? functionFlags(fn, checker, param) : FLAG_ALL;
 }
 
 /** The function whose body runs for this handler expression, when it is statically known. */
@@ -54,9 +55,10 @@ export function resolveFunction(expr: ts.Expression, checker: ts.TypeChecker): F
   return null;
 }
 
-function functionFlags(fn: FunctionNode, checker: ts.TypeChecker): number {
+function functionFlags(fn: FunctionNode, checker: ts.TypeChecker, param: number): number {
   if (!ts.isArrowFunction(fn) && usesArguments(fn)) return FLAG_ALL;
-  const p = fn.parameters[0];
+  if (fn.parameters.slice(0, param).some((p) => p.dotDotDotToken)) return FLAG_ALL;
+  const p = fn.parameters[param];
   if (!p) return 0;
   if (p.dotDotDotToken) return FLAG_ALL;
   if (ts.isObjectBindingPattern(p.name)) return patternFlags(p.name);

@@ -92,7 +92,7 @@ export const CZ_FRAME_CHUNKED = 1;
 export const CZ_FRAME_CLOSE = 2;
 
 // native/include/catzilla_routes.h
-export const CZ_ROUTES_ABI_VERSION = 2;
+export const CZ_ROUTES_ABI_VERSION = 3;
 export const CZ_MAX_PARAMS = 16;
 export const CZ_KIND_SYNC = 0;
 export const CZ_KIND_ASYNC = 1;

@@ -60,6 +60,8 @@ export function createAnswers(
   log: ServerLog,
   inBatch?: InBatchAnswer,
   stream?: (req: Request, s: CzStream) => void,
+  /** listen({ dev: true }): a 500's body carries the error's message and stack. */
+  dev = false,
 ): Answers {
   const writer = new ArenaWriter(asyncData);
   const meta = new Int32Array(RESPOND_MANY_MAX * RES_STRIDE);
@@ -85,7 +87,7 @@ export function createAnswers(
     } catch (err) {
       // Runs inside a promise callback: a throw here would be an unhandled rejection.
       logHandlerError(log, req, err);
-      writer.put(meta, i, encodeError(err));
+      writer.put(meta, i, encodeError(err, dev));
     }
     meta[i * RES_STRIDE + RES_CTX] = req[CTX];
     meta[i * RES_STRIDE + RES_GEN] = req[GEN];
@@ -99,7 +101,7 @@ export function createAnswers(
       e = encodeResult(out === undefined ? value : out(value));
     } catch (err) {
       logHandlerError(log, req, err);
-      e = encodeError(err);
+      e = encodeError(err, dev);
     }
     if (e.stream !== undefined && stream !== undefined) stream(req, e.stream);
     else respond(req, e);
@@ -108,7 +110,7 @@ export function createAnswers(
     if (req[DONE]) return;
     req[DONE] = true;
     logHandlerError(log, req, err);
-    respond(req, encodeError(err));
+    respond(req, encodeError(err, dev));
   };
   const timedOut = (req: Request): void => {
     if (req[DONE]) return;

@@ -24,7 +24,7 @@ export class Catzilla extends Registrar {
   declare readonly [REGISTRAR]: "app";
 
   protected add(route: RouteEntry): void {
-    registry.push(route);
+    registry.push({ ...route, scopes: [this, ...(route.scopes ?? [])] });
   }
   protected addStatic(mount: StaticMount): void {
     registerStatic(mount);

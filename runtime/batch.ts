@@ -29,7 +29,7 @@ export function resultHooks(
   resMeta: Int32Array,
   answers: Answers,
   streams?: Streams,
-): Omit<RuntimeHooks, "blocking"> {
+): Omit<RuntimeHooks, "blocking" | "compose" | "onPool"> {
   // A streamed result leaves the request pending in C; streaming.ts sends it from here.
   const put = (i: number, req: Request, e: Encoded): void => {
     if (e.stream === undefined || streams === undefined) batch.put(resMeta, i, e);
@@ -87,6 +87,8 @@ export function createBatchLoop(
   log: ServerLog,
   clock: ArenaClock = { batch: 0 },
   owner?: SignalOwner,
+  /** listen({ dev: true }): a 500's body carries the error's message and stack. */
+  dev = false,
 ): BatchFn {
   if (owner !== undefined) clock.owner = owner;
   return (n, bodies) => {
@@ -113,7 +115,7 @@ export function createBatchLoop(
         }
         else {
           req[DONE] = true;
-          batch.put(resMeta, i, encodeError(err));
+          batch.put(resMeta, i, encodeError(err, dev));
           hold.unhold(req); // it went async, then `then` threw
         }
       }

@@ -7,6 +7,7 @@
 import type { RouteCheck } from "./validate.js";
 import { registeredRoutes } from "./app.js";
 import { paramSpec, type ParamSpec, type Request } from "./request.js";
+import { CzResponse } from "./response.js";
 import type { RouteEntry } from "./router.js";
 
 export type RouteKind = "sync" | "async" | "maybe" | "const" | "blocking";
@@ -21,6 +22,16 @@ export interface RouteInfo {
   paramTypes?: readonly string[];
   flags: number;
   source: string;
+  /** The route runs through rt.compose: it has middleware, an onError, or is a notFound or preflight route. */
+  composed?: boolean;
+  /** Its middleware as the compiler saw it, outer → inner ("name file:line:col"). */
+  middleware?: readonly string[];
+  /** Where its onError handler is registered. */
+  onError?: string;
+  /** The app's (or a group's) notFound handler: C dispatches unmatched paths under `path` to it. */
+  notFound?: boolean;
+  /** A CORS preflight route the compiler added: the id of the route whose chain it runs. */
+  preflight?: number;
 }
 
 /** What a generated dispatch module calls back into, once per request. */
@@ -36,6 +47,16 @@ export interface RuntimeHooks {
   blocking(i: number, req: Request, route: number): void;
   /** A route with a request schema: false when the request was invalid and is answered 400. */
   accept(i: number, req: Request, check: RouteCheck): boolean;
+  /**
+   * Route `id`'s handler inside its middleware chain and onError (runtime/chain.ts), made
+   * once per bind: "sync" when every link is sync, "async" otherwise.
+   */
+  compose(id: number, mode: "sync" | "async", handler: Function, out?: ResultFilter): (req: Request) => unknown;
+  /**
+   * A `{ blocking: true }` route with middleware: its handler as the chain's innermost link,
+   * run on the worker pool and resolving with its response (the chain runs on this thread).
+   */
+  onPool(id: number): (req: Request) => Promise<unknown>;
 }
 
 export type DispatchFn = (route: number, req: Request, i: number) => void;
@@ -49,19 +70,20 @@ export interface DispatchModule {
 }
 
 /** Registrations to bind (the dev server passes the slice its latest import of the app made). */
-export type HandlerRecords = readonly Pick<RouteEntry, "method" | "path" | "handler">[];
+export type HandlerRecords = readonly Pick<RouteEntry, "method" | "path" | "handler" | "scopes" | "options">[];
 
 /**
  * Per route, the handler registered for its method and path (undefined: none), and the
  * `METHOD path` of registrations no route took.
  */
 export function matchHandlers(
-  routes: readonly Pick<RouteInfo, "method" | "path">[],
+  routes: readonly Pick<RouteInfo, "method" | "path" | "preflight">[],
   records: HandlerRecords,
 ): { handlers: (Function | undefined)[]; extra: string[] } {
   const byKey = new Map<string, Function>();
   for (const r of records) byKey.set(`${r.method} ${r.path}`, r.handler);
   const handlers = routes.map((r) => {
+    if (r.preflight !== undefined) return preflightHandler(routes, r.path);
     const key = `${r.method} ${r.path}`;
     const h = byKey.get(key);
     byKey.delete(key);
@@ -88,6 +110,14 @@ export function bindHandlers(routes: readonly RouteInfo[], records: HandlerRecor
     );
   }
   return handlers as Function[];
+}
+
+/** A compiled CORS preflight route's own handler, for OPTIONS requests cors() passes on: 204 with Allow. */
+function preflightHandler(routes: readonly Pick<RouteInfo, "method" | "path">[], path: string): Function {
+  const methods = new Set(routes.filter((r) => r.path === path).map((r) => r.method));
+  if (methods.has("GET")) methods.add("HEAD");
+  const allow = [...methods].sort().join(", ");
+  return () => new CzResponse(204, "", null, { Allow: allow });
 }
 
 /** Per route: its param names and which are numeric, for Request.params. */

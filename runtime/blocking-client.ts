@@ -8,6 +8,7 @@ import { deserializeError, type ServerLog } from "./log.js";
 import type { BlockingPool } from "./blocking.js";
 import type { RuntimeHooks } from "./bind.js";
 import { DETACH } from "./request.js";
+import { responseFromHead } from "./response.js";
 import { putPending } from "./writer.js";
 
 /**
@@ -33,5 +34,18 @@ export function blockingHook(
       },
       (err) => answers.fail(req, err),
     );
+  };
+}
+
+/**
+ * A blocking route's handler as the innermost link of its middleware chain: the request's
+ * copy runs on the pool and the promise resolves with the response the worker encoded
+ * (the chain itself runs on the main thread, composed async).
+ */
+export function onPool(pool: () => BlockingPool | undefined): RuntimeHooks["onPool"] {
+  return (route) => (req) => {
+    const p = pool();
+    if (p === undefined) return Promise.reject(new Error(`catzilla: route id ${route} is blocking but no pool is running`));
+    return p.run(route, req[DETACH]()).then((r) => responseFromHead(r.status, r.body, r.head));
   };
 }

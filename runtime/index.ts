@@ -8,6 +8,8 @@ export { stream, CzStream } from "./stream.js";
 export type { StreamInit, StreamSource } from "./stream.js";
 export { sse } from "./sse.js";
 export type { SseEvent, SseOptions } from "./sse.js";
+export { cors } from "./cors.js";
+export type { CorsOptions } from "./cors.js";
 export type { CookieOptions, SameSite } from "./cookies.js";
 export type { StaticOptions } from "./static.js";
 export type { ResponseInit, HeadersInit } from "./response.js";
@@ -19,6 +21,12 @@ export type {
   PathParams,
   RequestHeaders,
   RouteOptions,
+  Middleware,
+  Next,
+  MiddlewareResponse,
+  ResponseHeaders,
+  ErrorHandler,
+  NotFoundHandler,
 } from "./types.js";
 export type { Server, ListenOptions, InjectOptions, InjectResponse } from "./server.js";
 export { jsonLogger } from "./log.js";

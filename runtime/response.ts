@@ -40,6 +40,29 @@ export class CzResponse {
   }
 }
 
+/**
+ * One header line, validated as a handler's headers are: `Name: value\r\n`, or "" for a
+ * framing header the server writes itself. Throws on a bad name or value.
+ */
+export function headerLine(name: string, value: string): string {
+  if (!TOKEN.test(name)) throw new TypeError(`catzilla: invalid header name ${JSON.stringify(name)}`);
+  if (FRAMING.has(name.toLowerCase())) return "";
+  if (BAD_VALUE.test(value)) throw new TypeError(`catzilla: invalid value for header ${name}`);
+  return `${name}: ${value}\r\n`;
+}
+
+/**
+ * A response from header lines already validated (`head`, as CzResponse keeps them): what a
+ * middleware's changed response is sent as, without formatting its headers again.
+ */
+export function responseFromHead(status: number, body: string | Uint8Array, head: string): CzResponse {
+  const r = Object.create(CzResponse.prototype) as { status: number; body: string | Uint8Array; head: string };
+  r.status = status;
+  r.body = body;
+  r.head = head;
+  return r as CzResponse;
+}
+
 /** Header lines `Name: value\r\n` for a response (validated; framing headers dropped). */
 export function formatHead(contentType: string | null, headers: HeadersInit | undefined): string {
   let head = "";

@@ -13,7 +13,7 @@
  */
 import type { RequestSchema } from "./schema-types.js";
 import { checkStatic, type StaticMount, type StaticOptions } from "./static.js";
-import type { Handler, RouteOptions } from "./types.js";
+import type { ErrorHandler, Handler, Middleware, NotFoundHandler, RouteOptions } from "./types.js";
 
 /** The verb shortcuts: method name → HTTP method. catzilla-compile reads this same table. */
 export const VERBS = {
@@ -40,7 +40,18 @@ export interface RouteEntry {
   readonly path: string;
   readonly handler: Handler;
   readonly options?: RouteOptions;
+  /**
+   * The registrars the route was registered through, outer → inner (the app first when it
+   * reached one): their `use`, `onError` are read when the server binds (docs/middleware.md).
+   */
+  readonly scopes?: readonly Registrar<string>[];
 }
+
+/**
+ * The method of the registration `notFound(handler)` makes: not an HTTP method, so it never
+ * matches a request; C dispatches to it the requests no route matched under its prefix.
+ */
+export const NOT_FOUND_METHOD = "*";
 
 /**
  * `prefix` + `path`: "/api" + "/users" = "/api/users"; "/api/" + "/users" = "/api/users";
@@ -92,7 +103,12 @@ export abstract class Registrar<Prefix extends string = ""> {
     if (typeof handler !== "function") {
       throw new TypeError(`catzilla: handler for ${method} ${path} is not a function`);
     }
-    this.add({ method: method.toUpperCase(), path, handler: handler as unknown as Handler, options });
+    if (options?.use !== undefined) {
+      if (!Array.isArray(options.use) || options.use.some((m) => typeof m !== "function")) {
+        throw new TypeError(`catzilla: the use option of ${method} ${path} must be an array of middleware functions`);
+      }
+    }
+    this.add({ method: method.toUpperCase(), path, handler: handler as unknown as Handler, options, scopes: [] });
     return this;
   }
   /** Routes registered inside `fn` get `prefix` in front of their path: `app.group("/api", (r) => r.get("/x", h))`. */
@@ -117,8 +133,49 @@ export abstract class Registrar<Prefix extends string = ""> {
     this.addStatic({ prefix, dir, options });
     return this;
   }
+  /**
+   * Middleware for every route registered on this registrar (and on the groups and routers
+   * under it), whenever they are registered: before or after this call. Order: the app's,
+   * then each enclosing group's outer → inner, then the route's own `{ use }`; within a
+   * registrar, in `use` order. docs/middleware.md.
+   */
+  use(...middleware: Middleware[]): this {
+    for (const m of middleware) {
+      if (typeof m !== "function") throw new TypeError("catzilla: middleware is not a function");
+      this.middleware.push(m);
+    }
+    return this;
+  }
+  /**
+   * What a handler, a middleware or body parsing throws goes here (the innermost registrar
+   * with one, so a group may have its own); its result is the answer. A throw inside it is
+   * the plain 500. docs/errors.md.
+   */
+  onError(handler: ErrorHandler): this {
+    if (typeof handler !== "function") throw new TypeError("catzilla: onError handler is not a function");
+    this.errorHandler = handler;
+    return this;
+  }
+  /**
+   * Answers requests whose path no route matches, under this registrar's prefix (the longest
+   * prefix wins), instead of the plain 404; a plain value it returns is sent with status 404.
+   * A path that exists for other methods is still a 405. docs/errors.md.
+   */
+  notFound(handler: NotFoundHandler): this {
+    if (typeof handler !== "function") throw new TypeError("catzilla: notFound handler is not a function");
+    this.add({ method: NOT_FOUND_METHOD, path: "/", handler: handler as Handler, scopes: [] });
+    return this;
+  }
+  /** @internal This registrar's middleware, in `use` order (read when the server binds). */
+  readonly middleware: Middleware[] = [];
+  /** @internal Set by onError. */
+  errorHandler: ErrorHandler | undefined;
   /** Where a registration goes: the process's registry (an app), or a router's list and its mounts. */
   protected abstract add(route: RouteEntry): void;
+  /** @internal A registration from a router mounted here: `scopes` say where it came from. */
+  receive(route: RouteEntry): void {
+    this.add(route);
+  }
   /** Where a static mount goes, as `add` for a route. */
   protected abstract addStatic(mount: StaticMount): void;
 }
@@ -142,7 +199,7 @@ export class Router<Prefix extends string = ""> extends Registrar<Prefix> {
 
   protected add(r: RouteEntry): void {
     this.recorded.push(r);
-    for (const m of this.mounts) m.sink.route(r.method, joinPath(m.prefix, r.path), r.handler, r.options);
+    for (const m of this.mounts) m.sink.receive(this.under(m.prefix, r));
   }
   protected addStatic(s: StaticMount): void {
     this.statics.push(s);
@@ -151,7 +208,11 @@ export class Router<Prefix extends string = ""> extends Registrar<Prefix> {
   /** @internal Mounts this router on `sink` at `prefix`, replaying the routes recorded so far. */
   attach(sink: Registrar<string>, prefix: string): void {
     this.mounts.push({ sink, prefix });
-    for (const r of this.recorded) sink.route(r.method, joinPath(prefix, r.path), r.handler, r.options);
+    for (const r of this.recorded) sink.receive(this.under(prefix, r));
     for (const s of this.statics) sink.static(joinPath(prefix, s.prefix), s.dir, s.options);
+  }
+  /** `r` as its sink sees it: at `prefix` + its path, registered through this router. */
+  private under(prefix: string, r: RouteEntry): RouteEntry {
+    return { ...r, path: joinPath(prefix, r.path), scopes: [this, ...(r.scopes ?? [])] };
   }
 }

@@ -12,10 +12,12 @@ import { fileURLToPath } from "node:url";
 import { isMainThread } from "node:worker_threads";
 import { createAnswers } from "./answers.js";
 import { BATCH_MAX, LIMIT_DEFAULTS, REQ_STRIDE, RES_STRIDE } from "./abi.js";
+import { registeredRoutes } from "./app.js";
 import { createBatchLoop, inBatchAnswer, resultHooks } from "./batch.js";
+import { chainSpecs, composer } from "./chain.js";
 import { assertSyncOnly, bindHandlers, paramSpecs, type DispatchModule, type HandlerRecords } from "./bind.js";
 import { createBlockingPool, type BlockingPool } from "./blocking.js";
-import { blockingHook } from "./blocking-client.js";
+import { blockingHook, onPool } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
 import { handleShutdownSignals, lifecycleLog, setLifecycleLog } from "./lifecycle.js";
@@ -283,6 +285,7 @@ class NativeServer implements ReloadableServer {
 
     let handle: NativeHandle | undefined;
     const hold = createArenaHold();
+    const dev = options.dev === true;
     const streams = createStreams(native, () => handle!, hold);
     const batch = new ArenaWriter(resData);
     const clock: ArenaClock = { batch: 0 };
@@ -295,15 +298,18 @@ class NativeServer implements ReloadableServer {
       log,
       inBatchAnswer(batch, resMeta, hold, clock),
       streams.start,
+      dev,
     );
     const hooks = resultHooks(batch, resMeta, answers, streams);
     const enableAsync = options.enableAsync;
     const makeVersion: Live["makeVersion"] = (mod, records, blockingModules) => {
       if (enableAsync === false) assertSyncOnly(mod.routes);
       let pool: BlockingPool | undefined;
+      const handlers = bindHandlers(mod.routes, records);
+      const compose = composer(chainSpecs(mod.routes, records ?? registeredRoutes()), dev, log);
       const dispatch = mod.createDispatch(
-        { ...hooks, blocking: blockingHook(() => pool, resMeta, answers, log) },
-        bindHandlers(mod.routes, records),
+        { ...hooks, blocking: blockingHook(() => pool, resMeta, answers, log), compose, onPool: onPool(() => pool) },
+        handlers,
       );
       const blocking = mod.routes.filter((r) => r.kind === "blocking");
       if (blocking.length > 0) pool = createBlockingPool([...blockingModules], blocking, undefined, mod.blockingSerializers);
@@ -315,7 +321,7 @@ class NativeServer implements ReloadableServer {
       handle = native.createServer({
         table: this.tablePath,
         fingerprint: this.mod.fingerprint,
-        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, log, clock, streams),
+        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, log, clock, streams, dev),
         event: streams.event,
         reqMeta,
         reqData,

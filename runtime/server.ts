@@ -98,6 +98,12 @@ export interface ListenOptions {
    * health path stop sending before the listener closes.
    */
   shutdownDelayMs?: number;
+  /**
+   * Development mode (`catzilla dev` sets it): a 500 from an error that is not an HttpError
+   * carries the error's message and stack in its body. Never in production: it tells
+   * clients about the code. Default false.
+   */
+  dev?: boolean;
 }
 
 export interface Server {

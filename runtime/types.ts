@@ -123,7 +123,61 @@ export interface RouteOptions {
    * must be. Answered in C; the handler never runs.
    */
   paramMismatch?: 400 | 404;
+  /**
+   * Middleware for this route only, run inside the app's and the enclosing groups' (in
+   * array order, outer → inner). Listed literally (`{ use: [auth] }`) so the compiler sees
+   * the chain. docs/middleware.md.
+   */
+  use?: readonly Middleware[];
 }
+
+/**
+ * A Fetch-Headers-like view of a response's header lines (names case-insensitive): a
+ * middleware changes them after `next()`. `Set-Cookie` lines stay separate: `append` adds
+ * one more, `getSetCookie()` lists them, `get` joins the others with ", ".
+ */
+export interface ResponseHeaders extends Iterable<[string, string]> {
+  get(name: string): string | null;
+  set(name: string, value: string): void;
+  append(name: string, value: string): void;
+  delete(name: string): void;
+  has(name: string): boolean;
+  getSetCookie(): string[];
+  forEach(fn: (value: string, name: string) => void): void;
+  entries(): IterableIterator<[string, string]>;
+}
+
+/**
+ * What `next()` gives a middleware: the response of the rest of the chain, whose `status`
+ * and `headers` can be changed; return it (or anything a handler may return instead).
+ */
+export interface MiddlewareResponse {
+  status: number;
+  readonly headers: ResponseHeaders;
+  /** The body as it will be sent (encoded on first access). */
+  readonly body: string | Uint8Array;
+}
+
+/**
+ * Runs the rest of the chain (the inner middleware and the handler). In a route whose
+ * every link is sync it returns the response at once; when any link is async it returns it
+ * awaitable (`await next()`), and a sync middleware may still change its status and
+ * headers before returning it.
+ */
+export type Next = () => MiddlewareResponse;
+
+/**
+ * A middleware: `(req, next) => result`. Call `next()` for the rest's response (and change
+ * or return it), or return anything a handler may return without calling it (the chain
+ * stops there), or throw. Sync or async, like a handler: the compiler decides per route.
+ */
+export type Middleware = (req: CzRequest, next: Next) => unknown;
+
+/** `app.onError((err, req) => result)`: the answer for an error thrown by a handler, middleware or body parsing. */
+export type ErrorHandler = (err: unknown, req: CzRequest) => unknown;
+
+/** `app.notFound((req) => result)`: the answer for a path no route matches (a plain value is sent as a 404). */
+export type NotFoundHandler = (req: CzRequest) => unknown;
 
 /**
  * A route handler. Its result may be typed `unknown` (what `await (await fetch(u)).json()`

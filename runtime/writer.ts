@@ -79,13 +79,30 @@ function streamOf(value: unknown): Encoded | undefined {
   return undefined;
 }
 
-/** The response for a thrown error or rejected promise. */
-export function encodeError(err: unknown): Encoded {
+/**
+ * The response for a thrown error or rejected promise. Any error but an HttpError is a 500
+ * whose body says nothing about it, unless `dev` (listen({ dev: true }), `catzilla dev`):
+ * then it carries the message and the stack.
+ */
+export function encodeError(err: unknown, dev = false): Encoded {
   if (err instanceof HttpError) {
     const head = HEAD_JSON + (err.headers ? new CzResponse(err.status, "", null, err.headers).head : "");
     return { status: err.status, head, body: errorBody(err) };
   }
+  if (dev) return { status: 500, head: HEAD_JSON, body: devErrorBody(err) };
   return { status: 500, head: HEAD_JSON, body: '{"error":"Internal Server Error"}' };
+}
+
+/** `{"error":"Internal Server Error","message":…,"stack":…}` for listen({ dev: true }). */
+function devErrorBody(err: unknown): string {
+  const e = err instanceof Error ? err : undefined;
+  let message: string;
+  try {
+    message = e ? e.message : String(err);
+  } catch {
+    message = "(unprintable)";
+  }
+  return JSON.stringify({ error: "Internal Server Error", message, ...(e?.stack ? { stack: e.stack } : {}) });
 }
 
 /** `{ "error": message, ...details }`; details JSON cannot hold (a BigInt, a cycle) are dropped, not a crash. */

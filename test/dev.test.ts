@@ -249,6 +249,28 @@ void Catzilla;
     expect(JSON.parse(bad.body).errors).toEqual([{ path: "query.n", expected: "number", message: "must be a number" }]);
   }, 60_000);
 
+  test("middleware: a save that changes only a middleware is served at once; a 500 shows the error (dev mode)", async () => {
+    const group = (v: string) =>
+      `app.group("/mw", (r) => {\n` +
+      `  r.use((req, next) => { const res = next(); return { mw: ${JSON.stringify(v)}, inner: res.status }; });\n` +
+      `  r.get("/x", () => "x");\n` +
+      `  r.get("/boom", () => { throw new Error("dev boom"); });\n` +
+      `});\n` +
+      `app.get("/devboom", () => { throw new Error("dev boom"); });`;
+    const base = (v: string) => appText("v8", group(v)).replace("./routes/items.js", "./routes/things.js");
+    write(app, base("m1"));
+    expect(JSON.parse((await hit("/mw/x", (x) => x.body.includes('"m1"'))).body)).toEqual({ mw: "m1", inner: 200 });
+    write(app, base("m2"));
+    expect(JSON.parse((await hit("/mw/x", (x) => x.body.includes('"m2"'))).body)).toEqual({ mw: "m2", inner: 200 });
+    // The middleware sees the error's answer; catzilla dev listens with { dev: true }.
+    expect(JSON.parse((await hit("/mw/boom", () => true)).body)).toEqual({ mw: "m2", inner: 500 });
+    const boom = await hit("/devboom", () => true);
+    expect(boom.status).toBe(500);
+    const body = JSON.parse(boom.body) as { error: string; message: string; stack: string };
+    expect(body).toMatchObject({ error: "Internal Server Error", message: "dev boom" });
+    expect(body.stack).toContain("dev boom");
+  }, 60_000);
+
   test("every step went over the one keep-alive connection opened before the first change", () => {
     expect(ports.size).toBe(1);
     expect(dev.child.exitCode).toBe(null);

@@ -33,7 +33,7 @@ const { dispatch, reqMeta, reqData, hold, release } = fake.state.opts;
 const { default: routesJson } = await import(pathToFileURL(join(opt.root, "bench", "app", ".catzilla", "routes.json")).href, {
   with: { type: "json" },
 });
-const idOf = (path) => routesJson.routes.find((r) => r.path === path).id;
+const idOf = (path) => routesJson.routes.find((r) => r.path === path)?.id;
 
 // reqMeta slots (docs/internals.md); the harness must not depend on the runtime's modules,
 // whose layout is what it compares.
@@ -43,7 +43,7 @@ const [ROUTE, CTX, GEN, METHOD, URL_OFF, URL_LEN, PATH_LEN, HDR_OFF, HDR_LEN, HD
 const GET = 1;
 
 /** Writes a batch of n requests for `url` (params: [start, len] within the url). */
-function fill(n, route, url, params = []) {
+function fill(n, route, url, params = [], headers = false) {
   let off = 0;
   for (let i = 0; i < n; i++) {
     const b = i * STRIDE;
@@ -55,7 +55,8 @@ function fill(n, route, url, params = []) {
     reqMeta[b + URL_OFF] = off;
     reqMeta[b + URL_LEN] = url.length;
     reqMeta[b + PATH_LEN] = url.length;
-    reqMeta[b + HDR_OFF] = -1;
+    // A route that reads headers gets an empty header block (copied, as C does for it).
+    reqMeta[b + HDR_OFF] = headers ? off + url.length : -1;
     reqMeta[b + HDR_LEN] = 0;
     reqMeta[b + HDR_COUNT] = 0;
     reqMeta[b + FLAGS] = 1;
@@ -73,6 +74,9 @@ const CASES = {
   json: { url: "/json", route: idOf("/json") },
   async: { url: "/async", route: idOf("/async"), async: true },
   user: { url: "/user/123", route: idOf("/user/:id"), params: [[6, 3]] },
+  // /json behind three sync middleware (bench/middleware.mjs); absent from older bench apps.
+  mw3: { url: "/mw3/json", route: idOf("/mw3/json") },
+  mw3h: { url: "/mw3h/json", route: idOf("/mw3h/json"), headers: true },
 };
 const n = Number(opt.batch);
 const DRAIN = 8;
@@ -91,7 +95,7 @@ const cpuNow = () => {
  * time would count as cost.
  */
 async function measure(c, ms) {
-  fill(n, c.route, c.url, c.params);
+  fill(n, c.route, c.url, c.params, c.headers);
   let reqs = 0;
   const cpu0 = cpuNow();
   const t0 = performance.now();

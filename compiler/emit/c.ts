@@ -68,6 +68,18 @@ export function emitRoutesC(plan: Plan): string {
   }
   out.push("};", "");
   out.push(...emitMatcher(plan.trie, plan.routes, (id) => comment(plan.routes[id])));
+  // notFound handlers, longest prefix first (catzilla_routes.h, cz_not_found_t).
+  const notFound = plan.routes
+    .filter((r) => r.notFound)
+    .sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (notFound.length > 0) {
+    out.push("// Unmatched paths go to the app's notFound handlers: the first prefix that fits wins.");
+    out.push(`static const cz_not_found_t not_found[${notFound.length}] = {`);
+    for (const r of notFound) {
+      out.push(`  { .prefix = ${cString(r.path)}, .prefix_len = ${Buffer.byteLength(r.path)}, .route = ${r.id} }, // ${comment(r)}`);
+    }
+    out.push("};", "");
+  }
   out.push(
     "static const cz_route_table_t table = {",
     "  .abi_version = CZ_ROUTES_ABI_VERSION,",
@@ -75,6 +87,7 @@ export function emitRoutesC(plan: Plan): string {
     "  .routes = routes,",
     "  .match = match,",
     "  .fingerprint = CZ_APP_FINGERPRINT,",
+    ...(notFound.length > 0 ? ["  .not_found = not_found,", `  .nnot_found = ${notFound.length},`] : []),
     "};",
     "",
     '__attribute__((visibility("default"))) const cz_route_table_t* catzilla_route_table(void) {',
@@ -98,6 +111,7 @@ function comment(r: PlannedRoute): string {
 }
 
 function enumName(r: PlannedRoute): string {
+  if (r.notFound) return `CZ_APP_ROUTE_${r.id}_NOT_FOUND`;
   const tail = r.path
     .replace(/[^A-Za-z0-9]+/g, "_")
     .replace(/^_+|_+$/g, "")

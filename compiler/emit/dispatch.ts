@@ -25,15 +25,17 @@ export function emitDispatch(plan: Plan): string {
     return (
       `  { id: ${r.id}, method: ${str(r.method)}, path: ${str(r.path)}, kind: ${str(r.kind)}, ` +
       `params: [${r.params.map(str).join(", ")}], paramTypes: [${paramTypes.join(", ")}], ` +
-      `flags: ${r.flags}, source: ${str(r.source)} },`
+      `flags: ${r.flags}, source: ${str(r.source)}${chainFields(r)} },`
     );
   });
-  const locals = plan.routes.map((r) =>
+  const locals = plan.routes.flatMap((r) =>
     r.kind === "const"
-      ? `  // ${r.id}: ${line(r)}: answered in C from bytes built at compile time`
-      : r.kind === "blocking"
-        ? `  // ${r.id}: ${line(r)}: runs on the worker pool`
-        : `  const h${r.id} = handlers[${r.id}]; // ${line(r)}`,
+      ? [`  // ${r.id}: ${line(r)}: answered in C from bytes built at compile time`]
+      : r.kind === "blocking" && r.chain === null
+        ? [`  // ${r.id}: ${line(r)}: runs on the worker pool`]
+        : r.chain !== null
+          ? composedLocal(r)
+          : [`  const h${r.id} = handlers[${r.id}]; // ${line(r)}`],
   );
   const cases = plan.routes.flatMap((r) =>
     r.kind === "const"
@@ -42,8 +44,11 @@ export function emitDispatch(plan: Plan): string {
           `      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`,
           // A declared request schema: an invalid request is answered 400 and the handler never runs.
           ...(checks(r) ? [`        if (!rt.accept(i, req, V.route${r.id})) return;`] : []),
-          // A precise result type: serialized by it (only its fields are sent).
-          `        ${CALLS[r.kind](`h${r.id}`, r.id, serializes(r) ? `O.out${r.id}` : null)}`,
+          // A precise result type: serialized by it (only its fields are sent); a chain applies it inside.
+          // A blocking route with a chain: the chain (on this thread) awaits the pool's answer.
+          r.kind === "blocking" && r.chain !== null
+            ? `        return rt.async(i, req, h${r.id}(req));`
+            : `        ${CALLS[r.kind](`h${r.id}`, r.id, serializes(r) && r.chain === null ? `O.out${r.id}` : null)}`,
         ],
   );
   const checked = plan.routes.some((r) => checks(r));
@@ -78,6 +83,39 @@ export function emitDispatch(plan: Plan): string {
     "}",
     "",
   ].join("\n");
+}
+
+/**
+ * A route with middleware, an onError, or a notFound/preflight route: its handler composed
+ * once into its chain (runtime/chain.ts), the chain listed above it.
+ */
+function composedLocal(r: PlannedRoute): string[] {
+  const what = r.notFound
+    ? `notFound handler for ${r.path === "/" ? "every path" : `paths under ${r.path}`}`
+    : r.preflightOf !== null
+      ? `CORS preflight, the chain of route ${r.preflightOf}`
+      : `${r.method} ${r.path}`;
+  const out = [`  // ${r.id}: ${comment(`${what} — ${r.kind} — ${r.source}`)}`];
+  if (r.middleware.length > 0) {
+    out.push(`  //   middleware, outer → inner:`);
+    for (const m of r.middleware) out.push(`  //     ${comment(`${m.label} (${m.kind}) ${m.source}`)}`);
+  }
+  if (r.onError !== null) out.push(`  //   errors go to onError at ${comment(r.onError)}`);
+  const out_ = serializes(r) && r.kind !== "blocking" ? `, O.out${r.id}` : "";
+  // A blocking handler runs on the worker pool (which applies its serializer): the chain awaits it.
+  const handler = r.kind === "blocking" ? `rt.onPool(${r.id})` : `handlers[${r.id}]`;
+  out.push(`  const h${r.id} = rt.compose(${r.id}, ${str(r.chain ?? "async")}, ${handler}${out_});`);
+  return out;
+}
+
+/** The dispatch module's route entry fields for a composed route (none for the others). */
+function chainFields(r: PlannedRoute): string {
+  if (r.chain === null) return "";
+  const parts = [`composed: true`, `middleware: [${r.middleware.map((m) => str(`${m.label} ${m.source}`)).join(", ")}]`];
+  if (r.onError !== null) parts.push(`onError: ${str(r.onError)}`);
+  if (r.notFound) parts.push("notFound: true");
+  if (r.preflightOf !== null) parts.push(`preflight: ${r.preflightOf}`);
+  return ", " + parts.join(", ");
 }
 
 function line(r: PlannedRoute): string {

@@ -20,6 +20,11 @@ export function emitRoutesJson(plan: Plan): string {
       flags: r.flags,
       ...(r.paramErrors ? { paramMismatch: 400 } : {}),
       handler: r.source,
+      // Only routes with a chain carry these, so other routes' entries are as before.
+      ...(r.middleware.length > 0 ? { middleware: r.middleware } : {}),
+      ...(r.onError !== null ? { onError: r.onError } : {}),
+      ...(r.notFound ? { notFound: true } : {}),
+      ...(r.preflightOf !== null ? { preflightOf: r.preflightOf } : {}),
     })),
     // Only when the app mounts a directory: other apps' routes.json stays as it was.
     ...(plan.statics && plan.statics.length > 0

@@ -85,7 +85,10 @@ export function emitClient(plan: Plan, defs: Def[], names: DefNames): ClientSour
       ? `${doc}export interface ${names.get(d.id)} ${types.object(s)}`
       : `${doc}export type ${names.get(d.id)} = ${types.type(s)};`;
   });
-  const fns = plan.routes.filter((r) => !(r.method === "HEAD" && plan.routes.some((o) => o.path === r.path && o.method === "GET")));
+  const fns = plan.routes
+    // notFound handlers and the compiler's CORS preflight routes are not endpoints a client calls.
+    .filter((r) => !r.notFound && r.preflightOf === null)
+    .filter((r) => !(r.method === "HEAD" && plan.routes.some((o) => o.path === r.path && o.method === "GET")));
   const used = new Set<string>();
   const methods = fns.map((r) => {
     let name = functionName(r);

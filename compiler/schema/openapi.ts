@@ -66,6 +66,7 @@ export function emitOpenApi(plan: Plan, defs: Def[], names: DefNames, info: Open
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of plan.routes) {
     if (r.method === "HEAD" && plan.routes.some((o) => o.path === r.path && o.method === "GET")) continue;
+    if (r.notFound || r.preflightOf !== null) continue; // not operations of the API
     const key = openApiPath(r.segments);
     const item = (paths[key] ??= {});
     item[r.method.toLowerCase()] = operation(r, conv, used);

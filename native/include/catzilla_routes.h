@@ -19,7 +19,7 @@
 extern "C" {
 #endif
 
-#define CZ_ROUTES_ABI_VERSION 2
+#define CZ_ROUTES_ABI_VERSION 3
 
 /* A route pattern has at most this many parameters (`:name` segments plus a trailing `*`). */
 #define CZ_MAX_PARAMS 16
@@ -88,12 +88,27 @@ typedef struct cz_match_s {
  */
 typedef int (*cz_match_fn)(const char* path, size_t len, unsigned method, cz_match_t* m);
 
+/*
+ * The app's notFound handlers (`app.notFound(h)`, a group's `r.notFound(h)`): a request whose
+ * path no route matches, for any method (a plain 404: not a 405, not a typed parameter's
+ * 400), goes to the route of the longest `prefix` it falls under instead of C's 404, with no
+ * parameters. `prefix` "/" takes every path; "/api" takes "/api" and "/api/..." but not
+ * "/apix". The entries are sorted longest prefix first, so the first that fits wins.
+ */
+typedef struct cz_not_found_s {
+  const char* prefix;
+  uint32_t prefix_len;
+  uint32_t route;              /* index into routes; its method is not matched */
+} cz_not_found_t;
+
 typedef struct cz_route_table_s {
   uint32_t abi_version;        /* CZ_ROUTES_ABI_VERSION */
   uint32_t nroutes;
   const cz_route_t* routes;    /* nroutes entries; index = route id in the dispatch module */
   cz_match_fn match;
   const char* fingerprint;     /* hash of the route set; the dispatch module carries the same */
+  const cz_not_found_t* not_found; /* nnot_found entries, or NULL: unmatched paths are C's 404 */
+  uint32_t nnot_found;
 } cz_route_table_t;
 
 /* The one symbol a routes.so exports. */

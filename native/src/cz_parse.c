@@ -342,6 +342,26 @@ static int cz__head_valid(const llhttp_t* ll, const cz_req_t* r) {
   return 0;
 }
 
+/*
+ * A path no route matched: the app's notFound route for it (the table's longest prefix that
+ * the path equals or continues with a '/'), or -1 (C answers 404). No parameters.
+ */
+static int cz__not_found(const cz_route_table_t* t, const char* path, size_t len, cz_match_t* m) {
+  uint32_t i;
+  for (i = 0; t->not_found != NULL && i < t->nnot_found; i++) {
+    const cz_not_found_t* nf = &t->not_found[i];
+    size_t n = nf->prefix_len;
+    if (nf->route >= t->nroutes)
+      continue; /* cz_table.c refuses such a table; never index past the end */
+    /* "/" (or "") takes every path; "/api" takes "/api" and "/api/...", not "/apix". */
+    if (n <= 1 || (len >= n && memcmp(path, nf->prefix, n) == 0 && (len == n || path[n] == '/'))) {
+      m->nparams = 0;
+      return (int)nf->route;
+    }
+  }
+  return -1;
+}
+
 static int cz__on_headers_complete(llhttp_t* ll) {
   cz_parser_t* p = ll->data;
   const cz_parse_env_t* env = p->env;
@@ -365,6 +385,8 @@ static int cz__on_headers_complete(llhttp_t* ll) {
   if (r->route >= (int)t->nroutes)
     r->route = -1; /* a broken match(): treat as unknown rather than index past the end */
   r->allow = r->route < 0 ? r->m.allow : 0;
+  if (r->route < 0 && r->allow == 0 && r->m.bad_param == 0 && !r->asterisk)
+    r->route = cz__not_found(t, p->hbuf.base ? p->hbuf.base : "", r->path_len, &r->m);
   if (r->m.nparams > CZ_MAX_PARAMS)
     r->m.nparams = CZ_MAX_PARAMS;
   if (r->asterisk) {

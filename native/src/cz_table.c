@@ -77,6 +77,12 @@ int cz_table_load(cz_table_t* tab, const char* path, const char* fingerprint, ch
                             path, r->pattern ? r->pattern : "?");
     }
   }
+  for (i = 0; i < t->nnot_found; i++) {
+    if (t->not_found == NULL || t->not_found[i].route >= t->nroutes || t->not_found[i].prefix == NULL)
+      return cz__table_fail(tab, err, errlen, UV_EINVAL,
+                            "catzilla: route table %s has a malformed notFound entry; recompile the app",
+                            path, "");
+  }
   tab->t = t;
   return 0;
 }

@@ -1,9 +1,10 @@
 /**
  * The docs' examples compile: every ```ts block headed with a file name (```ts app.ts) in
- * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md, docs/static.md,
- * docs/testing.md, docs/logging.md and docs/deployment.md is written out with the others of its
- * page and compiled; all but the OpenAPI one are also served and exercised (the testing
- * example's test file runs with `node --test`; the logging example's main.js runs as is).
+ * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md, docs/middleware.md,
+ * docs/cors.md, docs/static.md, docs/streaming.md, docs/testing.md, docs/logging.md and
+ * docs/deployment.md is written out with the others of its page and compiled; all but the
+ * OpenAPI one are also served and exercised (the testing example's test file runs with
+ * `node --test`; the logging example's main.js runs as is).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -129,6 +130,73 @@ describe("docs/errors.md", () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("5");
     expect(await limited.text()).toBe('{"error":"slow down"}');
+    const crash = await fetch(`${app.url}/crash`);
+    expect(crash.status).toBe(503);
+    expect(await crash.text()).toBe('{"error":"something went wrong","path":"/crash"}');
+    const nowhere = await fetch(`${app.url}/nowhere`);
+    expect(nowhere.status).toBe(404);
+    expect(await nowhere.json()).toEqual({ error: "not found", path: "/nowhere" });
+    const wrongMethod = await fetch(`${app.url}/limited`, { method: "DELETE" });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("GET, HEAD");
+  });
+});
+
+describe("docs/middleware.md", () => {
+  let app: RunningApp | undefined;
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("its example behaves as the page says, and its dispatch.js excerpt is what the compiler writes", async () => {
+    app = await serveExample("middleware.md");
+    const anon = await fetch(`${app.url}/admin/stats`);
+    expect(anon.status).toBe(401);
+    expect(await anon.json()).toEqual({ error: "unauthorized" });
+    expect(anon.headers.get("x-powered-by")).toBe("catzilla");
+    const ok = await fetch(`${app.url}/admin/stats`, { headers: { authorization: "Bearer secret" } });
+    expect(await ok.json()).toEqual({ users: 3 });
+    expect(ok.headers.get("x-powered-by")).toBe("catzilla");
+    const slow = await fetch(`${app.url}/slow`);
+    expect(await slow.text()).toBe("slow");
+    expect(slow.headers.get("server-timing")).toMatch(/^app;dur=\d+\.\d$/);
+    const root = path.join(ROOT, "test", ".tmp", "compiler");
+    const made = fs.readdirSync(root).filter((d) => d.startsWith("docs-middleware-md-")).sort((a, b) =>
+      fs.statSync(path.join(root, b)).mtimeMs - fs.statSync(path.join(root, a)).mtimeMs);
+    const js = fs.readFileSync(path.join(root, made[0], ".catzilla", "dispatch.js"), "utf8");
+    const page = fs.readFileSync(path.join(ROOT, "docs", "middleware.md"), "utf8");
+    const excerpt = /```\n(  \/\/ \d+: GET \/slow[\s\S]*?)```/.exec(page)![1];
+    expect(js).toContain(excerpt);
+    const json = JSON.parse(fs.readFileSync(path.join(root, made[0], ".catzilla", "routes.json"), "utf8"));
+    const kinds = Object.fromEntries(json.routes.map((r: { method: string; path: string; kind: string }) => [`${r.method} ${r.path}`, r.kind]));
+    expect(kinds).toMatchObject({ "GET /": "sync", "GET /slow": "async", "GET /admin/stats": "sync" });
+  });
+});
+
+describe("docs/cors.md", () => {
+  let app: RunningApp | undefined;
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("its example answers preflights and real requests as the page says", async () => {
+    app = await serveExample("cors.md");
+    const pre = await fetch(`${app.url}/api/items`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(pre.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(pre.headers.get("access-control-allow-methods")).toBe("GET, HEAD, PUT, POST, DELETE, PATCH");
+    expect(pre.headers.get("access-control-max-age")).toBe("600");
+    expect(pre.headers.get("vary")).toBe("Origin");
+    const evil = await fetch(`${app.url}/api/items`, { headers: { origin: "https://evil.example" } });
+    expect(evil.status).toBe(200);
+    expect([...evil.headers.keys()].filter((k) => k.startsWith("access-control-"))).toEqual([]);
+    const pub = await fetch(`${app.url}/public/status`, { headers: { origin: "https://x.test" } });
+    expect(pub.headers.get("access-control-allow-origin")).toBe("*");
+    expect(await pub.json()).toEqual({ up: true });
   });
 });
 

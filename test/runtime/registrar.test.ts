@@ -21,7 +21,7 @@ function registers(fn: () => void): string[] {
 
 describe("Registrar at run time", () => {
   it("the app and Router run one piece of code for every registering method", () => {
-    const names = [...Object.keys(VERBS), "route", "group", "mount"];
+    const names = [...Object.keys(VERBS), "route", "group", "mount", "use", "onError", "notFound"];
     for (const name of names) {
       const ofApp = (Catzilla.prototype as unknown as Record<string, unknown>)[name];
       expect(typeof ofApp, name).toBe("function");
