@@ -24,6 +24,10 @@ export const CZ_REQ_TABLE = 44;
 export const CZ_REQF_KEEP_ALIVE = 1;
 export const CZ_REQF_HTTP10 = 2;
 export const CZ_REQF_BODY = 4;
+export const CZ_REQF_STREAM = 8;
+export const CZ_BODY_DATA = 0;
+export const CZ_BODY_END = 1;
+export const CZ_BODY_ABORT = 2;
 export const CZ_RES_STATUS = 0;
 export const CZ_RES_FLAGS = 1;
 export const CZ_RES_HEAD_OFF = 2;
@@ -56,7 +60,7 @@ export const CZ_CT_BYTES = 3;
 export const CZ_CT_MAX = 3;
 
 // native/include/catzilla_routes.h
-export const CZ_ROUTES_ABI_VERSION = 2;
+export const CZ_ROUTES_ABI_VERSION = 3;
 export const CZ_MAX_PARAMS = 16;
 export const CZ_KIND_SYNC = 0;
 export const CZ_KIND_ASYNC = 1;
@@ -66,3 +70,4 @@ export const CZ_KIND_BLOCKING = 4;
 export const CZ_ROUTE_HEADERS = 1;
 export const CZ_ROUTE_QUERY = 2;
 export const CZ_ROUTE_BODY = 4;
+export const CZ_ROUTE_STREAM = 8;

@@ -33,12 +33,17 @@ typedef struct cz_batch_item_s {
  * after this response (CZ_RESF_CLOSE). */
 typedef void (*cz_settle_fn)(void* conn, void* slot, const cz_resp_t* resp, int close);
 
+/* A streamed request's reader wants more of its body: (conn, slot) as given to
+ * cz__batch_add(). 1 when that request still reads its body. */
+typedef int (*cz_pull_fn)(void* conn, void* slot);
+
 typedef struct cz_batch_s {
   cz_arenas_t arenas;
   const cz_hooks_t* hooks;
   cz_server_t* srv;      /* the hooks' first argument; opaque here */
   const cz_log_t* log;
   cz_settle_fn settle;   /* set by the owner of the requests (cz_conn.c) */
+  cz_pull_fn pull;       /* set by the owner of the requests (cz_conn.c) */
   cz_ctx_slab_t ctxs;    /* requests JS may still answer */
   unsigned max;          /* requests per batch: CZ_BATCH_MAX or what the arenas hold */
   unsigned n;
@@ -77,5 +82,18 @@ int cz__batch_settle(cz_batch_t* b, uint32_t ctx, uint32_t gen, const cz_resp_t*
 
 /* The request's owner dropped it unanswered: its context goes stale. */
 void cz__batch_forget(cz_batch_t* b, uint32_t ctx);
+
+/* The generation of live context ctx (what JS names the request by, with ctx). */
+static inline uint32_t cz__batch_gen(const cz_batch_t* b, uint32_t ctx) {
+  return b->ctxs.items[ctx].gen;
+}
+
+/* A streamed request's body: hands bytes and an enum cz_body_event (or an error status)
+ * to the embedder's body hook. Never inside the dispatch hook. Returns nonzero while the
+ * embedder wants more (0: stop reading until cz__batch_pull). */
+int cz__batch_stream(cz_batch_t* b, uint32_t ctx, uint32_t gen, const char* base, size_t len, int event);
+
+/* cz_server_body_pull(): the embedder wants more of (ctx, gen)'s body; 0 when stale. */
+int cz__batch_pull(cz_batch_t* b, uint32_t ctx, uint32_t gen);
 
 #endif /* CZ_BATCH_H */
