@@ -13,7 +13,7 @@ import { skipOuter } from "./shared/ast.js";
 import type { AppProgram } from "./project.js";
 import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { routeSchema } from "./schema/index.js";
-import { FLAG_BODY, FLAG_HEADERS, FLAG_QUERY } from "./types.js";
+import { FLAG_BODY, FLAG_HEADERS, FLAG_QUERY, FLAG_STREAM } from "./types.js";
 import { requestFlags } from "./usage.js";
 
 export interface Analysis {
@@ -99,9 +99,10 @@ export function analyze(
       kind,
       reason,
       type: c.type,
-      flags: kind === "const" ? 0 : requestFlags(reg.handler, app.checker) | schemaFlags(schema),
+      flags: kind === "const" ? 0 : streamable(requestFlags(reg.handler, app.checker) | schemaFlags(schema), kind, schema),
       response,
       paramMismatch: reg.paramMismatch,
+      bodyLimit: reg.bodyLimit,
       schema,
       call: reg.call,
       pathSpan: reg.pathSpan,
@@ -109,6 +110,15 @@ export function analyze(
     });
   }
   return { routes, diagnostics };
+}
+
+/**
+ * A body read as it arrives needs JS to hold the request before the body is in: not so for
+ * a blocking route (its worker gets a copy) or a body schema (checked before the handler).
+ * Those read a buffered body, which stream() and formData() read as well.
+ */
+function streamable(flags: number, kind: string, schema: { body: unknown } | null): number {
+  return kind === "blocking" || schema?.body ? flags & ~FLAG_STREAM : flags;
 }
 
 /** The request parts a route's schema check reads, whatever the handler itself reads. */

@@ -20,6 +20,8 @@ import type { Diagnostic, Registration } from "./types.js";
 const VERB_OF: Readonly<Record<string, string>> = VERBS;
 const METHOD_NAMES = new Set([...Object.keys(VERB_OF), "route"]);
 const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== ""));
+/** routes.c's body_limit is a uint32_t (catzilla_routes.h). */
+const MAX_BODY_LIMIT = 0xffffffff;
 
 export interface Discovery {
   registrations: Registration[];
@@ -146,7 +148,7 @@ function readCall(
     }
   }
 
-  const { blocking, paramMismatch } = readOptions(args[want], out);
+  const { blocking, paramMismatch, bodyLimit } = readOptions(args[want], out);
   const p = staticText(pathArg, checker);
   if (!p.ok) {
     out.push(
@@ -167,6 +169,7 @@ function readCall(
     handler,
     blocking,
     paramMismatch,
+    bodyLimit,
   };
   if (!p.ok) return [{ ...base, path: null, segments: [], params: [] }];
   return prefixes.map((prefix) => {
@@ -186,8 +189,8 @@ function readCall(
   function readOptions(
     arg: ts.Expression | undefined,
     diags: Diagnostic[],
-  ): { blocking: boolean; paramMismatch: 400 | 404 } {
-    const none = { blocking: false, paramMismatch: 404 as const };
+  ): { blocking: boolean; paramMismatch: 400 | 404; bodyLimit: number } {
+    const none = { blocking: false, paramMismatch: 404 as const, bodyLimit: 0 };
     if (!arg) return none;
     const v = evalStatic(arg, { checker });
     if (!v.ok) {
@@ -202,7 +205,22 @@ function readCall(
         diagAt("CZ1014", `Route option paramMismatch must be 400 or 404, not ${JSON.stringify(pm) ?? String(pm)}.`, arg),
       );
     }
-    return { blocking: o.blocking === true, paramMismatch: pm === 400 ? 400 : 404 };
+    const mb = o.maxBodyBytes;
+    const okLimit = typeof mb === "number" && Number.isInteger(mb) && mb >= 1 && mb <= MAX_BODY_LIMIT;
+    if (mb !== undefined && !okLimit) {
+      diags.push(
+        diagAt(
+          "CZ1014",
+          `Route option maxBodyBytes must be an integer from 1 to ${MAX_BODY_LIMIT} (bytes), not ${JSON.stringify(mb) ?? String(mb)}.`,
+          arg,
+        ),
+      );
+    }
+    return {
+      blocking: o.blocking === true,
+      paramMismatch: pm === 400 ? 400 : 404,
+      bodyLimit: okLimit ? (mb as number) : 0,
+    };
   }
 }
 

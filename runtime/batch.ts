@@ -11,11 +11,15 @@ import type { RuntimeHooks } from "./bind.js";
 import { checkRequest } from "./validate.js";
 import type { ArenaHold } from "./hold.js";
 import { DONE, Request, type ArenaClock } from "./request.js";
+import type { BodyIn } from "./request-body.js";
 import type { Versions } from "./versions.js";
 import { putPending, encodeError, encodeResult, type ArenaWriter } from "./writer.js";
 
 /** The native server's `dispatch` callback: returns the batch's large bodies, if any. */
-export type BatchFn = (n: number, bodies: (Buffer | undefined)[] | undefined) => (Uint8Array | undefined)[] | undefined;
+export type BatchFn = (
+  n: number,
+  bodies: (Buffer | null | undefined)[] | undefined,
+) => (Uint8Array | undefined)[] | undefined;
 
 /**
  * The hooks a version's dispatch calls with each handler's result (all but `blocking`). `out`:
@@ -55,6 +59,8 @@ export function createBatchLoop(
   batch: ArenaWriter,
   versions: Versions,
   hold: ArenaHold,
+  /** Form limits for bodies, and streamed bodies' channels (request-body.ts). */
+  bodyIn?: BodyIn,
 ): BatchFn {
   const clock: ArenaClock = { batch: 0 };
   return (n, bodies) => {
@@ -70,6 +76,7 @@ export function createBatchLoop(
       const gen = reqMeta[base + REQ_TABLE];
       const v = gen === currentGen ? current : versions.of(gen);
       const req = new Request(reqData, reqMeta, base, bodies?.[i], v.names[route], clock);
+      if (bodies !== undefined && bodies[i] !== undefined) bodyIn?.attach(req, bodies[i]!);
       try {
         v.dispatch(route, req, i);
       } catch (err) {

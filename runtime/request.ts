@@ -21,6 +21,7 @@ import { HttpError } from "./response.js";
 import { COOKIE_HEADER, Headers } from "./headers.js";
 import { parseCookies } from "./cookies.js";
 import type { CzRequest, RequestHeaders } from "./types.js";
+import { formDataOf, streamOf, wholeBody } from "./request-body.js";
 
 /** Buffer's fast, encoding-specific slicers (present on every Node Buffer). */
 interface FastBuffer extends Buffer {
@@ -54,7 +55,7 @@ export interface ArenaClock {
 export interface RequestCopy {
   readonly meta: Int32Array;
   readonly bytes: string;
-  readonly body: Uint8Array | undefined;
+  readonly body: Uint8Array | null | undefined;
 }
 
 // What the runtime reads and sets on a request, keyed by symbols this module owns: the
@@ -86,7 +87,8 @@ export class Request implements CzRequest {
   #data: FastBuffer;
   #meta: Int32Array;
   #base: number;
-  readonly #body: Buffer | undefined;
+  /** The buffered body; null for a streamed one (its channel is this[BODY_IN]). */
+  readonly #body: Buffer | null | undefined;
   readonly #spec: ParamSpec;
   #cachedParams: Record<string, string | number> | undefined = undefined;
   #cachedQuery: URLSearchParams | undefined = undefined;
@@ -106,7 +108,7 @@ export class Request implements CzRequest {
     data: Buffer,
     meta: Int32Array,
     base: number,
-    body: Buffer | undefined,
+    body: Buffer | null | undefined,
     spec: ParamSpec,
     clock: ArenaClock,
   ) {
@@ -122,7 +124,7 @@ export class Request implements CzRequest {
   /** A request rebuilt from its copy (a blocking-pool worker's). */
   static fromCopy(c: RequestCopy, spec: ParamSpec): Request {
     // Structured cloning turned the body Buffer into a plain Uint8Array: view it as one again.
-    const body = c.body && Buffer.from(c.body.buffer, c.body.byteOffset, c.body.byteLength);
+    const body = c.body ? Buffer.from(c.body.buffer, c.body.byteOffset, c.body.byteLength) : undefined;
     const req = new Request(EMPTY, c.meta, 0, body, spec, STOPPED);
     req.#copy = c.bytes;
     return req;
@@ -204,7 +206,7 @@ export class Request implements CzRequest {
 
   [BODY_TEXT](): string | undefined {
     const b = this.#body;
-    return b === undefined ? undefined : (b as FastBuffer).utf8Slice(0, b.length);
+    return b == null ? undefined : (b as FastBuffer).utf8Slice(0, b.length);
   }
 
   get query(): Record<string, string> {
@@ -230,12 +232,14 @@ export class Request implements CzRequest {
   }
 
   text(): Promise<string> {
+    if (this.#body === null) return wholeBody(this).then((b) => b.toString("utf8"));
     const b = this.#body ?? EMPTY;
     return Promise.resolve((b as FastBuffer).utf8Slice(0, b.length));
   }
 
   json<T = unknown>(): Promise<T> {
     if (this.#checkedBody !== undefined) return Promise.resolve(this.#checkedBody as T);
+    if (this.#body === null) return wholeBody(this).then((b) => parseJson<T>(b));
     const b = this.#body ?? EMPTY;
     try {
       return Promise.resolve(JSON.parse((b as FastBuffer).utf8Slice(0, b.length)) as T);
@@ -245,7 +249,18 @@ export class Request implements CzRequest {
   }
 
   bytes(): Promise<Uint8Array> {
+    if (this.#body === null) return wholeBody(this);
     return Promise.resolve(this.#body ?? new Uint8Array(0));
+  }
+
+  /** The body as it arrives (read once); a buffered body as one chunk. docs/bodies.md */
+  stream(): ReadableStream<Uint8Array> {
+    return streamOf(this, this.#body);
+  }
+
+  /** A urlencoded or multipart/form-data body; 413 over a limit, 400 malformed, 415 another type. */
+  formData(): Promise<FormData> {
+    return formDataOf(this, this.#body);
   }
 
   /**
@@ -273,6 +288,14 @@ export class Request implements CzRequest {
 
   toJSON(): object {
     return { method: this.method, url: this.url, params: this.params };
+  }
+}
+
+function parseJson<T>(b: Buffer): T {
+  try {
+    return JSON.parse(b.toString("utf8")) as T;
+  } catch {
+    throw new HttpError(400, "Invalid JSON body");
   }
 }
 

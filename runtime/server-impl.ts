@@ -12,6 +12,9 @@ import { BATCH_MAX, LIMIT_DEFAULTS, REQ_STRIDE, RES_STRIDE } from "./abi.js";
 import { createBatchLoop, resultHooks } from "./batch.js";
 import { assertSyncOnly, bindHandlers, paramSpecs, type DispatchModule, type HandlerRecords } from "./bind.js";
 import { createBlockingPool, type BlockingPool } from "./blocking.js";
+import { BodyStreams } from "./body.js";
+import { formLimits } from "./form.js";
+import { bodyIn } from "./request-body.js";
 import { blockingHook } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
@@ -190,12 +193,15 @@ class NativeServer implements ReloadableServer {
       return { dispatch, names: paramSpecs(mod.routes), pool };
     };
     const versions = new Versions(makeVersion(this.mod, this.records, this.blockingModules));
+    const forms = formLimits(options); // throws on a bad value before anything starts
+    const streams = new BodyStreams((ctx, gen) => native.bodyPull(handle!, ctx, gen));
 
     try {
       handle = native.createServer({
         table: this.tablePath,
         fingerprint: this.mod.fingerprint,
-        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold),
+        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, bodyIn(streams, forms)),
+        body: streams.onBody,
         reqMeta,
         reqData,
         hold: hold.hold,

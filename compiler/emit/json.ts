@@ -19,6 +19,7 @@ export function emitRoutesJson(plan: Plan): string {
       ),
       flags: r.flags,
       ...(r.paramErrors ? { paramMismatch: 400 } : {}),
+      ...(r.bodyLimit ? { maxBodyBytes: r.bodyLimit } : {}),
       handler: r.source,
     })),
   };
