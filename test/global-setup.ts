@@ -7,6 +7,7 @@ import { compileOrThrow } from "./helpers/app.js";
 export const APPS: Record<string, string[]> = {
   "test/fixtures/e2e/.catzilla": ["test/fixtures/e2e/app.ts"],
   "test/fixtures/allsync/.catzilla": ["test/fixtures/allsync/app.ts"],
+  "test/fixtures/bodies/.catzilla": ["test/fixtures/bodies/app.ts"],
   "examples/hello/.catzilla": ["examples/hello/app.ts", "examples/hello/main.ts"],
   "examples/mixed/.catzilla": ["examples/mixed/app.ts", "examples/mixed/main.ts"],
 };
