@@ -73,10 +73,12 @@ export async function parseForm(
     headers: { "content-type": contentType },
     // A part is a File exactly when it names a file (as in the Fetch spec's parsing).
     isPartAFile: (_field, _type, filename) => filename !== undefined,
+    // One more field and file than allowed: busboy's urlencoded parser drops the fields past
+    // its limit within one write without saying so, so the parts are counted here.
     limits: {
       fileSize: limits.maxFileBytes,
-      files: limits.maxFiles,
-      fields: limits.maxFields,
+      files: limits.maxFiles + 1,
+      fields: limits.maxFields + 1,
       fieldSize: limits.maxFieldBytes,
     },
   };
@@ -92,12 +94,18 @@ export async function parseForm(
     failure ??= e;
   };
   const tooLarge = (what: string): HttpError => new HttpError(413, "Form too large", { message: what });
+  const tooManyFields = () => fail(tooLarge(`more than maxFields (${limits.maxFields}) fields`));
+  const tooManyFiles = () => fail(tooLarge(`more than maxFiles (${limits.maxFiles}) files`));
+  let fields = 0;
+  let files = 0;
 
   bb.on("field", (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
-    if (valueTruncated) fail(tooLarge(`field ${JSON.stringify(name)} is over maxFieldBytes (${limits.maxFieldBytes})`));
+    if (++fields > limits.maxFields) tooManyFields();
+    else if (valueTruncated) fail(tooLarge(`field ${JSON.stringify(name)} is over maxFieldBytes (${limits.maxFieldBytes})`));
     else form.append(name, value);
   });
   bb.on("file", (name: string, file: NodeJS.ReadableStream, filename: string, _enc: string, type: string) => {
+    if (++files > limits.maxFiles) tooManyFiles();
     const blobs: Blob[] = [];
     let pending: Uint8Array<ArrayBuffer>[] = [];
     let pendingBytes = 0;
@@ -115,8 +123,8 @@ export async function parseForm(
       if (failure === undefined) form.append(name, new File([...blobs, ...pending], filename, { type }));
     });
   });
-  bb.on("filesLimit", () => fail(tooLarge(`more than maxFiles (${limits.maxFiles}) files`)));
-  bb.on("fieldsLimit", () => fail(tooLarge(`more than maxFields (${limits.maxFields}) fields`)));
+  bb.on("filesLimit", tooManyFiles);
+  bb.on("fieldsLimit", tooManyFields);
   const done = new Promise<void>((resolve, reject) => {
     bb.on("finish", resolve);
     bb.on("error", (err: Error) => {
