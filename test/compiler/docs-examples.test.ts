@@ -1,6 +1,6 @@
 /**
  * The docs' examples compile: every ```ts block headed with a file name (```ts app.ts) in
- * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md and docs/testing.md is
+ * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md, docs/testing.md and docs/bodies.md is
  * written out with the others of its page and compiled; all but the OpenAPI one are also
  * served and exercised (the testing example's test file runs with `node --test`).
  */
@@ -146,4 +146,33 @@ describe("docs/testing.md", () => {
     expect(run.stdout).toMatch(/# fail 0\n/);
     expect(run.status).toBe(0);
   }, 120_000);
+});
+
+describe("docs/bodies.md", () => {
+  let app: RunningApp | undefined;
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("its example answers as the page says: whole bodies, a form, a stream to disk, query strings", async () => {
+    app = await serveExample("bodies.md");
+    const post = (p: string, body: BodyInit, method = "POST") => fetch(`${app!.url}${p}`, { method, body });
+    expect(await (await post("/echo", "héllo")).json()).toEqual({ text: "héllo" });
+    expect(await (await post("/sum", '{"a":2,"b":3}')).json()).toEqual({ sum: 5 });
+    const form = new FormData();
+    form.append("title", "Hello");
+    form.append("tag", "a");
+    form.append("tag", "b");
+    form.append("file", new File(["12345"], "notes.txt", { type: "text/plain" }));
+    const up = await (await post("/upload", form)).text();
+    const page = fs.readFileSync(path.join(ROOT, "docs", "bodies.md"), "utf8");
+    expect(page).toContain("`" + up + "`");
+    const search = await (await fetch(`${app.url}/search?tag=x&tag=y&id[]=1&id[]=2`)).text();
+    expect(page).toContain("`" + search + "`");
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    const saved = (await (await post("/files/doc-test.bin", big, "PUT")).json()) as { saved: string };
+    expect(fs.readFileSync(saved.saved).equals(big)).toBe(true);
+    fs.unlinkSync(saved.saved);
+    expect((await post("/upload", "x", "POST")).status).toBe(415);
+  });
 });
