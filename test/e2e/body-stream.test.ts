@@ -150,7 +150,9 @@ describe("req.stream()", () => {
       expect(statSync(file).size).toBe(total);
       const growth = peakRss(pid) - before;
       console.log(`256 MiB upload to disk: server peak RSS growth ${(growth / MIB).toFixed(1)} MiB`);
-      expect(growth).toBeLessThan(64 * MIB);
+      // Under AddressSanitizer freed memory sits in its quarantine (256 MiB by default), so
+      // RSS says nothing there (scripts/sanitize-native.sh); everywhere else it is bounded.
+      if (!process.env.ASAN_OPTIONS) expect(growth).toBeLessThan(64 * MIB);
     } finally {
       sock.destroy();
       await unlink(file).catch(() => {});

@@ -163,6 +163,6 @@ describe("a 10 MB multipart upload", () => {
     expect(await r.json()).toEqual({ name: "big.bin", size });
     const growth = peakRss(pid) - before;
     console.log(`10 MB multipart upload: server peak RSS growth ${(growth / MIB).toFixed(1)} MiB (${(growth / size).toFixed(2)}x)`);
-    expect(growth).toBeLessThan(3 * size);
+    if (!process.env.ASAN_OPTIONS) expect(growth).toBeLessThan(3 * size); // see body-stream.test.ts
   });
 });
