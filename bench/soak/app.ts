@@ -55,9 +55,13 @@ app.get("/never", async () => {
 app.get("/large", () => kind("z").repeat(1536 * 1024));
 
 // Bodies read as they arrive (req.stream(), req.formData()): streamed to JS with backpressure.
-app.post("/upload", async (req) => {
-  let bytes = 0;
-  for await (const c of req.stream()) bytes += c.length;
-  return { bytes };
-});
+app.post(
+  "/upload",
+  async (req) => {
+    let bytes = 0;
+    for await (const c of req.stream()) bytes += c.length;
+    return { bytes };
+  },
+  { maxBodyBytes: 256 * 1024 },
+);
 app.post("/form", async (req) => Object.fromEntries(await req.formData()));
