@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { KINDS, type Kind } from "../../compiler/types.js";
 import { METHODS } from "../../runtime/app.js";
+import { ROUTES_ABI_VERSION } from "../../runtime/abi.js";
 import { copyFixture, readRoutesJson, ROOT, tmpDir, type RoutesJson } from "./helpers.js";
 
 type Expect = string | { status: 404 } | { status: 405; allow: string[] } | { status: 400; route: string; param: string };
@@ -262,7 +263,7 @@ describe("generated match()", () => {
   }, 120_000);
 
   it("exports a table matching routes.json (ABI version, fingerprint, methods, kinds, patterns)", () => {
-    expect(header[0]).toBe(`table abi=2 nroutes=${json.routes.length} fingerprint=${json.fingerprint}`);
+    expect(header[0]).toBe(`table abi=${ROUTES_ABI_VERSION} nroutes=${json.routes.length} fingerprint=${json.fingerprint}`);
     json.routes.forEach((r, i) => {
       const method = METHODS.indexOf(r.method as (typeof METHODS)[number]);
       expect(header[i + 1]).toBe(
