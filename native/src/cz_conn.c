@@ -46,7 +46,10 @@ enum cz_slot_flags {
    * arriving; cleared when the body's last event (end, error, abort) is handed over. Only
    * the request being parsed (c->cur_slot) can have it. */
   CZ_SF_STREAM = 1 << 5,
-  CZ_SF_BODY_IN = 1 << 6 /* CZ_SF_STREAM: the whole body is parsed, its end not yet handed over */
+  CZ_SF_BODY_IN = 1 << 6, /* CZ_SF_STREAM: the whole body is parsed, its end not yet handed over */
+  /* CZ_SF_STREAM: the reader pulled during the last hand-over (its promise jobs run before
+   * the body hook returns, so its "enough" may already be out of date). */
+  CZ_SF_PULLED = 1 << 7
 };
 
 typedef struct cz_slot_s {
@@ -504,6 +507,7 @@ static void cz__conn_stream_push(cz_conn_t* c, int event) {
     return;
   ctx = s->sctx;
   gen = s->sgen;
+  s->flags &= ~CZ_SF_PULLED;
   if (event != CZ_BODY_DATA) {
     s->flags &= ~(CZ_SF_STREAM | CZ_SF_BODY_IN);
     c->cur_slot = NULL; /* the parser is between requests */
@@ -511,7 +515,8 @@ static void cz__conn_stream_push(cz_conn_t* c, int event) {
   }
   more = cz__batch_stream(c->set->batch, ctx, gen, base, len, event);
   /* JS may have stopped the connection meanwhile (s is then gone) or answered early. */
-  if (event == CZ_BODY_DATA && !more && !c->closing && c->cur_slot == s && (s->flags & CZ_SF_STREAM)) {
+  if (event == CZ_BODY_DATA && !more && !c->closing && c->cur_slot == s &&
+      (s->flags & (CZ_SF_STREAM | CZ_SF_PULLED)) == CZ_SF_STREAM) {
     c->read_block |= CZ_RB_BODY;
     cz__conn_read_update(c);
   }
@@ -524,6 +529,7 @@ static int cz__conn_pull(void* conn, void* slot) {
 
   if (c->closing || c->cur_slot != s || !(s->flags & CZ_SF_STREAM))
     return 0;
+  s->flags |= CZ_SF_PULLED; /* in case this comes from inside the hand-over itself */
   if (c->read_block & CZ_RB_BODY) {
     c->read_block &= ~CZ_RB_BODY;
     cz__conn_read_update(c);

@@ -12,7 +12,8 @@
  *
  * Streamed bodies (/stream, CZ_ROUTE_STREAM): the body hook checks that each streamed
  * request's events name a body that is open (dispatched, not ended) and that every one ends
- * exactly once; with mode bit 64 it asks C to stop reading and pulls on a later turn.
+ * exactly once; with mode bit 64 it asks C to stop reading and pulls on a later turn, with
+ * bit 128 it pulls from inside the hook and then says "enough" (reading must go on).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -89,7 +90,21 @@ static int body(cz_server_t* s, void* data, uint32_t ctx, uint32_t gen, const ch
     (void)*(volatile const char*)(base + len - 1); /* ASan: the bytes are readable */
   if (event != CZ_BODY_DATA) {
     streams[k] = streams[--nstreams];
+    if (event == CZ_BODY_END && (mode & 128) && npending < sizeof(pending) / sizeof(pending[0])) {
+      /* Answered once read, as an app would: only the body's flow can stall it. */
+      pending[npending].ctx = ctx;
+      pending[npending].gen = gen;
+      npending++;
+      uv_idle_start(&answerer, answer_cb);
+    }
     return 1;
+  }
+  if (mode & 128) {
+    /* A reader that drains its queue in the promise jobs run before the hook returns:
+     * its pull comes first, then the stale "enough"; reading must go on. */
+    if (cz_server_body_pull(s, ctx, gen) != 1)
+      die("pull of an open body refused");
+    return 0;
   }
   if ((mode & 64) && npulls < sizeof(pulls) / sizeof(pulls[0])) {
     pulls[npulls].ctx = ctx;
@@ -132,6 +147,10 @@ static void dispatch(cz_server_t* s, void* data, unsigned n, int has_bodies) {
       streams[nstreams].ctx = (uint32_t)m[CZ_REQ_CTX];
       streams[nstreams].gen = (uint32_t)m[CZ_REQ_GEN];
       nstreams++;
+      if (mode & 128) {
+        memset(res_meta + (size_t)i * CZ_RES_STRIDE, 0, CZ_RES_STRIDE * sizeof(int32_t));
+        continue; /* pending until its body ends (see body()) */
+      }
     } else if (has_bodies && (m[CZ_REQ_FLAGS] & CZ_REQF_BODY)) {
       char* body = NULL;
       size_t blen = 0;
