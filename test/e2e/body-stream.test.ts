@@ -6,6 +6,8 @@ import { unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket } from "node:net";
+import { pathToFileURL } from "node:url";
+import type { Server } from "../../runtime/server.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serve, type RunningApp } from "../helpers/app.js";
 import { peakRss, resetPeak, rss } from "../helpers/proc.js";
@@ -235,5 +237,28 @@ describe("query strings", () => {
     const r = await fetch(`${app.url}/query?a=1&a=2&a[]=3&a%5B%5D=4&b=x`);
     expect(await r.json()).toEqual({ a: ["1", "2"], brackets: ["3", "4"], last: "2" });
     expect(await (await fetch(`${app.url}/query`)).json()).toEqual({ a: [], brackets: [], last: null });
+  });
+});
+
+describe("server.inject() on streamed routes", () => {
+  it("goes through the same streamed path without a port: stream(), formData(), a route limit", async () => {
+    const url = pathToFileURL(join(process.cwd(), "test/fixtures/bodies/.catzilla/server.js")).href;
+    const { server } = (await import(url)) as { server: Server };
+    try {
+      const body = "x".repeat(200_000);
+      const s = await server.inject({ method: "POST", url: "/stream", body });
+      expect(s.status).toBe(200);
+      expect(s.json()).toMatchObject({ bytes: body.length, sha256: sha(Buffer.from(body)) });
+      const f = await server.inject({
+        method: "POST",
+        url: "/form",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "a=1&a=2",
+      });
+      expect(f.json()).toEqual({ a: ["1", "2"] });
+      expect((await server.inject({ method: "POST", url: "/small", body: "y".repeat(17) })).status).toBe(413);
+    } finally {
+      await server.close();
+    }
   });
 });
