@@ -14,7 +14,7 @@ import { STREAM_REASON } from "./shared/streams.js";
 import type { AppProgram } from "./project.js";
 import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { routeSchema } from "./schema/index.js";
-import { FLAG_BODY, FLAG_HEADERS, FLAG_QUERY } from "./types.js";
+import { FLAG_BODY, FLAG_HEADERS, FLAG_QUERY, FLAG_STREAM } from "./types.js";
 import { requestFlags } from "./usage.js";
 import { analyzeChain, chainKind, chainMode, type ChainCache } from "./chain.js";
 
@@ -113,9 +113,10 @@ export function analyze(
       kind,
       reason,
       type: c.type,
-      flags: kind === "const" ? 0 : requestFlags(reg.handler, app.checker) | schemaFlags(schema) | chain.flags,
+      flags: kind === "const" ? 0 : streamable(requestFlags(reg.handler, app.checker) | schemaFlags(schema) | chain.flags, kind, schema),
       response,
       paramMismatch: reg.paramMismatch,
+      bodyLimit: reg.bodyLimit,
       schema,
       call: reg.call,
       pathSpan: reg.pathSpan,
@@ -128,6 +129,15 @@ export function analyze(
     });
   }
   return { routes, diagnostics };
+}
+
+/**
+ * A body read as it arrives needs JS to hold the request before the body is in: not so for
+ * a blocking route (its worker gets a copy) or a body schema (checked before the handler).
+ * Those read a buffered body, which stream() and formData() read as well.
+ */
+function streamable(flags: number, kind: string, schema: { body: unknown } | null): number {
+  return kind === "blocking" || schema?.body ? flags & ~FLAG_STREAM : flags;
 }
 
 /** The request parts a route's schema check reads, whatever the handler itself reads. */

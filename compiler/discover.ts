@@ -22,6 +22,8 @@ import type { Diagnostic, MiddlewareRef, Registration, Span } from "./types.js";
 const VERB_OF: Readonly<Record<string, string>> = VERBS;
 const METHOD_NAMES = new Set([...Object.keys(VERB_OF), "route"]);
 const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== ""));
+/** routes.c's body_limit is a uint32_t (catzilla_routes.h). */
+const MAX_BODY_LIMIT = 0xffffffff;
 
 export interface Discovery {
   registrations: Registration[];
@@ -215,7 +217,7 @@ function readCall(
     }
   }
 
-  const { blocking, paramMismatch, use } = readOptions(args[want], out);
+  const { blocking, paramMismatch, use, bodyLimit } = readOptions(args[want], out);
   const p = staticText(pathArg, checker);
   if (!p.ok) {
     out.push(
@@ -239,6 +241,7 @@ function readCall(
     use,
     middleware: [],
     onError: null,
+    bodyLimit,
   };
   if (!p.ok) return [{ ...base, path: null, segments: [], params: [], scopes: [] }];
   return placements.map(({ prefix, scopes }) => {
@@ -259,8 +262,8 @@ function readCall(
   function readOptions(
     arg: ts.Expression | undefined,
     diags: Diagnostic[],
-  ): { blocking: boolean; paramMismatch: 400 | 404; use: MiddlewareRef[] } {
-    const none = { blocking: false, paramMismatch: 404 as const, use: [] };
+  ): { blocking: boolean; paramMismatch: 400 | 404; use: MiddlewareRef[]; bodyLimit: number } {
+    const none = { blocking: false, paramMismatch: 404 as const, use: [], bodyLimit: 0 };
     if (!arg) return none;
     // `{ use: [auth, cors(…)] }`: functions, not values; read apart from the static rest.
     const use: MiddlewareRef[] = [];
@@ -307,8 +310,8 @@ function readCall(
     value: unknown,
     arg: ts.Expression,
     diags: Diagnostic[],
-  ): { blocking: boolean; paramMismatch: 400 | 404 } {
-    const none = { blocking: false, paramMismatch: 404 as const };
+  ): { blocking: boolean; paramMismatch: 400 | 404; bodyLimit: number } {
+    const none = { blocking: false, paramMismatch: 404 as const, bodyLimit: 0 };
     if (value === null || typeof value !== "object" || Array.isArray(value)) return none;
     const o = value as Record<string, unknown>;
     const pm = o.paramMismatch;
@@ -317,7 +320,22 @@ function readCall(
         diagAt("CZ1014", `Route option paramMismatch must be 400 or 404, not ${JSON.stringify(pm) ?? String(pm)}.`, arg),
       );
     }
-    return { blocking: o.blocking === true, paramMismatch: pm === 400 ? 400 : 404 };
+    const mb = o.maxBodyBytes;
+    const okLimit = typeof mb === "number" && Number.isInteger(mb) && mb >= 1 && mb <= MAX_BODY_LIMIT;
+    if (mb !== undefined && !okLimit) {
+      diags.push(
+        diagAt(
+          "CZ1014",
+          `Route option maxBodyBytes must be an integer from 1 to ${MAX_BODY_LIMIT} (bytes), not ${JSON.stringify(mb) ?? String(mb)}.`,
+          arg,
+        ),
+      );
+    }
+    return {
+      blocking: o.blocking === true,
+      paramMismatch: pm === 400 ? 400 : 404,
+      bodyLimit: okLimit ? (mb as number) : 0,
+    };
   }
 }
 

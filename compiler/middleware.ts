@@ -132,6 +132,7 @@ export class ScopeHooks {
       registrations.push({
         method: NOT_FOUND_METHOD,
         path,
+        bodyLimit: 0,
         segments: [],
         params: [],
         call: callSpan,

@@ -98,6 +98,7 @@ export function plan(
     response: r.response,
     paramErrors: r.paramMismatch === 400 ? paramErrors(r.segments) : null,
     schema: r.schema,
+    bodyLimit: r.bodyLimit,
     source: location(r.handlerSpan, base),
     span: r.handlerSpan,
     reason: r.reason,

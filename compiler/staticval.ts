@@ -30,6 +30,21 @@ export interface EvalContext {
 
 const MAX_DEPTH = 32;
 
+/** The binary operators on numbers the compiler evaluates (besides '+', which also joins strings). */
+const NUMBER_OPS: Partial<Record<ts.SyntaxKind, (a: number, b: number) => number>> = {
+  [ts.SyntaxKind.MinusToken]: (a, b) => a - b,
+  [ts.SyntaxKind.AsteriskToken]: (a, b) => a * b,
+  [ts.SyntaxKind.SlashToken]: (a, b) => a / b,
+  [ts.SyntaxKind.PercentToken]: (a, b) => a % b,
+  [ts.SyntaxKind.AsteriskAsteriskToken]: (a, b) => a ** b,
+  [ts.SyntaxKind.LessThanLessThanToken]: (a, b) => a << b,
+  [ts.SyntaxKind.GreaterThanGreaterThanToken]: (a, b) => a >> b,
+  [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken]: (a, b) => a >>> b,
+  [ts.SyntaxKind.AmpersandToken]: (a, b) => a & b,
+  [ts.SyntaxKind.BarToken]: (a, b) => a | b,
+  [ts.SyntaxKind.CaretToken]: (a, b) => a ^ b,
+};
+
 export function evalStatic(expr: ts.Expression, ctx: EvalContext, depth = 0): Evaluated {
   const fail = (why: string, node: ts.Node = expr): Evaluated => ({ ok: false, why, node });
   if (depth > MAX_DEPTH) return fail("is nested too deeply");
@@ -72,6 +87,16 @@ export function evalStatic(expr: ts.Expression, ctx: EvalContext, depth = 0): Ev
     }
     if (typeof l.value === "number" && typeof r.value === "number") return { ok: true, value: l.value + r.value };
     return fail("applies '+' to values other than strings and numbers");
+  }
+  const arith = ts.isBinaryExpression(e) ? NUMBER_OPS[e.operatorToken.kind] : undefined;
+  if (ts.isBinaryExpression(e) && arith !== undefined) {
+    // Sizes are written as `1 << 30` or `64 * 1024 * 1024`.
+    const l = ev(e.left);
+    if (!l.ok) return l;
+    const r = ev(e.right);
+    if (!r.ok) return r;
+    if (typeof l.value !== "number" || typeof r.value !== "number") return fail("applies an arithmetic operator to a non-number");
+    return { ok: true, value: arith(l.value, r.value) };
   }
   if (ts.isArrayLiteralExpression(e)) {
     const out: StaticValue[] = [];

@@ -15,6 +15,9 @@ export type Kind = (typeof KINDS)[number];
 export const FLAG_HEADERS = 1;
 export const FLAG_QUERY = 2;
 export const FLAG_BODY = 4;
+/** The body is read as it arrives (req.stream(), req.formData()): CZ_ROUTE_STREAM. */
+export const FLAG_STREAM = 8;
+/** What a handler the compiler cannot see through may read: a buffered body, not a stream. */
 export const FLAG_ALL = FLAG_HEADERS | FLAG_QUERY | FLAG_BODY;
 
 /** A position in a source file: absolute path, 1-based line and column, 0-based offsets. */
@@ -63,6 +66,8 @@ export interface Registration {
   blocking: boolean;
   /** The route option `paramMismatch`: what a typed param that does not fit answers. */
   paramMismatch: 400 | 404;
+  /** The route option `maxBodyBytes`, or 0 (the server's). */
+  bodyLimit: number;
   /** The routers the route passed through on the way to the app, outer → inner (prefixes.ts). */
   scopes: ts.Node[];
   /** The route option `use`: its own middleware. */
@@ -109,6 +114,8 @@ export interface AnalyzedRoute {
   /** Kind "const" only: the complete response bytes (see constroute.ts), else null. */
   response: Buffer | null;
   paramMismatch: 400 | 404;
+  /** The route option `maxBodyBytes`, or 0 (the server's). */
+  bodyLimit: number;
   /** What the handler's `Request<P, S>` declares (compiler/schema/), or null. */
   schema: RouteSchema | null;
   call: Span;
@@ -162,6 +169,8 @@ export interface PlannedRoute {
   paramErrors: (string | null)[] | null;
   /** The request schema (validated before the handler runs), or null. */
   schema: RouteSchema | null;
+  /** routes.c's body_limit: the route option `maxBodyBytes`, or 0 (the server's). */
+  bodyLimit: number;
   /** "app.ts:4:21": handler location relative to the out dir's parent, POSIX separators. */
   source: string;
   /** Absolute location of the handler expression. */

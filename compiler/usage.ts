@@ -1,12 +1,12 @@
 /**
- * Which request members a handler reads → route flags (CZ_ROUTE_HEADERS/QUERY/BODY).
+ * Which request members a handler reads → route flags (CZ_ROUTE_HEADERS/QUERY/BODY/STREAM).
  * Only a handler we can see the body of (inline function, function declaration or const
  * function, through imports) whose first parameter is used solely as `req.member` of a
  * known member gets precise flags; anything else reads "everything" (FLAG_ALL).
  */
 import { ts } from "ts-morph";
 import { skipOuter } from "./shared/ast.js";
-import { FLAG_ALL, FLAG_BODY, FLAG_HEADERS, FLAG_QUERY } from "./types.js";
+import { FLAG_ALL, FLAG_BODY, FLAG_HEADERS, FLAG_QUERY, FLAG_STREAM } from "./types.js";
 
 const MEMBER_FLAGS: Record<string, number> = {
   headers: FLAG_HEADERS,
@@ -18,6 +18,9 @@ const MEMBER_FLAGS: Record<string, number> = {
   text: FLAG_BODY,
   json: FLAG_BODY,
   bytes: FLAG_BODY,
+  // Read as the body arrives; formData() also reads Content-Type.
+  stream: FLAG_BODY | FLAG_STREAM,
+  formData: FLAG_BODY | FLAG_STREAM | FLAG_HEADERS,
   method: 0,
   path: 0,
   params: 0,

@@ -35,6 +35,13 @@ export const REQ_FLAG_HTTP10 = C.CZ_REQF_HTTP10;
 export const REQ_FLAG_BODY = C.CZ_REQF_BODY;
 /** The body is in reqData at REQ_BODY_OFF (not in `bodies[i]`). */
 export const REQ_FLAG_BODY_ARENA = C.CZ_REQF_BODY_ARENA;
+/** The body follows through the addon's `body` callback (a streamed route; runtime/body.ts). */
+export const REQ_FLAG_STREAM = C.CZ_REQF_STREAM;
+
+/** A streamed body's events (enum cz_body_event); any other value is an HTTP status C answered. */
+export const BODY_DATA = C.CZ_BODY_DATA;
+export const BODY_END = C.CZ_BODY_END;
+export const BODY_ABORT = C.CZ_BODY_ABORT;
 
 /** resMeta: int32 slots per response. */
 export const RES_STRIDE = C.CZ_RES_STRIDE;
@@ -70,6 +77,7 @@ export const RES_CT_BYTES = C.CZ_CT_BYTES << CT_SHIFT;
 export const ROUTE_HEADERS = C.CZ_ROUTE_HEADERS;
 export const ROUTE_QUERY = C.CZ_ROUTE_QUERY;
 export const ROUTE_BODY = C.CZ_ROUTE_BODY;
+export const ROUTE_STREAM = C.CZ_ROUTE_STREAM;
 
 /** The generated route table's ABI (catzilla_routes.h): the server refuses other versions. */
 export const ROUTES_ABI_VERSION = C.CZ_ROUTES_ABI_VERSION;

@@ -11,6 +11,7 @@ import type { RuntimeHooks } from "./bind.js";
 import { checkRequest } from "./validate.js";
 import type { ArenaHold } from "./hold.js";
 import { BATCH_OF, DONE, Request, SLOT, type ArenaClock } from "./request.js";
+import type { BodyIn } from "./request-body.js";
 import type { Versions } from "./versions.js";
 import type { ServerLog } from "./log.js";
 import type { SignalOwner } from "./signal.js";
@@ -18,7 +19,10 @@ import type { Streams } from "./streaming.js";
 import { putPending, encodeError, encodeResult, type ArenaWriter, type Encoded } from "./writer.js";
 
 /** The native server's `dispatch` callback: returns the batch's large bodies, if any. */
-export type BatchFn = (n: number, bodies: (Buffer | undefined)[] | undefined) => (Uint8Array | undefined)[] | undefined;
+export type BatchFn = (
+  n: number,
+  bodies: (Buffer | null | undefined)[] | undefined,
+) => (Uint8Array | undefined)[] | undefined;
 
 /**
  * The hooks a version's dispatch calls with each handler's result (all but `blocking`). `out`:
@@ -89,6 +93,8 @@ export function createBatchLoop(
   owner?: SignalOwner,
   /** listen({ dev: true }): a 500's body carries the error's message and stack. */
   dev = false,
+  /** Form limits for bodies, and streamed bodies' channels (request-body.ts). */
+  bodyIn?: BodyIn,
 ): BatchFn {
   if (owner !== undefined) clock.owner = owner;
   return (n, bodies) => {
@@ -104,6 +110,7 @@ export function createBatchLoop(
       const gen = reqMeta[base + REQ_TABLE];
       const v = gen === currentGen ? current : versions.of(gen);
       const req = new Request(reqData, reqMeta, base, bodies?.[i], v.names[route], clock);
+      if (bodies !== undefined && bodies[i] !== undefined) bodyIn?.attach(req, bodies[i]!);
       try {
         v.dispatch(route, req, i);
       } catch (err) {

@@ -17,7 +17,10 @@ export interface NativeBinding {
   createServer(opts: {
     table: string;
     fingerprint: string;
-    dispatch: (n: number, bodies: (Buffer | undefined)[] | undefined) => (Uint8Array | undefined)[] | undefined;
+    /** bodies[i]: the buffered body, null for a streamed one (its chunks come through `body`). */
+    dispatch: (n: number, bodies: (Buffer | null | undefined)[] | undefined) => (Uint8Array | undefined)[] | undefined;
+    /** A streamed body's chunk (a copy) and event (abi.ts BODY_*, or the status C answered); false: stop reading. */
+    body?: (ctx: number, gen: number, chunk: Buffer | undefined, event: number) => boolean;
     reqMeta: Int32Array;
     reqData: Buffer;
     resMeta: Int32Array;
@@ -62,6 +65,8 @@ export interface NativeBinding {
   /** n async answers at once: meta as resMeta plus ctx and gen in slots 6 and 7, bytes in asyncData. */
   respondMany(handle: NativeHandle, meta: Int32Array, n: number, large?: (Uint8Array | undefined)[]): number;
   close(handle: NativeHandle, graceMs: number, callback: () => void): void;
+  /** The reader of (ctx, gen)'s streamed body wants more: C reads the socket again. */
+  bodyPull(handle: NativeHandle, ctx: number, gen: number): boolean;
   stats(handle: NativeHandle): { connections: number; inflight: number };
   /** Loads another routes.so (a path never loaded before); returns the table's generation. */
   swapTable(handle: NativeHandle, table: string, fingerprint: string): number;

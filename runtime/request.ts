@@ -29,6 +29,7 @@ import { COOKIE_HEADER, Headers } from "./headers.js";
 import { parseCookies } from "./cookies.js";
 import { requestSignal, type SignalOwner } from "./signal.js";
 import type { CzRequest, RequestHeaders } from "./types.js";
+import { formDataOf, streamOf, wholeBody } from "./request-body.js";
 
 /** Buffer's fast, encoding-specific slicers (present on every Node Buffer). */
 interface FastBuffer extends Buffer {
@@ -64,7 +65,7 @@ export interface ArenaClock {
 export interface RequestCopy {
   readonly meta: Int32Array;
   readonly bytes: string;
-  readonly body: Uint8Array | undefined;
+  readonly body: Uint8Array | null | undefined;
   /** What the route's schema check parsed and coerced, for a request rebuilt elsewhere (a worker). */
   readonly checked?: CheckedParts;
 }
@@ -126,8 +127,9 @@ export class Request implements CzRequest {
   #data: FastBuffer;
   #meta: Int32Array;
   #base: number;
-  /** The body when it is not in the arena: a large one C handed over, or the request's copy. */
-  #body: Buffer | undefined;
+  /** The body when it is not in the arena: a large one C handed over, or the request's copy;
+   * null for a streamed one (its channel is this[BODY_IN]). */
+  #body: Buffer | null | undefined;
   readonly #spec: ParamSpec;
   #cachedParams: Record<string, string | number> | undefined = undefined;
   #cachedQuery: URLSearchParams | undefined = undefined;
@@ -148,7 +150,7 @@ export class Request implements CzRequest {
     data: Buffer,
     meta: Int32Array,
     base: number,
-    body: Buffer | undefined,
+    body: Buffer | null | undefined,
     spec: ParamSpec,
     clock: ArenaClock,
   ) {
@@ -164,7 +166,7 @@ export class Request implements CzRequest {
   /** A request rebuilt from its copy (a blocking-pool worker's). */
   static fromCopy(c: RequestCopy, spec: ParamSpec): Request {
     // Structured cloning turned the body Buffer into a plain Uint8Array: view it as one again.
-    const body = c.body && Buffer.from(c.body.buffer, c.body.byteOffset, c.body.byteLength);
+    const body = c.body ? Buffer.from(c.body.buffer, c.body.byteOffset, c.body.byteLength) : undefined;
     const req = new Request(EMPTY, c.meta, 0, body, spec, STOPPED);
     req.#copy = c.bytes;
     // Checked on the main thread before the request left it: the same typed values here.
@@ -293,7 +295,7 @@ export class Request implements CzRequest {
    */
   #bodyText(): string | undefined {
     const b = this.#body;
-    if (b !== undefined) return (b as FastBuffer).utf8Slice(0, b.length);
+    if (b != null) return (b as FastBuffer).utf8Slice(0, b.length);
     const base = this.#base;
     if (this.#copy !== undefined || (this.#meta[base + REQ_FLAGS] & REQ_FLAG_BODY_ARENA) === 0) return undefined;
     const m = this.#view("body");
@@ -302,7 +304,7 @@ export class Request implements CzRequest {
   }
 
   /** The body's bytes (its own copy when it is in the arena), or undefined when none was framed. */
-  #bodyBytes(): Buffer | undefined {
+  #bodyBytes(): Buffer | null | undefined {
     const base = this.#base;
     if (this.#body !== undefined || this.#copy !== undefined || (this.#meta[base + REQ_FLAGS] & REQ_FLAG_BODY_ARENA) === 0) {
       return this.#body;
@@ -344,11 +346,13 @@ export class Request implements CzRequest {
   }
 
   text(): Promise<string> {
+    if (this.#body === null) return wholeBody(this).then((b) => b.toString("utf8"));
     return Promise.resolve(this.#bodyText() ?? "");
   }
 
   json<T = unknown>(): Promise<T> {
     if (this.#checkedBody !== undefined) return Promise.resolve(this.#checkedBody as T);
+    if (this.#body === null) return wholeBody(this).then((b) => parseJson<T>(b));
     const text = this.#bodyText() ?? ""; // outside the try: a stale read must stay loud
     try {
       return Promise.resolve(JSON.parse(text) as T);
@@ -358,7 +362,18 @@ export class Request implements CzRequest {
   }
 
   bytes(): Promise<Uint8Array> {
+    if (this.#body === null) return wholeBody(this);
     return Promise.resolve(this.#bodyBytes() ?? new Uint8Array(0));
+  }
+
+  /** The body as it arrives (read once); a buffered body as one chunk. docs/bodies.md */
+  stream(): ReadableStream<Uint8Array> {
+    return streamOf(this, this.#body === null ? null : this.#bodyBytes());
+  }
+
+  /** A urlencoded or multipart/form-data body; 413 over a limit, 400 malformed, 415 another type. */
+  formData(): Promise<FormData> {
+    return formDataOf(this, this.#body === null ? null : this.#bodyBytes());
   }
 
   /**
@@ -397,6 +412,14 @@ export class Request implements CzRequest {
 
   toJSON(): object {
     return { method: this.method, url: this.url, params: this.params };
+  }
+}
+
+function parseJson<T>(b: Buffer): T {
+  try {
+    return JSON.parse(b.toString("utf8")) as T;
+  } catch {
+    throw new HttpError(400, "Invalid JSON body");
   }
 }
 

@@ -17,6 +17,9 @@ import { createBatchLoop, inBatchAnswer, resultHooks } from "./batch.js";
 import { chainSpecs, composer } from "./chain.js";
 import { assertSyncOnly, bindHandlers, paramSpecs, type DispatchModule, type HandlerRecords } from "./bind.js";
 import { createBlockingPool, type BlockingPool } from "./blocking.js";
+import { BodyStreams } from "./body.js";
+import { formLimits } from "./form.js";
+import { bodyIn } from "./request-body.js";
 import { blockingHook, onPool } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
@@ -316,13 +319,16 @@ class NativeServer implements ReloadableServer {
       return { dispatch, names: paramSpecs(mod.routes), pool };
     };
     const versions = new Versions(makeVersion(this.mod, this.records, this.blockingModules));
+    const forms = formLimits(options); // throws on a bad value before anything starts
+    const bodyStreams = new BodyStreams((ctx, gen) => native.bodyPull(handle!, ctx, gen));
 
     try {
       handle = native.createServer({
         table: this.tablePath,
         fingerprint: this.mod.fingerprint,
-        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, log, clock, streams, dev),
+        dispatch: createBatchLoop(reqMeta, reqData, resMeta, batch, versions, hold, log, clock, streams, dev, bodyIn(bodyStreams, forms)),
         event: streams.event,
+        body: bodyStreams.onBody,
         reqMeta,
         reqData,
         hold: hold.hold,

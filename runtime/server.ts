@@ -19,8 +19,16 @@ export interface ListenOptions {
   maxUrlBytes?: number;
   /** Header count (default 100) → 431. */
   maxHeaderCount?: number;
-  /** Request body, bytes (default 1 MiB) → 413. */
+  /** Request body, bytes (default 1 MiB) → 413; a route's `maxBodyBytes` option overrides it. */
   maxBodyBytes?: number;
+  /** formData(): bytes of one file part (default 16 MiB) → 413. docs/bodies.md */
+  maxFileBytes?: number;
+  /** formData(): file parts (default 10) → 413. */
+  maxFiles?: number;
+  /** formData(): non-file fields (default 1000) → 413. */
+  maxFields?: number;
+  /** formData(): bytes of one field's value (default 1 MiB) → 413. */
+  maxFieldBytes?: number;
   /** Time to receive a request's headers, ms (default 10 000) → 408. */
   headersTimeoutMs?: number;
   /**

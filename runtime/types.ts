@@ -95,6 +95,19 @@ export interface CzRequest<P extends string = string, S extends RequestSchema = 
   json<T = SchemaBody<S>>(): Promise<T>;
   /** The body bytes. */
   bytes(): Promise<Uint8Array>;
+  /**
+   * The body as a Web FormData (`application/x-www-form-urlencoded` or `multipart/form-data`;
+   * file parts are `File`s). Over a limit (maxFileBytes, maxFiles, maxFields, maxFieldBytes,
+   * maxBodyBytes) it rejects with HttpError 413, a malformed body 400, another content type 415.
+   * A route that calls it reads its body as it arrives. docs/bodies.md
+   */
+  formData(): Promise<FormData>;
+  /**
+   * The body as a Web ReadableStream, as it arrives: the server stops reading from the client
+   * while the stream is not read (backpressure). A body is read once: as a stream, or whole.
+   * docs/bodies.md
+   */
+  stream(): ReadableStream<Uint8Array>;
 }
 
 /** What a handler may return (or resolve to). */
@@ -129,6 +142,12 @@ export interface RouteOptions {
    * the chain. docs/middleware.md.
    */
   use?: readonly Middleware[];
+  /**
+   * This route's request body limit in bytes (1 to 4 294 967 295), instead of the listen option
+   * `maxBodyBytes`: raise it for uploads (with `req.stream()` the body is never held whole),
+   * or lower it. Read by the compiler, so it must be a value known at compile time.
+   */
+  maxBodyBytes?: number;
 }
 
 /**

@@ -27,6 +27,9 @@ if [ -z "$(ls -A "$out/corpus")" ]; then
   seed 02 07 'POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nT: 1\r\n\r\n' chunked
   seed 04 3f 'POST /async-echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhiHEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n' continue
   seed 10 02 'GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET /hang HTTP/1.1\r\nHost: t\r\n\r\nDELETE /users/1 HTTP/1.1\r\nHost: t\r\n\r\nGET /nope HTTP/1.0\r\nConnection: keep-alive\r\n\r\n' pipeline
+  seed 00 09 'POST /stream HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhelloPOST /stream HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n' stream
+  seed 80 07 'POST /stream HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n' stream-inner-pull
+  seed 41 01 'POST /stream HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n123456789PUT /stream HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n80\r\n' stream-pull
   seed 28 3f 'GET /a/1/b/2 HTTP/1.1\r\nHost: t\r\n\r\nGET /files/x/y HTTP/1.1\r\nHost: t\r\n\r\nGET /headers HTTP/1.1\r\nHost: t\r\nA: b\r\n\r\nGET /misc HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n' mixed
 fi
 

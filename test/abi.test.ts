@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as abi from "../runtime/abi.js";
+import { FORM_LIMIT_DEFAULTS } from "../runtime/form.js";
 // @ts-ignore -- plain ESM script without types
 import { constantsOf, generate, HEADERS, OUT } from "../scripts/gen-abi.mjs";
 
@@ -72,6 +73,16 @@ describe("the JS↔C contract", () => {
       expect(m, `README's ${name} default "${cell}" is a number`).not.toBeNull();
       const stated = Number(m![1].replace(/ /g, "")) * (m![2] ? units[m![2]] : 1);
       expect(stated, `README's default for ${name}`).toBe(value);
+    }
+  });
+
+  it("README's listen-option table states the form limits' defaults (JS-only, runtime/form.ts)", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const units: Record<string, number> = { KiB: 1024, MiB: 1024 * 1024 };
+    for (const [name, value] of Object.entries(FORM_LIMIT_DEFAULTS)) {
+      const row = new RegExp("^\\| `" + name + "` \\| (\\d+(?: \\d{3})*)(?: (KiB|MiB))? \\|", "m").exec(readme);
+      expect(row, `README has a row for ${name}`).not.toBeNull();
+      expect(Number(row![1].replace(/ /g, "")) * (row![2] ? units[row![2]] : 1), `README's default for ${name}`).toBe(value);
     }
   });
 });

@@ -9,6 +9,7 @@ export const APPS: Record<string, string[]> = {
   "test/fixtures/allsync/.catzilla": ["test/fixtures/allsync/app.ts"],
   "test/fixtures/deploy/.catzilla": ["test/fixtures/deploy/app.ts", "test/fixtures/deploy/main.ts"],
   "test/fixtures/bodies/.catzilla": ["test/fixtures/bodies/app.ts"],
+  "test/fixtures/streamed/.catzilla": ["test/fixtures/streamed/app.ts"],
   "test/fixtures/mw/.catzilla": ["test/fixtures/mw/app.ts"],
   "examples/hello/.catzilla": ["examples/hello/app.ts", "examples/hello/main.ts"],
   "examples/mixed/.catzilla": ["examples/mixed/app.ts", "examples/mixed/main.ts"],

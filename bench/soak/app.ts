@@ -73,3 +73,14 @@ async function* feed(signal: AbortSignal) {
   }
 }
 app.get("/feed", (req) => sse(feed(req.signal), { heartbeatMs: 5 }));
+// Bodies read as they arrive (req.stream(), req.formData()): streamed to JS with backpressure.
+app.post(
+  "/upload",
+  async (req) => {
+    let bytes = 0;
+    for await (const c of req.stream()) bytes += c.length;
+    return { bytes };
+  },
+  { maxBodyBytes: 256 * 1024 },
+);
+app.post("/form", async (req) => Object.fromEntries(await req.formData()));

@@ -187,6 +187,25 @@ async function round(withTimeout) {
   await talk([req("GET", "/feed")], undefined, { destroyAfterMs: 15 });
   counts.requests += withTimeout ? 8 : 7;
   counts.requests += 5;
+  // Streamed bodies: Content-Length and chunked with a pipelined request behind, a form, a
+  // chunked body past the route's maxBodyBytes (413 mid-stream), a client gone mid-body.
+  const up = (body) => req("POST", "/upload", { body });
+  const chunked = "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const big = (64 * 1024).toString(16) + "\r\n" + "c".repeat(64 * 1024) + "\r\n";
+  expectStatuses(
+    "streamed",
+    (await talk([up("x".repeat(70_000)) + chunked + "5\r\nhello\r\n0\r\n\r\n" + req("GET", "/sync")], 3)).responses,
+    [200, 200, 200],
+  );
+  expectStatuses(
+    "form",
+    (await talk(["POST /form HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\na=1&b=2"], 1))
+      .responses,
+    [200],
+  );
+  expectStatuses("streamed 413", (await talk([chunked, ...Array(6).fill(big)])).responses, [413]);
+  await talk([chunked + "3\r\nabc\r\n"], undefined, { destroyAfterMs: 3 });
+  counts.requests += 1;
 }
 
 const withTimeout = process.env.LOAD_TIMEOUT_ROUTE === "1";

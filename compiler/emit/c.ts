@@ -62,7 +62,7 @@ export function emitRoutesC(plan: Plan): string {
     const resp = r.response ? `.const_response = const_${r.id}, .const_len = ${r.response.length}` : ".const_response = NULL, .const_len = 0";
     out.push(`  // ${r.id}: ${comment(r)}`);
     out.push(
-      `  { .method = ${r.methodNum}, .kind = ${KIND_ENUM[r.kind]}, .flags = ${flagsExpr(r.flags)}, .body_limit = 0, ` +
+      `  { .method = ${r.methodNum}, .kind = ${KIND_ENUM[r.kind]}, .flags = ${flagsExpr(r.flags)}, .body_limit = ${r.bodyLimit}, ` +
         `.pattern = ${cString(r.path)}, ${resp}${r.paramErrors ? `, .param_errors = param_errors_${r.id}` : ""} },`,
     );
   }
@@ -103,6 +103,7 @@ function flagsExpr(flags: number): string {
   if (flags & 1) parts.push("CZ_ROUTE_HEADERS");
   if (flags & 2) parts.push("CZ_ROUTE_QUERY");
   if (flags & 4) parts.push("CZ_ROUTE_BODY");
+  if (flags & 8) parts.push("CZ_ROUTE_STREAM");
   return parts.length ? parts.join(" | ") : "0";
 }
 

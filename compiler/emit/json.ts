@@ -19,6 +19,7 @@ export function emitRoutesJson(plan: Plan): string {
       ),
       flags: r.flags,
       ...(r.paramErrors ? { paramMismatch: 400 } : {}),
+      ...(r.bodyLimit ? { maxBodyBytes: r.bodyLimit } : {}),
       handler: r.source,
       // Only routes with a chain carry these, so other routes' entries are as before.
       ...(r.middleware.length > 0 ? { middleware: r.middleware } : {}),

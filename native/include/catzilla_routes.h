@@ -38,7 +38,11 @@ enum cz_kind {
 enum cz_route_flags {
   CZ_ROUTE_HEADERS = 1 << 0,
   CZ_ROUTE_QUERY = 1 << 1,
-  CZ_ROUTE_BODY = 1 << 2
+  CZ_ROUTE_BODY = 1 << 2,
+  /* The handler reads the body as it arrives (req.stream(), req.formData()): the request
+   * is handed to JS at headers-complete and its body follows in chunks, with backpressure
+   * (docs/internals.md, "Streamed bodies"). Set with CZ_ROUTE_BODY. */
+  CZ_ROUTE_STREAM = 1 << 3
 };
 
 /* HTTP methods are llhttp's numbers (llhttp_method_t: DELETE=0, GET=1, HEAD=2, POST=3,
@@ -49,7 +53,8 @@ typedef struct cz_route_s {
   uint8_t method;              /* llhttp_method_t */
   uint8_t kind;                /* enum cz_kind */
   uint16_t flags;              /* enum cz_route_flags */
-  uint32_t body_limit;         /* max request body bytes; 0 = the server's default */
+  uint32_t body_limit;         /* max request body bytes (the route option maxBodyBytes);
+                                * 0 = the server's maxBodyBytes */
   const char* pattern;         /* "/users/:id", for logs and diagnostics */
   /* CZ_KIND_CONST only (else NULL, 0): the complete response, i.e. status line, headers
    * with Content-Length but without Date or Connection, CRLF, body. The server writes the

@@ -36,6 +36,9 @@
  *   respondMany(handle, meta: Int32Array, n, large?: (Buffer|undefined)[]) -> delivered count
  *     n responses at once (meta[i*8..]: status, flags, headOff, headLen, bodyOff, bodyLen,
  *     ctx, gen; bytes in asyncData); queued together, then one flush. n <= 256.
+ *   bodyPull(handle, ctx, gen) -> boolean
+ *     The reader of a streamed body (opts.body, called (ctx, gen, chunk?, event) per read;
+ *     it returns false to stop reading) wants more; false when it is no longer read.
  *   close(handle, graceMs: number, callback: () => void) -> boolean
  *     false (and callback never called) when already closing or closed.
  *   stats(handle) -> { connections: number, inflight: number }
@@ -95,6 +98,7 @@ struct Server {
   Napi::FunctionReference close_cb;
   Napi::FunctionReference release;
   Napi::FunctionReference event;
+  Napi::FunctionReference body; /* opts.body: a streamed request's chunks and end */
   Napi::ObjectReference arenas[5];
   Napi::ObjectReference hold;
   Napi::ObjectReference resource;
@@ -197,6 +201,10 @@ Napi::Value CallDispatch(Server* s, cz_server_t* srv, unsigned n, int has_bodies
       int32_t flags = s->req_meta[(size_t)i * CZ_REQ_STRIDE + CZ_REQ_FLAGS];
       if (!(flags & CZ_REQF_BODY) || (flags & CZ_REQF_BODY_ARENA))
         continue; /* no body, or it is in reqData */
+      if (flags & CZ_REQF_STREAM) {
+        arr.Set(i, env.Null()); /* its bytes follow through opts.body (OnBody) */
+        continue;
+      }
       char* base = nullptr;
       size_t len = 0;
       if (!cz_server_batch_body(srv, i, &base, &len))
@@ -260,7 +268,29 @@ void OnEvent(cz_server_t*, void* data, int ev, uint32_t ctx, uint32_t gen) {
   }
 }
 
+/* A streamed request's body: opts.body(ctx, gen, chunk | undefined, event) -> wants more.
+ * The chunk is a copy (the parser reuses its buffer). */
+int OnBody(cz_server_t*, void* data, uint32_t ctx, uint32_t gen, const char* base, size_t len, int event) {
+  Server* s = static_cast<Server*>(data);
+  if (s->teardown || s->body.IsEmpty())
+    return 1;
+  Napi::Env env(s->env);
+  Napi::HandleScope hs(env);
+  /* Like a dispatch: the reader's promise jobs run when the scope closes. */
+  Napi::CallbackScope scope(env, *s->actx);
+  Napi::Value chunk = len > 0 ? Napi::Buffer<char>::Copy(env, base, len).As<Napi::Value>() : env.Undefined();
+  Napi::Value r = s->body.Value().Call(env.Undefined(), {Napi::Number::New(env, ctx), Napi::Number::New(env, gen),
+                                                         chunk, Napi::Number::New(env, event)});
+  if (env.IsExceptionPending()) {
+    Napi::Error e = env.GetAndClearPendingException();
+    std::fprintf(stderr, "catzilla: body callback threw: %s\n", e.Message().c_str());
+    return 1;
+  }
+  return r.IsEmpty() || r.ToBoolean().Value() ? 1 : 0;
+}
+
 void ReleaseJs(Server* s) {
+  s->body.Reset();
   s->dispatch.Reset();
   s->event.Reset();
   s->close_cb.Reset();
@@ -535,6 +565,7 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   so.hooks.dispatch = OnDispatch;
   so.hooks.closed = OnClosed;
   so.hooks.release = OnRelease;
+  so.hooks.body = OnBody;
   so.hooks.log = Log;
   so.hooks.event = OnEvent;
   so.hooks.data = s;
@@ -570,6 +601,9 @@ Napi::Value CreateServer(const Napi::CallbackInfo& info) {
   s->dispatch = Napi::Persistent(dispatch.As<Napi::Function>());
   if (event.IsFunction())
     s->event = Napi::Persistent(event.As<Napi::Function>());
+  Napi::Value body = o.Get("body");
+  if (body.IsFunction())
+    s->body = Napi::Persistent(body.As<Napi::Function>());
   if (so.arenas.hold != nullptr) {
     s->hold = Napi::Persistent(o.Get("hold").As<Napi::Object>());
     s->release = Napi::Persistent(release.As<Napi::Function>());
@@ -888,6 +922,21 @@ Napi::Value Watch(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, live && cz_server_watch(s->srv, ctx, gen) == 1);
 }
 
+/* bodyPull(handle, ctx, gen) -> boolean: the reader of a streamed body drained what it
+ * was given; reading resumes if it had stopped. false when that body is no longer read. */
+Napi::Value BodyPull(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Server* s = Unwrap(info[0]);
+  if (s == nullptr)
+    return ThrowType(env, "bodyPull: not a server handle");
+  if (!info[1].IsNumber() || !info[2].IsNumber())
+    return ThrowType(env, "bodyPull(handle, ctx, gen)");
+  if (s->dead || s->srv == nullptr)
+    return Napi::Boolean::New(env, false);
+  int r = cz_server_body_pull(s->srv, info[1].As<Napi::Number>().Uint32Value(), info[2].As<Napi::Number>().Uint32Value());
+  return Napi::Boolean::New(env, r == 1);
+}
+
 Napi::Value Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Server* s = Unwrap(info[0]);
@@ -1016,6 +1065,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("respond", Napi::Function::New(env, Respond, "respond"));
   exports.Set("respondMany", Napi::Function::New(env, RespondMany, "respondMany"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
+  exports.Set("bodyPull", Napi::Function::New(env, BodyPull, "bodyPull"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("swapTable", Napi::Function::New(env, SwapTable, "swapTable"));
   exports.Set("peer", Napi::Function::New(env, Peer, "peer"));

@@ -78,6 +78,8 @@ int cz__batch_add(cz_batch_t* b, cz_parser_t* p, void* conn, void* slot, int kee
     m[CZ_REQ_BODY_OFF] = (int32_t)(off + need);
     m[CZ_REQ_BODY_LEN] = (int32_t)r->body_len;
   }
+  if (r->stream)
+    flags |= CZ_REQF_STREAM | CZ_REQF_BODY;
 
   m[CZ_REQ_ROUTE] = r->route;
   m[CZ_REQ_CTX] = (int32_t)idx;
@@ -107,6 +109,8 @@ int cz__batch_add(cz_batch_t* b, cz_parser_t* p, void* conn, void* slot, int kee
     it->body = cz__parse_take_body(p);
     b->has_bodies = 1;
   }
+  if (r->stream)
+    b->has_bodies = 1; /* bodies[i] marks it: its bytes follow through the body hook */
   b->n++;
   b->data_used += need + (body_in_arena ? r->body_len : 0);
   *ctx = idx;
@@ -186,6 +190,22 @@ int cz__batch_stream(cz_batch_t* b, uint32_t ctx, uint32_t gen, int op, const cz
   else if (op == CZ_STREAM_START)
     x->watched = 1; /* JS must hear when the client goes, to stop pulling the source */
   return b->stream(conn, slot, op, resp);
+}
+
+int cz__batch_body_in(cz_batch_t* b, uint32_t ctx, uint32_t gen, const char* base, size_t len, int event) {
+  /* The batch that carried the request has run (JS holds it). An ABORT or error may come
+   * while a later batch settles (a closing response stops the connection): the hook only
+   * ends a stream then, which is safe inside the dispatch hook. */
+  if (b->hooks->body == NULL)
+    return 1;
+  return b->hooks->body(b->srv, b->hooks->data, ctx, gen, base, len, event);
+}
+
+int cz__batch_pull(cz_batch_t* b, uint32_t ctx, uint32_t gen) {
+  cz_ctx_t* x = cz_ctx_get(&b->ctxs, ctx, gen);
+  if (x == NULL || b->pull == NULL)
+    return 0; /* answered, or its connection went: nothing to resume */
+  return b->pull(x->conn, x->slot);
 }
 
 static int cz__range_ok(int32_t off, int32_t len, size_t size) {

@@ -37,6 +37,9 @@ typedef void (*cz_settle_fn)(void* conn, void* slot, const cz_resp_t* resp, int 
  * cz__batch_add(). For END and ABORT the context is already released. Returns enum
  * cz_stream_rc. */
 typedef int (*cz_stream_fn)(void* conn, void* slot, int op, const cz_resp_t* resp);
+/* A streamed request's reader wants more of its body: (conn, slot) as given to
+ * cz__batch_add(). 1 when that request still reads its body. */
+typedef int (*cz_pull_fn)(void* conn, void* slot);
 
 typedef struct cz_batch_s {
   cz_arenas_t arenas;
@@ -45,6 +48,7 @@ typedef struct cz_batch_s {
   const cz_log_t* log;
   cz_settle_fn settle;   /* set by the owner of the requests (cz_conn.c) */
   cz_stream_fn stream;   /* likewise, for streamed responses */
+  cz_pull_fn pull;       /* set by the owner of the requests (cz_conn.c) */
   cz_ctx_slab_t ctxs;    /* requests JS may still answer */
   unsigned max;          /* requests per batch: CZ_BATCH_MAX or what the arenas hold */
   unsigned n;
@@ -109,5 +113,18 @@ int cz__batch_watch(cz_batch_t* b, uint32_t ctx, uint32_t gen);
 
 /* Reports event ev (enum cz_event) about live context ctx to the embedder. */
 void cz__batch_notify(cz_batch_t* b, uint32_t ctx, int ev);
+
+/* The generation of live context ctx (what JS names the request by, with ctx). */
+static inline uint32_t cz__batch_gen(const cz_batch_t* b, uint32_t ctx) {
+  return b->ctxs.items[ctx].gen;
+}
+
+/* A streamed request's body: hands bytes and an enum cz_body_event (or an error status)
+ * to the embedder's body hook. Never inside the dispatch hook. Returns nonzero while the
+ * embedder wants more (0: stop reading until cz__batch_pull). */
+int cz__batch_body_in(cz_batch_t* b, uint32_t ctx, uint32_t gen, const char* base, size_t len, int event);
+
+/* cz_server_body_pull(): the embedder wants more of (ctx, gen)'s body; 0 when stale. */
+int cz__batch_pull(cz_batch_t* b, uint32_t ctx, uint32_t gen);
 
 #endif /* CZ_BATCH_H */

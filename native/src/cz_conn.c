@@ -50,13 +50,25 @@ enum cz_slot_flags {
   CZ_SF_CHUNKED = 1 << 6,       /* a streamed body is sent chunked */
   CZ_SF_WAIT = 1 << 7,          /* a stream was told CZ_STREAM_WAIT: owes it CZ_EV_DRAIN */
   CZ_SF_NOBODY = 1 << 8,        /* a streamed response without body bytes (HEAD, 204, 304) */
-  CZ_SF_FILE_HEAD = 1 << 9      /* CZ_SLOT_FILE: its head is rendered */
+  CZ_SF_FILE_HEAD = 1 << 9,     /* CZ_SLOT_FILE: its head is rendered */
+  /* Streamed body (CZ_ROUTE_STREAM): JS has the request (sctx, sgen) and its body is still
+   * arriving; cleared when the body's last event (end, error, abort) is handed over. Only
+   * the request being parsed (c->cur_slot) can have it. */
+  CZ_SF_STREAM = 1 << 10,
+  CZ_SF_BODY_IN = 1 << 11, /* CZ_SF_STREAM: the whole body is parsed, its end not yet handed over */
+  /* CZ_SF_STREAM: the reader pulled during the last hand-over (its promise jobs run before
+   * the body hook returns, so its "enough" may already be out of date). */
+  CZ_SF_PULLED = 1 << 12
 };
 
 typedef struct cz_slot_s {
   struct cz_slot_s* next;
   uint32_t ctx; /* CZ_CTX_NONE unless state is CZ_SLOT_JS or CZ_SLOT_STREAM */
   uint32_t id;  /* the request's id (CZ_REQ_ID) */
+  /* CZ_SF_STREAM: the (ctx, gen) JS names the request's body by; kept after the context
+   * is released (an early answer), since the body's events still go to that name. */
+  uint32_t sctx;
+  uint32_t sgen;
   uint8_t state;
   uint16_t flags;
   /* For the access log only (set->alog), from the head: */
@@ -74,13 +86,16 @@ enum cz_pause_reason {
   CZ_PAUSE_NONE = 0,
   CZ_PAUSE_BATCH,    /* the batch is full: run it, then take this request */
   CZ_PAUSE_PIPELINE, /* max_pipelined responses pending: keep the rest for later */
-  CZ_PAUSE_STOP      /* no more requests on this connection */
+  CZ_PAUSE_STOP,     /* no more requests on this connection */
+  CZ_PAUSE_STREAM,   /* a streamed request's head is done: hand it to JS before its body */
+  CZ_PAUSE_STREAM_END /* a streamed request's body is done: end it before the next request */
 };
 
 /* Reasons reading is stopped (bits). */
 enum cz_read_block {
   CZ_RB_PIPELINE = 1 << 0,
-  CZ_RB_WRITE = 1 << 1
+  CZ_RB_WRITE = 1 << 1,
+  CZ_RB_BODY = 1 << 2 /* a streamed body's reader has not pulled what it was given */
 };
 
 enum cz_timer_mode {
@@ -147,6 +162,8 @@ static void cz__conn_timer_update(cz_conn_t* c);
 static void cz__timer_arm(cz_conn_t* c, uint64_t ms);
 static void cz__alloc_cb(uv_handle_t* h, size_t hint, uv_buf_t* buf);
 static void cz__read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+static void cz__conn_stream_fail(cz_conn_t* c, int event);
+static void cz__slot_stream_fail(cz_conn_t* c, cz_slot_t* s, int event);
 
 /* ---- slots ------------------------------------------------------------------------ */
 
@@ -176,6 +193,8 @@ static cz_slot_t* cz__slot_new(cz_conn_t* c) {
 static void cz__slot_free(cz_conn_t* c, cz_slot_t* s) {
   /* Only a slot waiting on JS (or streaming from it) holds a context; a settled one does not. */
   CZ_ASSERT(s->ctx == CZ_CTX_NONE || s->state == CZ_SLOT_JS || s->state == CZ_SLOT_STREAM);
+  /* Answered (or dropped) with its body's end not handed over: its reader must not wait. */
+  cz__slot_stream_fail(c, s, CZ_BODY_ABORT);
   if (s->ctx != CZ_CTX_NONE)
     cz__batch_forget(c->set->batch, s->ctx);
   if (s->file != NULL)
@@ -232,6 +251,8 @@ static int cz__slot_connhdr(cz_conn_t* c, cz_slot_t* s) {
  * still written, and once they are the connection closes (cz__conn_check_done), or
  * lingers after a rejection. */
 static void cz__conn_stop(cz_conn_t* c, cz_slot_t* drop, unsigned how) {
+  /* A body still streaming to JS ends here: its reader errors rather than waits forever. */
+  cz__conn_stream_fail(c, CZ_BODY_ABORT);
   c->stop_parse = 1;
   c->draining = 1;
   if (how & CZ_STOP_LINGER)
@@ -535,6 +556,14 @@ static void cz__conn_settled(void* conn, void* slot, const cz_resp_t* resp, int 
 
   CZ_ASSERT(s->state == CZ_SLOT_JS && !c->closing);
   s->ctx = CZ_CTX_NONE; /* released by the batch */
+  if ((s->flags & (CZ_SF_STREAM | CZ_SF_BODY_IN)) == CZ_SF_STREAM) {
+    /* Answered before its body was read: the rest of the body is not worth reading (it
+     * may be a gigabyte), so this response closes the connection, and whatever the
+     * client still sends is dropped while lingering, as after a rejection. */
+    CZ_ASSERT(s == c->cur_slot);
+    cz__conn_stop(c, NULL, CZ_STOP_LINGER);
+    close = 1;
+  }
   cz__conn_settle_js(c, s, resp, close);
 }
 
@@ -689,6 +718,113 @@ static int cz__conn_stream(void* conn, void* slot, int op, const cz_resp_t* resp
   }
 }
 
+/* ---- streamed bodies ----------------------------------------------------------------- */
+
+typedef struct cz_body_ev_s {
+  uint32_t ctx;
+  uint32_t gen;
+  int event;
+} cz_body_ev_t;
+
+static void cz__resume_cb(uv_idle_t* h);
+
+/* The streamed body of the request being parsed ends with `event` (CZ_BODY_ABORT or an
+ * error status C answers with). The event is queued and handed to JS on the resumer's
+ * turn: this runs inside stops, which may come from JS itself (a respond() whose closing
+ * response stops the connection), and JS run here could re-enter them. */
+static void cz__conn_stream_fail(cz_conn_t* c, int event) {
+  if (c->cur_slot != NULL)
+    cz__slot_stream_fail(c, c->cur_slot, event);
+}
+
+static void cz__slot_stream_fail(cz_conn_t* c, cz_slot_t* s, int event) {
+  cz_conn_set_t* set = c->set;
+  cz_body_ev_t* ev;
+
+  if (!(s->flags & CZ_SF_STREAM))
+    return;
+  s->flags &= ~(CZ_SF_STREAM | CZ_SF_BODY_IN);
+  if (c->cur_slot == s)
+    c->read_block &= ~CZ_RB_BODY;
+  if (set->nevents == set->events_cap) {
+    size_t cap = set->events_cap ? set->events_cap * 2 : 8;
+    cz_body_ev_t* nb = realloc(set->events, cap * sizeof(*nb));
+    if (nb == NULL) {
+      cz_log(set->log, "out of memory ending a streamed body; its reader is not told");
+      return;
+    }
+    set->events = nb;
+    set->events_cap = cap;
+  }
+  ev = &set->events[set->nevents++];
+  ev->ctx = s->sctx;
+  ev->gen = s->sgen;
+  ev->event = event;
+  if (!set->resumer_on) {
+    uv_idle_start(&set->resumer, cz__resume_cb);
+    set->resumer_on = 1;
+  }
+}
+
+/* Hands JS the queued last events of bodies that ended in error (see above). */
+static void cz__conn_deliver_events(cz_conn_set_t* set) {
+  while (set->nevents > 0) {
+    cz_body_ev_t ev = set->events[0];
+    memmove(set->events, set->events + 1, (set->nevents - 1) * sizeof(ev));
+    set->nevents--;
+    cz__batch_body_in(set->batch, ev.ctx, ev.gen, NULL, 0, ev.event);
+  }
+}
+
+/* Hands JS the streamed body bytes parsed since the last call (event DATA or END). JS
+ * may answer or stop the connection from inside: the caller checks c->closing. When the
+ * reader has enough queued, reading stops until it pulls (cz__conn_pull). */
+static void cz__conn_stream_push(cz_conn_t* c, int event) {
+  cz_slot_t* s = c->cur_slot;
+  const char* base;
+  size_t len;
+  uint32_t ctx;
+  uint32_t gen;
+  int more;
+
+  if (s == NULL || !(s->flags & CZ_SF_STREAM))
+    return;
+  cz__parse_stream_take(&c->parser, &base, &len);
+  if (len == 0 && event == CZ_BODY_DATA)
+    return;
+  ctx = s->sctx;
+  gen = s->sgen;
+  s->flags &= ~CZ_SF_PULLED;
+  if (event != CZ_BODY_DATA) {
+    s->flags &= ~(CZ_SF_STREAM | CZ_SF_BODY_IN);
+    c->cur_slot = NULL; /* the parser is between requests */
+    c->read_block &= ~CZ_RB_BODY;
+  }
+  more = cz__batch_body_in(c->set->batch, ctx, gen, base, len, event);
+  /* JS may have stopped the connection meanwhile (s is then gone) or answered early. */
+  if (event == CZ_BODY_DATA && !more && !c->closing && c->cur_slot == s &&
+      (s->flags & (CZ_SF_STREAM | CZ_SF_PULLED)) == CZ_SF_STREAM) {
+    c->read_block |= CZ_RB_BODY;
+    cz__conn_read_update(c);
+  }
+}
+
+/* The batch's pull function: the reader of slot's body wants more. */
+static int cz__conn_pull(void* conn, void* slot) {
+  cz_conn_t* c = conn;
+  cz_slot_t* s = slot;
+
+  if (c->closing || c->cur_slot != s || !(s->flags & CZ_SF_STREAM))
+    return 0;
+  s->flags |= CZ_SF_PULLED; /* in case this comes from inside the hand-over itself */
+  if (c->read_block & CZ_RB_BODY) {
+    c->read_block &= ~CZ_RB_BODY;
+    cz__conn_read_update(c);
+    cz__conn_timer_update(c);
+  }
+  return 1;
+}
+
 /* Answers the request being parsed (or a new slot) with an error and stops. */
 static void cz__conn_reject(cz_conn_t* c, int status) {
   cz_slot_t* s;
@@ -704,6 +840,13 @@ static void cz__conn_reject(cz_conn_t* c, int status) {
   }
   s->flags |= CZ_SF_CLOSE;
   s->flags &= ~CZ_SF_CONTINUE;
+  /* A streamed request JS holds: its body ends with this status, and its answer from JS
+   * is dropped (the context goes stale); the slot carries C's answer instead. */
+  cz__conn_stream_fail(c, status);
+  if (s->ctx != CZ_CTX_NONE) {
+    cz__batch_forget(c->set->batch, s->ctx);
+    s->ctx = CZ_CTX_NONE;
+  }
   s->state = CZ_SLOT_RECV;
   cz__conn_stop(c, NULL, CZ_STOP_LINGER);
   cz__conn_settle_error(c, s, status, 0, NULL);
@@ -858,6 +1001,72 @@ static int cz__conn_on_head(cz_parser_t* p) {
     if (c->closing)
       return 503;
   }
+  if (p->req.stream) {
+    /* JS takes the request now, before its body (cz__conn_stream_start), outside llhttp. */
+    c->pause_reason = CZ_PAUSE_STREAM;
+    return CZ_HEAD_PAUSE;
+  }
+  return 0;
+}
+
+/* A streamed request's head is done: it joins the batch now, and its body follows. 0, or
+ * nonzero when the connection stopped (rejected). */
+static int cz__conn_stream_start(cz_conn_t* c) {
+  cz_conn_set_t* set = c->set;
+  cz_parser_t* p = &c->parser;
+  cz_slot_t* s = c->cur_slot;
+  uint32_t ctx;
+
+  CZ_ASSERT(s != NULL && p->req.stream && p->req.route >= 0);
+  if (set->batch->n > 0 && !cz__batch_fits(set->batch, cz__parse_arena_bytes(p))) {
+    cz__batch_run(set->batch);
+    if (c->closing || c->stop_parse)
+      return 1;
+  }
+  if (!cz__batch_fits(set->batch, cz__parse_arena_bytes(p))) {
+    cz__conn_reject(c, 431); /* reqData is smaller than this head */
+    return 1;
+  }
+  if (cz__batch_add(set->batch, p, c, s, !(s->flags & CZ_SF_CLOSE), &ctx) != 0) {
+    cz_log(set->log, "out of request contexts; answering 503");
+    cz__conn_reject(c, 503);
+    return 1;
+  }
+  s->state = CZ_SLOT_JS;
+  s->ctx = ctx;
+  s->sctx = ctx;
+  s->sgen = cz__batch_gen(set->batch, ctx);
+  s->flags |= CZ_SF_STREAM;
+  return 0;
+}
+
+/* A streamed request's body is complete: JS gets its last bytes and the end before the
+ * next request is parsed. 0 to keep parsing, or nonzero with c->pause_reason set. */
+static int cz__conn_stream_end(cz_conn_t* c) {
+  cz_conn_set_t* set = c->set;
+  cz_slot_t* s = c->cur_slot;
+  int close;
+
+  CZ_ASSERT(s != NULL && (s->flags & CZ_SF_STREAM));
+  close = (s->flags & CZ_SF_CLOSE) != 0;
+  if (close)
+    c->stop_parse = 1; /* bytes after a closing request are never parsed */
+  /* The request may still sit in a batch that has not run: JS must hold it first. An
+   * answer it gives there is not an early one (BODY_IN); one that frees the slot ends its
+   * body with ABORT (cz__slot_free), and then c->cur_slot is no longer s. */
+  s->flags |= CZ_SF_BODY_IN;
+  cz__batch_run(set->batch);
+  if (!c->closing && c->cur_slot == s)
+    cz__conn_stream_push(c, CZ_BODY_END);
+  if (close || c->stop_parse || c->closing) {
+    c->pause_reason = CZ_PAUSE_STOP;
+    return 1;
+  }
+  if (c->nslots >= set->limits->max_pipelined) {
+    c->read_block |= CZ_RB_PIPELINE;
+    c->pause_reason = CZ_PAUSE_PIPELINE;
+    return 1;
+  }
   return 0;
 }
 
@@ -926,6 +1135,11 @@ static int cz__conn_on_complete(cz_parser_t* p) {
   cz_conn_t* c = cz_container_of(p, cz_conn_t, parser);
   const cz_req_t* r = &p->req;
 
+  if (c->cur_slot != NULL && (c->cur_slot->flags & CZ_SF_STREAM)) {
+    c->pause_reason = CZ_PAUSE_STREAM_END; /* cz__conn_stream_end, outside llhttp */
+    return 1;
+  }
+
   if (c->cur_slot != NULL && r->route >= 0 && r->table->routes[r->route].kind != CZ_KIND_CONST &&
       c->set->batch->n > 0 && !cz__batch_fits(c->set->batch, cz__batch_need(c->set->batch, p))) {
     /* Run the batch first (outside llhttp), then come back for this request. */
@@ -969,6 +1183,17 @@ static void cz__conn_parse(cz_conn_t* c, const char* data, size_t len) {
     }
     reason = c->pause_reason;
     c->pause_reason = CZ_PAUSE_NONE;
+    if (reason == CZ_PAUSE_STREAM) {
+      if (cz__conn_stream_start(c) == 0)
+        continue;
+      return;
+    }
+    if (reason == CZ_PAUSE_STREAM_END) {
+      if (cz__conn_stream_end(c) == 0)
+        continue;
+      reason = c->pause_reason;
+      c->pause_reason = CZ_PAUSE_NONE;
+    }
     if (reason == CZ_PAUSE_BATCH) {
       cz__batch_run(c->set->batch);
       if (c->closing)
@@ -992,6 +1217,9 @@ static void cz__conn_feed(cz_conn_t* c, const char* base, size_t len) {
   set->defer++;
   cz__conn_parse(c, base, len);
   cz__batch_run(set->batch);
+  /* A streamed body's bytes of this read, now that JS holds its request. */
+  if (!c->closing)
+    cz__conn_stream_push(c, CZ_BODY_DATA);
   set->defer--;
   cz__conn_flush_all(set);
   if (!c->closing) {
@@ -1062,6 +1290,7 @@ static void cz__conn_resume(cz_conn_t* c) {
 static void cz__resume_cb(uv_idle_t* h) {
   cz_conn_set_t* set = h->data;
 
+  cz__conn_deliver_events(set);
   set->defer++;
   while (!cz_list_empty(&set->resume)) {
     cz_list_t* n = set->resume.next;
@@ -1070,7 +1299,7 @@ static void cz__resume_cb(uv_idle_t* h) {
   }
   set->defer--;
   cz__conn_flush_all(set);
-  if (cz_list_empty(&set->resume)) {
+  if (cz_list_empty(&set->resume) && set->nevents == 0) {
     uv_idle_stop(h);
     set->resumer_on = 0;
   }
@@ -1464,6 +1693,7 @@ void cz__conn_set_init(cz_conn_set_t* set, uv_loop_t* loop, const cz_limits_t* l
   set->log = log;
   batch->settle = cz__conn_settled;
   batch->stream = cz__conn_stream;
+  batch->pull = cz__conn_pull;
   cz_list_init(&set->all);
   cz_list_init(&set->dirty);
   cz_list_init(&set->resume);
@@ -1535,5 +1765,10 @@ static void cz__conn_set_closed_cb(uv_handle_t* h) {
 }
 
 void cz__conn_set_close(cz_conn_set_t* set) {
+  /* Every connection is gone: the last bodies' readers hear of it now. */
+  cz__conn_deliver_events(set);
+  free(set->events);
+  set->events = NULL;
+  set->nevents = set->events_cap = 0;
   uv_close((uv_handle_t*)&set->resumer, cz__conn_set_closed_cb);
 }

@@ -62,6 +62,12 @@ struct cz_conn_set_s {
    * while serving, 503 once going away; it takes precedence over the app's routes. */
   const char* health;
   size_t health_len;
+  /* A streamed body's last event when it ends in error or abort, from wherever the
+   * connection stopped (a timer, a JS call, a close): handed to JS from the resumer's
+   * turn, where calling JS cannot re-enter a half-done stop (cz__conn_stream_fail). */
+  struct cz_body_ev_s* events;
+  size_t nevents;
+  size_t events_cap;
   /* Up to the owner, by pointer rather than by include: a connection's memory is gone;
    * the set's own handle is closed (cz__conn_set_close). */
   void (*freed)(cz_conn_set_t* set);

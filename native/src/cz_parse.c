@@ -403,7 +403,13 @@ static int cz__on_headers_complete(llhttp_t* ll) {
   if (has_cl && ll->content_length > limit)
     return cz__fail(p, 413);
 
-  if (r->route >= 0 && (t->routes[r->route].flags & CZ_ROUTE_BODY) &&
+  if (r->route >= 0 && (t->routes[r->route].flags & CZ_ROUTE_STREAM) &&
+      t->routes[r->route].kind != CZ_KIND_CONST && t->routes[r->route].kind != CZ_KIND_BLOCKING &&
+      r->has_body) {
+    /* Handed to the owner as it arrives: never the whole body in memory, whatever the
+     * route's limit (1 GiB uploads to disk). A blocking route's worker needs a copy. */
+    r->stream = 1;
+  } else if (r->route >= 0 && (t->routes[r->route].flags & CZ_ROUTE_BODY) &&
       t->routes[r->route].kind != CZ_KIND_CONST && r->has_body) {
     r->keep_body = 1;
     if (has_cl) {
@@ -414,12 +420,19 @@ static int cz__on_headers_complete(llhttp_t* ll) {
     }
   }
 
-  if ((status = p->hooks->head(p)) != 0)
+  status = p->hooks->head(p);
+  if (status != 0 && status != CZ_HEAD_PAUSE)
     return cz__fail(p, status);
+  if (chunked)
+    r->chunked = 1;
+  if (status == CZ_HEAD_PAUSE) {
+    /* Also where a chunked body's counting starts (the next span is all body). */
+    p->pause = CZ_PAUSE_OWNER;
+    return HPE_PAUSED;
+  }
   if (chunked) {
     /* Pause so cz__parse_execute() knows where the body starts: from here every byte it
      * parses for this request is body data or chunk framing. */
-    r->chunked = 1;
     p->pause = CZ_PAUSE_CHUNKED;
     return HPE_PAUSED;
   }
@@ -432,7 +445,23 @@ static int cz__on_body(llhttp_t* ll, const char* at, size_t len) {
 
   if (len > r->body_limit - r->body_len)
     return cz__fail(p, 413);
-  if (r->keep_body) {
+  if (r->stream) {
+    /* Kept only until the owner hands it on (after this read, or at the body's end):
+     * at most about one read's worth. */
+    if (r->stream_len + len > r->body_cap) {
+      size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
+      char* nb;
+      if (cap < r->stream_len + len)
+        cap = r->stream_len + len;
+      nb = realloc(r->body, cap);
+      if (nb == NULL)
+        return cz__fail(p, 503);
+      r->body = nb;
+      r->body_cap = cap;
+    }
+    memcpy(r->body + r->stream_len, at, len);
+    r->stream_len += len;
+  } else if (r->keep_body) {
     if (r->body_len + len > r->body_cap) {
       /* Chunked: grow geometrically, never past the limit. */
       size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
@@ -502,6 +531,9 @@ void cz__parse_init(cz_parser_t* p, const cz_parse_env_t* env, const cz_parse_ho
 void cz__parse_abandon(cz_parser_t* p) {
   free(p->req.body);
   p->req.body = NULL;
+  p->req.body_cap = 0;
+  p->req.stream_len = 0;
+  p->req.stream = 0;
   p->msg = CZ_MSG_IDLE;
 }
 

@@ -50,13 +50,16 @@ typedef struct cz_req_s {
   size_t head_raw;      /* raw head bytes counted in earlier reads */
   const char* head_mark;/* where counting resumes in the current read, or NULL */
   uint64_t start;       /* loop time its first byte was parsed (requestTimeoutMs) */
-  char* body;           /* buffered body (keep_body), owned until cz__parse_take_body() */
-  size_t body_len;
+  char* body;           /* buffered body (keep_body), owned until cz__parse_take_body();
+                         * streamed (stream): the bytes not handed over yet */
+  size_t body_len;      /* body bytes so far (the limit counts them) */
+  size_t stream_len;    /* stream: bytes in body not handed over (cz__parse_stream_take) */
   size_t body_cap;
   uint64_t body_limit;
   const cz_route_table_t* table; /* the table `route` indexes (swapTable: may not be the current one) */
   uint32_t table_gen;   /* its generation, reported to JS as REQ_TABLE */
   uint8_t keep_body;    /* buffer the body for JS */
+  uint8_t stream;       /* hand the body to the owner as it arrives (CZ_ROUTE_STREAM) */
   uint8_t has_body;     /* framing announced a body */
   uint64_t framing;     /* chunked: bytes of chunk lines, extensions and trailers so far */
   uint16_t te_status;   /* cz_fields_te_check of the Transfer-Encoding value: 0, 400, 501 */
@@ -79,7 +82,9 @@ typedef struct cz_parser_s cz_parser_t;
 /* How the parser reports to its owner, from inside llhttp_execute(). */
 typedef struct cz_parse_hooks_s {
   /* The head is complete, valid and matched (req.route, req.allow; the body limit is
-   * checked). 0 to go on, or a status (>= 400) to reject the request with. */
+   * checked). 0 to go on, CZ_HEAD_PAUSE to pause before the body (cz__parse_execute()
+   * returns CZ_PARSE_PAUSED: the owner takes a streamed request outside llhttp), or a
+   * status (>= 400) to reject the request with. */
   int (*head)(cz_parser_t* p);
   /* The message is complete (msg is CZ_MSG_IDLE again). 0 to go on parsing, nonzero to
    * pause: cz__parse_execute() returns CZ_PARSE_PAUSED before the next byte. */
@@ -97,6 +102,9 @@ struct cz_parser_s {
   uint8_t msg;                  /* enum cz_msg_state */
   uint8_t pause;                /* enum cz_parse_pause: why llhttp last paused */
 };
+
+/* The head hook's answer that pauses the parser before the body. */
+#define CZ_HEAD_PAUSE 1
 
 /* cz__parse_execute() results; any other value is an HTTP status (>= 400) to reject with. */
 enum cz_parse_result {
@@ -122,6 +130,14 @@ static inline char* cz__parse_take_body(cz_parser_t* p) {
   char* b = p->req.body;
   p->req.body = NULL;
   return b;
+}
+
+/* A streamed body's bytes parsed since the last call (*len may be 0); they stay the
+ * parser's, valid until the next cz__parse_execute(), and count as handed over. */
+static inline void cz__parse_stream_take(cz_parser_t* p, const char** base, size_t* len) {
+  *base = p->req.body;
+  *len = p->req.stream_len;
+  p->req.stream_len = 0;
 }
 
 /* Frees what the parser holds. */

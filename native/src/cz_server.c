@@ -358,6 +358,10 @@ void cz_server_batch_done(cz_server_t* srv, int threw, cz_large_fn large, void* 
   cz__batch_done(&srv->batch, threw, large, ud);
 }
 
+int cz_server_body_pull(cz_server_t* srv, uint32_t ctx, uint32_t gen) {
+  return cz__batch_pull(&srv->batch, ctx, gen);
+}
+
 static int cz__server_respond(cz_server_t* srv, const cz_respond_t* a) {
   cz_resp_t r;
 

@@ -65,7 +65,17 @@ enum cz_req_flags {
   CZ_REQF_KEEP_ALIVE = 1 << 0,
   CZ_REQF_HTTP10 = 1 << 1,
   CZ_REQF_BODY = 1 << 2,
-  CZ_REQF_BODY_ARENA = 1 << 3 /* the body is in reqData (BODY_OFF, BODY_LEN), not bodies[i] */
+  CZ_REQF_BODY_ARENA = 1 << 3, /* the body is in reqData (BODY_OFF, BODY_LEN), not bodies[i] */
+  CZ_REQF_STREAM = 1 << 4 /* the body follows through hooks.body (a CZ_ROUTE_STREAM route) */
+};
+
+/* hooks.body's event: what follows the bytes it hands over. Any other value is the HTTP
+ * status C answers the request with instead (400 malformed chunked, 408, 413): the body
+ * ends in error, and JS's own answer to the request is dropped. */
+enum cz_body_event {
+  CZ_BODY_DATA = 0,  /* more bytes follow */
+  CZ_BODY_END = 1,   /* the body is complete */
+  CZ_BODY_ABORT = 2  /* the connection went (client EOF or reset, server close) */
 };
 
 /* The embedder's hold array (cz_arenas_t.hold; the Node binding's opts.hold). C reads
@@ -185,6 +195,13 @@ typedef struct cz_hooks_s {
    * completing, a connection closing, even a call the embedder made): it must only note
    * the event, never call back into the server before it returns. */
   void (*event)(cz_server_t* srv, void* data, int ev, uint32_t ctx, uint32_t gen);
+  /* A streamed request's body (CZ_REQF_STREAM), named by the (ctx, gen) it was dispatched
+   * with: bytes (len may be 0) and an enum cz_body_event or error status. Called outside
+   * any batch, each request's calls in order, ending with exactly one END, ABORT or status.
+   * Returns nonzero while the embedder wants more: 0 stops reading the socket until it
+   * calls cz_server_body_pull(). May be NULL only for tables without streamed routes. */
+  int (*body)(cz_server_t* srv, void* data, uint32_t ctx, uint32_t gen, const char* base, size_t len,
+              int event);
 } cz_hooks_t;
 
 /* Default limits.send_timeout_ms of the addon: a client that reads none of its responses
@@ -288,6 +305,10 @@ int cz_server_close(cz_server_t* srv, uint64_t grace_ms);
  * negative error with a sentence in err (the current table is kept). */
 int cz_server_swap_table(cz_server_t* srv, const char* table_path, const char* fingerprint,
                          uint32_t* gen, char* err, size_t errlen);
+
+/* The embedder consumed what hooks.body gave for (ctx, gen) and wants more: reading
+ * resumes if it had stopped. 1 when the request is still reading its body, else 0. */
+int cz_server_body_pull(cz_server_t* srv, uint32_t ctx, uint32_t gen);
 
 /* Frees a server whose closed hook has run. */
 void cz_server_free(cz_server_t* srv);

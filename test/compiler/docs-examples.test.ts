@@ -1,7 +1,7 @@
 /**
  * The docs' examples compile: every ```ts block headed with a file name (```ts app.ts) in
  * docs/validation.md, docs/openapi.md, docs/cookies.md, docs/errors.md, docs/middleware.md,
- * docs/cors.md, docs/static.md, docs/streaming.md, docs/testing.md, docs/logging.md and
+ * docs/cors.md, docs/static.md, docs/streaming.md, docs/bodies.md, docs/testing.md, docs/logging.md and
  * docs/deployment.md is written out with the others of its page and compiled; all but the
  * OpenAPI one are also served and exercised (the testing example's test file runs with
  * `node --test`; the logging example's main.js runs as is).
@@ -355,5 +355,35 @@ describe("docs/streaming.md", () => {
     // The page shows the first event as it is sent.
     const page = fs.readFileSync(path.join(ROOT, "docs", "streaming.md"), "utf8");
     expect(page).toContain("```\n" + text.slice(0, text.indexOf("\n\n") + 2) + "```");
+  });
+});
+
+
+describe("docs/bodies.md", () => {
+  let app: RunningApp | undefined;
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("its example answers as the page says: whole bodies, a form, a stream to disk, query strings", async () => {
+    app = await serveExample("bodies.md");
+    const post = (p: string, body: BodyInit, method = "POST") => fetch(`${app!.url}${p}`, { method, body });
+    expect(await (await post("/echo", "héllo")).json()).toEqual({ text: "héllo" });
+    expect(await (await post("/sum", '{"a":2,"b":3}')).json()).toEqual({ sum: 5 });
+    const form = new FormData();
+    form.append("title", "Hello");
+    form.append("tag", "a");
+    form.append("tag", "b");
+    form.append("file", new File(["12345"], "notes.txt", { type: "text/plain" }));
+    const up = await (await post("/upload", form)).text();
+    const page = fs.readFileSync(path.join(ROOT, "docs", "bodies.md"), "utf8");
+    expect(page).toContain("`" + up + "`");
+    const search = await (await fetch(`${app.url}/search?tag=x&tag=y&id[]=1&id[]=2`)).text();
+    expect(page).toContain("`" + search + "`");
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    const saved = (await (await post("/files/doc-test.bin", big, "PUT")).json()) as { saved: string };
+    expect(fs.readFileSync(saved.saved).equals(big)).toBe(true);
+    fs.unlinkSync(saved.saved);
+    expect((await post("/upload", "x", "POST")).status).toBe(415);
   });
 });

@@ -9,6 +9,11 @@
  * rest is the byte stream. The client writes it over a socketpair chunk by chunk, letting
  * the loop run in between, then shuts down its side and reads until the server closes.
  * After each input no connection and no context may remain.
+ *
+ * Streamed bodies (/stream, CZ_ROUTE_STREAM): the body hook checks that each streamed
+ * request's events name a body that is open (dispatched, not ended) and that every one ends
+ * exactly once; with mode bit 64 it asks C to stop reading and pulls on a later turn, with
+ * bit 128 it pulls from inside the hook and then says "enough" (reading must go on).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +42,11 @@ typedef struct {
 static pending_t pending[8192];
 static unsigned npending;
 static uv_idle_t answerer;
+/* Streamed bodies dispatched and not ended yet; and those C was told to stop reading. */
+static pending_t streams[8192];
+static unsigned nstreams;
+static pending_t pulls[8192];
+static unsigned npulls;
 
 static void die(const char* what) {
   fprintf(stderr, "fuzz_core: %s\n", what);
@@ -49,12 +59,61 @@ static void answer_cb(uv_idle_t* h) {
   unsigned n = npending;
   unsigned i;
   npending = 0;
+  for (i = 0; i < npulls; i++)
+    cz_server_body_pull(srv, pulls[i].ctx, pulls[i].gen);
+  npulls = 0;
   for (i = 0; i < n; i++)
     cz_server_respond(srv, pending[i].ctx, pending[i].gen, 200 + (int)(i % 3),
                       (mode & 4) && i == n - 1 ? CZ_RESF_CLOSE : 0, head, sizeof(head) - 1,
                       "late", 4);
-  if (npending == 0)
+  if (npending == 0 && npulls == 0)
     uv_idle_stop(h);
+}
+
+static int stream_find(uint32_t ctx, uint32_t gen) {
+  unsigned i;
+  for (i = 0; i < nstreams; i++)
+    if (streams[i].ctx == ctx && streams[i].gen == gen)
+      return (int)i;
+  return -1;
+}
+
+static int body(cz_server_t* s, void* data, uint32_t ctx, uint32_t gen, const char* base, size_t len, int event) {
+  int k = stream_find(ctx, gen);
+  (void)s;
+  (void)data;
+  if (k < 0)
+    die("a body event for a body that is not open");
+  if (len > 0 && base == NULL)
+    die("body bytes without a pointer");
+  if (len > 0)
+    (void)*(volatile const char*)(base + len - 1); /* ASan: the bytes are readable */
+  if (event != CZ_BODY_DATA) {
+    streams[k] = streams[--nstreams];
+    if (event == CZ_BODY_END && (mode & 128) && npending < sizeof(pending) / sizeof(pending[0])) {
+      /* Answered once read, as an app would: only the body's flow can stall it. */
+      pending[npending].ctx = ctx;
+      pending[npending].gen = gen;
+      npending++;
+      uv_idle_start(&answerer, answer_cb);
+    }
+    return 1;
+  }
+  if (mode & 128) {
+    /* A reader that drains its queue in the promise jobs run before the hook returns:
+     * its pull comes first, then the stale "enough"; reading must go on. */
+    if (cz_server_body_pull(s, ctx, gen) != 1)
+      die("pull of an open body refused");
+    return 0;
+  }
+  if ((mode & 64) && npulls < sizeof(pulls) / sizeof(pulls[0])) {
+    pulls[npulls].ctx = ctx;
+    pulls[npulls].gen = gen;
+    npulls++;
+    uv_idle_start(&answerer, answer_cb);
+    return 0;
+  }
+  return 1;
 }
 
 static void check_range(int32_t off, int32_t len, size_t size) {
@@ -97,7 +156,18 @@ static void dispatch(cz_server_t* s, void* data, unsigned n, int has_bodies) {
     for (k = 0; k < m[CZ_REQ_NPARAMS]; k++)
       check_range(m[CZ_REQ_PARAMS + 2 * k], m[CZ_REQ_PARAMS + 2 * k + 1],
                   (size_t)m[CZ_REQ_URL_LEN]);
-    if (has_bodies && (m[CZ_REQ_FLAGS] & CZ_REQF_BODY)) {
+    if (m[CZ_REQ_FLAGS] & CZ_REQF_STREAM) {
+      if (!has_bodies || stream_find((uint32_t)m[CZ_REQ_CTX], (uint32_t)m[CZ_REQ_GEN]) >= 0 ||
+          nstreams >= sizeof(streams) / sizeof(streams[0]))
+        die("a streamed request dispatched twice, or without has_bodies");
+      streams[nstreams].ctx = (uint32_t)m[CZ_REQ_CTX];
+      streams[nstreams].gen = (uint32_t)m[CZ_REQ_GEN];
+      nstreams++;
+      if (mode & 128) {
+        memset(res_meta + (size_t)i * CZ_RES_STRIDE, 0, CZ_RES_STRIDE * sizeof(int32_t));
+        continue; /* pending until its body ends (see body()) */
+      }
+    } else if (has_bodies && (m[CZ_REQ_FLAGS] & CZ_REQF_BODY)) {
       char* body = NULL;
       size_t blen = 0;
       if (cz_server_batch_body(s, i, &body, &blen))
@@ -166,6 +236,7 @@ int LLVMFuzzerInitialize(int* argc, char*** argv) {
   o.hooks.closed = closed;
   o.hooks.log = quiet_log;
   o.access_log = 1; /* exercised too: records appended on every response, checked and cleared */
+  o.hooks.body = body;
   loop = uv_default_loop();
   if (cz_server_new(loop, &o, &srv, err, sizeof(err)) != 0) {
     fprintf(stderr, "%s\n", err);
@@ -232,11 +303,14 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (spins = 0; spins < 1000; spins++) {
     uv_run(loop, UV_RUN_NOWAIT);
     cz_server_stats(srv, &conns, &inflight);
-    if (conns == 0 && inflight == 0 && npending == 0)
+    if (conns == 0 && inflight == 0 && npending == 0 && nstreams == 0)
       break;
   }
   cz_server_stats(srv, &conns, &inflight);
   if (conns != 0 || inflight != 0)
     die("a connection or context outlived its client");
+  if (nstreams != 0)
+    die("a streamed body never ended");
+  npulls = 0;
   return 0;
 }

@@ -33,6 +33,8 @@ static const cz_route_t routes[] = {
     /* 10 */ {GET, CZ_KIND_SYNC, CZ_ROUTE_QUERY, 0, "/misc", NULL, 0},
     /* 11 */ {POST, CZ_KIND_ASYNC, CZ_ROUTE_BODY, 0, "/async-echo", NULL, 0},
     /* 12 */ {GET, CZ_KIND_SYNC, 0, 0, "/a/:x/b/:y", NULL, 0},
+    /* 13 */ {POST, CZ_KIND_ASYNC, CZ_ROUTE_BODY | CZ_ROUTE_STREAM, 0, "/stream", NULL, 0},
+    /* 14 */ {PUT, CZ_KIND_ASYNC, CZ_ROUTE_BODY | CZ_ROUTE_STREAM, 100, "/stream", NULL, 0},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
