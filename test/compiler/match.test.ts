@@ -11,7 +11,6 @@ import { compile } from "../../compiler/index.js";
 import { KINDS, type Kind } from "../../compiler/types.js";
 import { ROUTES_ABI_VERSION } from "../../runtime/abi.js";
 import { METHODS } from "../../runtime/app.js";
-import { ROUTES_ABI_VERSION } from "../../runtime/abi.js";
 import { copyFixture, readRoutesJson, ROOT, tmpDir, type RoutesJson } from "./helpers.js";
 
 type Expect = string | { status: 404 } | { status: 405; allow: string[] } | { status: 400; route: string; param: string };
