@@ -6,6 +6,7 @@
  */
 import { headerLine, responseFromHead } from "./response.js";
 import type { MiddlewareResponse, ResponseHeaders } from "./types.js";
+import type { CzStream } from "./stream.js";
 import { encodeResult } from "./writer.js";
 
 const SET_COOKIE = "set-cookie";
@@ -111,12 +112,20 @@ interface Opened {
 /** A result of the rest of the chain, as a middleware sees it. */
 export class ChainResponse implements MiddlewareResponse {
   private opened: Opened | undefined;
+  /** A streamed result (stream.ts): its own status and headers are changed, and it is sent. */
+  private streamed: CzStream | undefined;
   constructor(private readonly value: unknown) {}
 
   private open(): Opened {
     if (this.opened === undefined) {
       const e = encodeResult(this.value);
-      this.opened = { status: e.status, headers: new HeaderList(e.head), body: e.body };
+      if (e.stream !== undefined) {
+        // Its head is written when it is sent: until then status and headers are its own.
+        this.streamed = e.stream;
+        this.opened = e.stream as unknown as Opened;
+      } else {
+        this.opened = { status: e.status, headers: new HeaderList(e.head), body: e.body };
+      }
     }
     return this.opened;
   }
@@ -139,6 +148,7 @@ export class ChainResponse implements MiddlewareResponse {
   result(): unknown {
     const o = this.opened;
     if (o === undefined) return this.value;
+    if (this.streamed !== undefined) return this.streamed;
     return responseFromHead(o.status, o.body, o.headers.text());
   }
 }

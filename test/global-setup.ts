@@ -13,6 +13,7 @@ export const APPS: Record<string, string[]> = {
   "test/fixtures/mw/.catzilla": ["test/fixtures/mw/app.ts"],
   "examples/hello/.catzilla": ["examples/hello/app.ts", "examples/hello/main.ts"],
   "examples/mixed/.catzilla": ["examples/mixed/app.ts", "examples/mixed/main.ts"],
+  "examples/notes/.catzilla": ["examples/notes/app.ts", "examples/notes/main.ts"],
 };
 
 export default function setup(): void {

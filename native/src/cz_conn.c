@@ -1096,8 +1096,9 @@ static int cz__conn_complete(cz_conn_t* c) {
     cz__conn_settle_options(c, s);
   } else if (r->route < 0 && (bad = cz__parse_param_error(p)) != NULL) {
     cz__conn_settle_error(c, s, 400, 0, bad);
-  } else if (r->route < 0 && r->allow == 0 && cz__conn_static(c, s)) {
-    /* a static mount's: answered from cz_static.c, never by JS */
+  } else if (((r->route < 0 && r->allow == 0) || r->not_found) && cz__conn_static(c, s)) {
+    /* a static mount's: answered from cz_static.c, never by JS. Routes come first, then
+     * static mounts, then the app's notFound (a missing file under a mount is C's 404). */
   } else if (r->route < 0) {
     cz__conn_settle_error(c, s, r->allow ? 405 : 404, r->allow, NULL);
   } else if (r->table->routes[r->route].kind == CZ_KIND_CONST) {

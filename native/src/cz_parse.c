@@ -385,8 +385,11 @@ static int cz__on_headers_complete(llhttp_t* ll) {
   if (r->route >= (int)t->nroutes)
     r->route = -1; /* a broken match(): treat as unknown rather than index past the end */
   r->allow = r->route < 0 ? r->m.allow : 0;
-  if (r->route < 0 && r->allow == 0 && r->m.bad_param == 0 && !r->asterisk)
+  r->not_found = 0;
+  if (r->route < 0 && r->allow == 0 && r->m.bad_param == 0 && !r->asterisk) {
     r->route = cz__not_found(t, p->hbuf.base ? p->hbuf.base : "", r->path_len, &r->m);
+    r->not_found = r->route >= 0;
+  }
   if (r->m.nparams > CZ_MAX_PARAMS)
     r->m.nparams = CZ_MAX_PARAMS;
   if (r->asterisk) {

@@ -40,6 +40,7 @@ typedef struct cz_parse_env_s {
 /* The request being parsed. */
 typedef struct cz_req_s {
   int route;            /* >= 0 matched; -1 404/405 (see allow) */
+  uint8_t not_found;    /* route is the app's notFound for an unmatched path (a static mount wins) */
   uint64_t allow;
   cz_match_t m;
   size_t url_len;       /* hbuf[0, url_len) is the request target */
