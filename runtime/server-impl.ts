@@ -289,7 +289,7 @@ class NativeServer implements ReloadableServer {
     let handle: NativeHandle | undefined;
     const hold = createArenaHold();
     const dev = options.dev === true;
-    const streams = createStreams(native, () => handle!, hold);
+    const streams = createStreams(native, () => handle!, hold, log);
     const batch = new ArenaWriter(resData);
     const clock: ArenaClock = { batch: 0 };
     const answers = createAnswers(

@@ -8,6 +8,7 @@
  * iterator's return(): a ReadableStream is cancelled, a Readable destroyed) and
  * req.signal aborts. A source that throws ends the response without its last chunk.
  */
+import type { ServerLog } from "./log.js";
 import {
   EV_DRAIN,
   EV_GONE,
@@ -75,7 +76,7 @@ export interface Streams extends SignalOwner {
   start(req: Request, s: CzStream): void;
 }
 
-export function createStreams(native: StreamNative, handle: () => NativeHandle, hold: ArenaHold): Streams {
+export function createStreams(native: StreamNative, handle: () => NativeHandle, hold: ArenaHold, log?: ServerLog): Streams {
   // By context index; a context is reused only once its generation moved on, so an entry
   // left by a request answered normally is simply replaced (or ignored: gen differs).
   const watches = new Map<number, Watch>();
@@ -142,7 +143,7 @@ export function createStreams(native: StreamNative, handle: () => NativeHandle, 
       }
     } catch (err) {
       if (!pump.gone) {
-        logStreamError(req, err);
+        logStreamError(req, err, log);
         native.streamEnd(handle(), ctx, gen, true);
         // Our side failed (a chunk that is not bytes): the source is still open.
         if (pulling) pump.gone = true;
@@ -164,7 +165,7 @@ export function createStreams(native: StreamNative, handle: () => NativeHandle, 
     try {
       head = Buffer.from(s.head(), "latin1");
     } catch (err) {
-      logStreamError(req, err);
+      logStreamError(req, err, log);
     }
     const w = entry(ctx, gen);
     const pump = (w.pump = new Pump());
@@ -204,12 +205,14 @@ function closeIterator(it: AsyncIterator<unknown>): void {
   }
 }
 
-function logStreamError(req: Request, err: unknown): void {
-  let where = "request";
+function logStreamError(req: Request, err: unknown, log: ServerLog | undefined): void {
+  let fields: { method: string; path: string; reqId: string } | undefined;
   try {
-    where = `${req.method} ${req.path}`;
+    fields = { method: req.method, path: req.path, reqId: req.id };
   } catch {
     // the request is no longer readable
   }
-  console.error(`catzilla: streamed response for ${where} failed:`, err);
+  const where = fields ? `${fields.method} ${fields.path}` : "request";
+  if (log === undefined) console.error(`catzilla: streamed response for ${where} failed:`, err);
+  else log.error({ ...fields, err }, `streamed response for ${where} failed`);
 }
