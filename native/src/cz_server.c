@@ -362,16 +362,21 @@ int cz_server_body_pull(cz_server_t* srv, uint32_t ctx, uint32_t gen) {
   return cz__batch_pull(&srv->batch, ctx, gen);
 }
 
+/* The response an embedder's answer describes (respond, respondMany, stream). */
+static void cz__server_resp(const cz_respond_t* a, cz_resp_t* r) {
+  memset(r, 0, sizeof(*r));
+  r->status = a->status;
+  r->ctype = CZ_RESF_CTYPE(a->flags);
+  r->head = a->head;
+  r->head_len = a->head_len;
+  r->body = a->body;
+  r->body_len = a->body_len;
+}
+
 static int cz__server_respond(cz_server_t* srv, const cz_respond_t* a) {
   cz_resp_t r;
 
-  memset(&r, 0, sizeof(r));
-  r.status = a->status;
-  r.ctype = CZ_RESF_CTYPE(a->flags);
-  r.head = a->head;
-  r.head_len = a->head_len;
-  r.body = a->body;
-  r.body_len = a->body_len;
+  cz__server_resp(a, &r);
   return cz__batch_settle(&srv->batch, a->ctx, a->gen, &r, (a->flags & CZ_RESF_CLOSE) != 0);
 }
 
@@ -410,13 +415,7 @@ int cz_server_stream(cz_server_t* srv, uint32_t ctx, uint32_t gen, int op, const
   cz_resp_t r;
   int rc;
 
-  memset(&r, 0, sizeof(r));
-  r.status = a->status;
-  r.ctype = CZ_RESF_CTYPE(a->flags);
-  r.head = a->head;
-  r.head_len = a->head_len;
-  r.body = a->body;
-  r.body_len = a->body_len;
+  cz__server_resp(a, &r);
   rc = cz__batch_stream(&srv->batch, ctx, gen, op, &r);
   /* Inside a dispatch (or respondMany) the queued bytes wait for its flush, as respond's. */
   cz__conn_flush_all(&srv->conns);
