@@ -23,6 +23,7 @@ import { bodyIn } from "./request-body.js";
 import { blockingHook, onPool } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
+import { enableJsonFastPath } from "./json-fast-path.js";
 import { handleShutdownSignals, lifecycleLog, setLifecycleLog } from "./lifecycle.js";
 import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
 import { AccessLog } from "./access-log.js";
@@ -270,6 +271,7 @@ class NativeServer implements ReloadableServer {
    */
   private async start(options: ListenOptions): Promise<Live> {
     const native = loadNative();
+    if (options.jsonFastPath !== false) enableJsonFastPath();
     const log = new ServerLog(options.logger); // throws on a bad logger, before anything starts
     // Workers, shutdown and signals (lifecycle.ts) log through the same logger.
     setLifecycleLog({

@@ -48,14 +48,14 @@ export interface RunningApp {
 /**
  * Serves a compiled out dir in a child process and waits until it listens. `cwd`: the
  * server's working directory (default the package root; an app's relative paths, such as a
- * static mount's directory, resolve against it).
+ * static mount's directory, resolve against it). `node`: the node binary (default this one).
  */
 export async function serve(
   outDir: string,
   options: Record<string, unknown> = {},
-  spawnOptions: { cwd?: string } = {},
+  spawnOptions: { cwd?: string; node?: string } = {},
 ): Promise<RunningApp> {
-  const child = spawn(process.execPath, [join(ROOT, "test", "helpers", "serve.mjs"), resolve(ROOT, outDir), JSON.stringify(options)], {
+  const child = spawn(spawnOptions.node ?? process.execPath, [join(ROOT, "test", "helpers", "serve.mjs"), resolve(ROOT, outDir), JSON.stringify(options)], {
     cwd: spawnOptions.cwd ?? ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
