@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Before/after on one machine in one run: the Catzilla bench app served by another commit of
-// this package (A, built under bench/.tmp/ab/<commit>) and by this checkout (B), both pinned
+// this package (A, built under bench/.tmp/base/<commit>, bench/lib/checkout.mjs) and by this checkout (B), both pinned
 // to CPU 0 and measured alternately with wrk on CPU 1, so the load other work puts on the
 // shared machine falls on both alike. Prints medians and B/A per route and mode.
 //
@@ -10,15 +10,15 @@
 // --hotpath measures only the runtime's JS per request (bench/hotpath/run.mjs: the batch loop
 // fed through a stand-in addon, no sockets), A and B alternately in fresh processes.
 //
-// A is built from `git archive <base>` with this checkout's node_modules and native addon
-// (build/): it compares the TypeScript runtime and compiler, not native/ changes.
+// A is built from `git archive <base>` with this checkout's node_modules and its own native
+// addon: it compares the whole package, native/ included.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { measure, MODES } from "./lib/measure.mjs";
+import { buildTs, checkoutAt, headOf, sh } from "./lib/checkout.mjs";
 import { installCleanup, launch } from "./lib/procs.mjs";
-import { ROOT, ROUTES, routeLabel, startServer, TMP } from "./lib/servers.mjs";
+import { ROOT, ROUTES, routeLabel, startServer, } from "./lib/servers.mjs";
 import { fmtRate, median } from "./lib/util.mjs";
 
 const { values: opt } = parseArgs({
@@ -37,43 +37,18 @@ const reps = Number(opt.reps);
 const durationS = Number(opt.duration);
 for (const r of routes) if (!ROUTES[r]) throw new Error(`unknown route ${r} (${Object.keys(ROUTES).join(", ")})`);
 
-function sh(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) failed:\n${r.stdout}${r.stderr}`);
-  return r.stdout.trim();
-}
-
 /** Builds the TypeScript and the bench app of the package at `dir`. */
 function buildApp(dir) {
-  sh(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], dir);
-  const bin = join(dir, "bin", "catzilla-compile.js");
-  sh(process.execPath, [bin, "bench/app/app.ts", "bench/app/main.ts", "--out", "bench/app/.catzilla"], dir);
-}
-
-/** A checkout of `commit` under bench/.tmp/ab, sharing node_modules and build/ with this one. */
-function checkout(commit) {
-  const sha = sh("git", ["rev-parse", commit], ROOT);
-  const dir = join(TMP, "ab", sha.slice(0, 12));
-  if (!existsSync(join(dir, "bench", "app", ".catzilla", "server.js"))) {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    const tar = spawnSync("git", ["archive", sha], { cwd: ROOT, maxBuffer: 1 << 30 });
-    if (tar.status !== 0) throw new Error(`git archive ${sha} failed: ${tar.stderr}`);
-    const x = spawnSync("tar", ["-x", "-C", dir], { input: tar.stdout });
-    if (x.status !== 0) throw new Error(`tar -x failed: ${x.stderr}`);
-    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-    symlinkSync(join(ROOT, "build"), join(dir, "build"));
-    buildApp(dir);
-  }
-  return { sha, dir };
+  buildTs(dir);
+  sh(process.execPath, [join(dir, "bin", "catzilla-compile.js"), "bench/app/app.ts", "bench/app/main.ts", "--out", "bench/app/.catzilla"], dir);
 }
 
 installCleanup();
 if (process.getuid?.() === 0) launch.nice = -10;
-const a = checkout(opt.base);
+const a = checkoutAt(opt.base);
+buildApp(a.dir);
 buildApp(ROOT);
-const head = sh("git", ["rev-parse", "--short=12", "HEAD"], ROOT);
-const dirty = sh("git", ["status", "--porcelain", "--untracked-files=no"], ROOT) !== "";
+const { sha: head, dirty } = headOf();
 const variants = [
   { name: "A", what: `${a.sha.slice(0, 12)} (base)`, dir: a.dir },
   { name: "B", what: `${head}${dirty ? " + uncommitted changes" : ""} (this checkout)`, dir: ROOT },

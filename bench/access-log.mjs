@@ -10,6 +10,7 @@ import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { nodeBin } from "../scripts/node.mjs";
+import { buildTs, sh } from "./lib/checkout.mjs";
 import { measure, MODES } from "./lib/measure.mjs";
 import { installCleanup, launch } from "./lib/procs.mjs";
 import { BENCH, ROOT, routeLabel, startServer, TMP } from "./lib/servers.mjs";
@@ -31,11 +32,7 @@ const durationS = Number(opt.duration);
 const node = nodeBin(opt.node);
 const nodeVersion = spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim();
 
-function sh(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed:\n${r.stdout}${r.stderr}`);
-}
-sh(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
+buildTs(ROOT);
 sh(process.execPath, [join(ROOT, "bin", "catzilla-compile.js"), "bench/app/app.ts", "bench/app/main.ts", "--out", "bench/app/.catzilla"]);
 
 installCleanup();

@@ -8,7 +8,7 @@
 //   node bench/hotpath/run.mjs [--root DIR] [--batch 16] [--ms 1500] [--reps 5]
 //
 // --root: a package root whose bench/app/.catzilla/server.js to load (default: this
-// checkout; bench/ab.mjs builds other commits under bench/.tmp/ab/<sha>).
+// checkout; bench/lib/checkout.mjs builds other commits under bench/.tmp/base/<sha>).
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

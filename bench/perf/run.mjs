@@ -7,17 +7,18 @@
 //   node bench/perf/run.mjs [--node 24] [--reps 5] [--duration 3] [--connections 64]
 //        [--routes body,users-get,users-post,json] [--servers catzilla,node-http,fastify,bun]
 //        [--base <commit>]   also serve the app from another commit (built under
-//                            bench/.tmp/perf-base/<sha>, addon included): "catzilla@base"
+//                            bench/.tmp/base/<sha>, addon included): "catzilla@base"
 //
 // Every server stays up for the whole run, pinned to CPU 0 (the ones not measured idle);
 // wrk runs pinned to CPU 1. Each round measures every (route, server) once, servers in an
 // order rotated every round, so foreign load on the shared machine falls on all alike.
 // Reports medians of req/s and of the server's CPU µs per request, and same-run ratios.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { nodeBin } from "../../scripts/node.mjs";
+import { checkoutAt, sh } from "../lib/checkout.mjs";
 import { cpuMicros, installCleanup, launch, pinned, spawnTracked, stopChild } from "../lib/procs.mjs";
 import { findBun, ROOT, TMP } from "../lib/servers.mjs";
 import { fmtRate, freePort, median, sleep } from "../lib/util.mjs";
@@ -47,12 +48,6 @@ for (const r of routes) if (!ROUTES[r]) throw new Error(`unknown route ${r} (${O
 const reps = Number(opt.reps);
 const durationS = Number(opt.duration);
 
-function sh(cmd, args, cwd, env) {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) failed:\n${r.stdout}${r.stderr}`);
-  return r.stdout.trim();
-}
-
 /** Compiles bench/perf's app inside the package at `dir` (its bench/.tmp/perf). */
 function compileApp(dir) {
   const work = join(dir, "bench", ".tmp", "perf");
@@ -60,25 +55,6 @@ function compileApp(dir) {
   for (const f of ["app.ts", "main.ts"]) copyFileSync(join(HERE, f), join(work, f));
   sh(process.execPath, [join(dir, "bin", "catzilla-compile.js"), "app.ts", "main.ts", "--out", ".catzilla", "--quiet"], work);
   return join(work, "main.js");
-}
-
-/** A checkout of `commit` with its own TypeScript build and addon, sharing node_modules. */
-function checkout(commit) {
-  const sha = sh("git", ["rev-parse", commit], ROOT);
-  const dir = join(TMP, "perf-base", sha.slice(0, 12));
-  if (!existsSync(join(dir, "build", "Release", "catzilla.node"))) {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    const tar = spawnSync("git", ["archive", sha], { cwd: ROOT, maxBuffer: 1 << 30 });
-    if (tar.status !== 0) throw new Error(`git archive ${sha} failed: ${tar.stderr}`);
-    const x = spawnSync("tar", ["-x", "-C", dir], { input: tar.stdout });
-    if (x.status !== 0) throw new Error(`tar -x failed: ${x.stderr}`);
-    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-    sh("node", ["scripts/gen-abi.mjs"], dir);
-    sh(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], dir);
-    sh("node", ["scripts/build-native.js"], dir);
-  }
-  return { sha, dir };
 }
 
 installCleanup();
@@ -89,7 +65,7 @@ const defs = [];
 const want = opt.servers.split(",");
 if (want.includes("catzilla")) defs.push({ name: "catzilla", cmd: node, args: [compileApp(ROOT)] });
 if (opt.base) {
-  const b = checkout(opt.base);
+  const b = checkoutAt(opt.base);
   defs.push({ name: "catzilla@base", what: b.sha.slice(0, 12), cmd: node, args: [compileApp(b.dir)] });
 }
 if (want.includes("node-http")) defs.push({ name: "node-http", cmd: node, args: [join(HERE, "servers.mjs")], env: { SERVER: "node-http" } });
