@@ -1,6 +1,7 @@
 -- wrk script for the benchmark suite.
 --   wrk ... -s bench/wrk.lua <url>            one request per round trip
 --   wrk ... -s bench/wrk.lua <url> -- 16      HTTP pipelining: 16 requests per write
+--   wrk ... -s bench/wrk.lua <url> -- body.json   POSTs that file as application/json
 -- At the end it prints one line "BENCHJSON {...}" with exact counts and latency
 -- percentiles (microseconds), which the harness parses instead of wrk's rounded text.
 -- (done() runs in wrk's main Lua state, where init() never ran: it cannot see `depth`.
@@ -9,6 +10,14 @@
 local depth = 1
 
 function init(args)
+  if args[1] and not tonumber(args[1]) then
+    local f = assert(io.open(args[1], "rb"))
+    wrk.body = f:read("*a")
+    f:close()
+    wrk.method = "POST"
+    wrk.headers["Content-Type"] = "application/json"
+    return
+  end
   depth = tonumber(args[1]) or 1
   if depth > 1 then
     local reqs = {}

@@ -125,7 +125,7 @@ async function check1(s, route) {
 
 function wrk(s, route) {
   const r = ROUTES[route];
-  const args = [`-t1`, `-c${opt.connections}`, `-d${durationS}s`, "--timeout", "4s", "-s", join(HERE, "post.lua"), `http://127.0.0.1:${s.port}${r.path}`];
+  const args = [`-t1`, `-c${opt.connections}`, `-d${durationS}s`, "--timeout", "4s", "-s", join(ROOT, "bench", "wrk.lua"), `http://127.0.0.1:${s.port}${r.path}`];
   if (r.file) args.push("--", r.file);
   const cpu0 = cpuMicros(s.pid);
   const [cmd, a] = pinned("1", "wrk", args);

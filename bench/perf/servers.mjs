@@ -4,8 +4,8 @@
 //   GET  /users   100 stored users (with a passwordHash) filtered to User's 5 fields
 //   POST /users   validate a 10-field NewUser, answer the new User (5 fields)
 // SERVER=node-http (JSON.parse / JSON.stringify, no validation, no filtering), SERVER=fastify
-// (JSON schemas from bench/schema's openapi.json: ajv in, fast-json-stringify out), or under
-// bun: Bun.serve with the checks of bench/schema/servers.mjs written by hand. PORT from env.
+// (JSON schemas from the compiled app's openapi.json: ajv in, fast-json-stringify out), or under
+// bun: Bun.serve with the equivalent checks written by hand. PORT from env.
 import * as fs from "node:fs";
 import * as http from "node:http";
 

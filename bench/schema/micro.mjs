@@ -20,7 +20,7 @@ const require = createRequire(import.meta.url);
 
 function compileApp() {
   fs.mkdirSync(WORK, { recursive: true });
-  fs.copyFileSync(path.join(ROOT, "bench", "schema", "app.ts"), path.join(WORK, "app.ts"));
+  fs.copyFileSync(path.join(ROOT, "bench", "perf", "app.ts"), path.join(WORK, "app.ts"));
   // The compiler runs on the machine's node; only the measuring runs on the Node under test.
   const r = spawnSync("node", [path.join(ROOT, "bin", "catzilla-compile.js"), "app.ts", "--out", ".catzilla", "--quiet"], {
     cwd: WORK,

@@ -1,4 +1,4 @@
-// bench/schema/app.ts's NewUser and User written with typia's tags, for bench/schema/micro.mjs;
+// bench/perf/app.ts's NewUser and User written with typia's tags, for bench/schema/micro.mjs;
 // bench/schema/typia-setup.sh turns this into plain JS with `typia generate` (no transformer at run time).
 import typia, { tags } from "typia";
 
