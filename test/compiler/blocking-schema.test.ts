@@ -8,20 +8,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/index.js";
-import { serve, type RunningApp } from "../helpers/app.js";
+import type { RunningApp } from "../helpers/app.js";
 import { exchange, parseResponses } from "../helpers/raw.js";
-import { copyFixture } from "./helpers.js";
+import { compileAndServe } from "./helpers.js";
 
 let app: RunningApp;
 let out: string;
 
 beforeAll(async () => {
-  const dir = copyFixture("blocking-schema");
-  const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
-  expect(r.diagnostics).toEqual([]);
-  out = path.join(dir, ".catzilla");
-  app = await serve(out);
+  ({ out, app } = await compileAndServe("blocking-schema"));
 }, 120_000);
 
 afterAll(async () => {

@@ -7,6 +7,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { compile } from "../../compiler/index.js";
+import { serve, type RunningApp } from "../helpers/app.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const FIXTURES = path.join(ROOT, "test", "fixtures", "compiler");
@@ -97,4 +99,17 @@ export function locate(text: string, needle: string, nth = 1): string {
   }
   const before = text.slice(0, at).split("\n");
   return `${before.length}:${before[before.length - 1].length + 1}`;
+}
+
+/**
+ * Copies fixture `name`, compiles its app.ts with `compile()` (no diagnostics allowed: the
+ * compiler's output is in the error) and serves the result in a child process. The caller
+ * stops `app` (afterAll).
+ */
+export async function compileAndServe(name: string): Promise<{ dir: string; out: string; app: RunningApp }> {
+  const dir = copyFixture(name);
+  const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
+  if (r.diagnostics.length > 0) throw new Error(`compiling fixture ${name}:\n${JSON.stringify(r.diagnostics, null, 2)}`);
+  const out = path.join(dir, ".catzilla");
+  return { dir, out, app: await serve(out) };
 }

@@ -7,20 +7,15 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Project, ts } from "ts-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/index.js";
 import { formatInThread } from "../../compiler/emit/format.js";
-import { serve, type RunningApp } from "../helpers/app.js";
-import { copyFixture } from "./helpers.js";
+import type { RunningApp } from "../helpers/app.js";
+import { compileAndServe } from "./helpers.js";
 
 let app: RunningApp;
 let out: string;
 
 beforeAll(async () => {
-  const dir = copyFixture("schema");
-  const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
-  expect(r.diagnostics).toEqual([]);
-  out = path.join(dir, ".catzilla");
-  app = await serve(out);
+  ({ out, app } = await compileAndServe("schema"));
 }, 120_000);
 
 afterAll(async () => {
@@ -60,7 +55,8 @@ export async function f(u: NewUser): Promise<User> {
 }
 `;
     expect(typeErrors({ "use.ts": use })).toEqual([]);
-  });
+    // Two whole-program type checks: 10-20 s on a busy 2-core machine.
+  }, 120_000);
 
   it("client.js calls the server: typed results, 400s as ApiError with the problem document", async () => {
     const { createClient, ApiError } = await import(pathToFileURL(path.join(out, "client.js")).href);

@@ -6,19 +6,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/index.js";
-import { serve, type RunningApp } from "../helpers/app.js";
-import { copyFixture } from "./helpers.js";
+import type { RunningApp } from "../helpers/app.js";
+import { compileAndServe } from "./helpers.js";
 
 let app: RunningApp;
 let out: string;
 
 beforeAll(async () => {
-  const dir = copyFixture("schema");
-  const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
-  expect(r.diagnostics).toEqual([]);
-  out = path.join(dir, ".catzilla");
-  app = await serve(out);
+  ({ out, app } = await compileAndServe("schema"));
 }, 120_000);
 
 afterAll(async () => {
