@@ -55,7 +55,7 @@ export async function f(u: NewUser): Promise<User> {
 }
 `;
     expect(typeErrors({ "use.ts": use })).toEqual([]);
-    // Two whole-program type checks: 10-20 s on a busy 2-core machine.
+    // Whole-program type checks: 10-20 s on a busy 2-core machine.
   }, 120_000);
 
   it("client.js calls the server: typed results, 400s as ApiError with the problem document", async () => {
