@@ -24,7 +24,7 @@ import { blockingHook, onPool } from "./blocking-client.js";
 import { createArenaHold } from "./hold.js";
 import { exchange, requestBytes, type InjectOptions, type InjectResponse } from "./inject.js";
 import { enableJsonFastPath } from "./json-fast-path.js";
-import { handleShutdownSignals, lifecycleLog, setLifecycleLog } from "./lifecycle.js";
+import { handleShutdownSignals } from "./lifecycle.js";
 import { loadNative, type NativeHandle, type NativeLimits } from "./native.js";
 import { AccessLog } from "./access-log.js";
 import { ServerLog, accessLogger } from "./log.js";
@@ -167,15 +167,17 @@ class NativeServer implements ReloadableServer {
     const native = loadNative();
     let loops = loopCount(options.workers); // throws on a bad value before anything starts
     checkDeployOptions(options);
+    // The server's messages, from the first warning on (a server inject() made has its own).
+    const log = this.live?.log ?? new ServerLog(options.logger); // throws on a bad logger
     let reusePort = options.reusePort === true || loops > 1;
     if (reusePort && native.constants.REUSEPORT === false) {
-      lifecycleLog.warn(NO_REUSEPORT);
+      log.warn({}, NO_REUSEPORT);
       reusePort = false;
       loops = 1;
     } else if (loops > 1 && process.platform !== "linux") {
       // macOS and the BSDs accept several SO_REUSEPORT listeners but do not spread
       // connections across them (FreeBSD needs SO_REUSEPORT_LB): one loop would get them all.
-      lifecycleLog.warn(`the kernel does not spread connections across SO_REUSEPORT listeners on ${process.platform}: serving on one event loop (workers is ignored)`);
+      log.warn({}, `the kernel does not spread connections across SO_REUSEPORT listeners on ${process.platform}: serving on one event loop (workers is ignored)`);
       loops = 1;
     }
     if (loops > 1 && !existsSync(new URL(this.serverModule))) {
@@ -193,7 +195,7 @@ class NativeServer implements ReloadableServer {
           `catzilla: listen after inject() cannot change ${fixed.join(", ")}: the server was created by inject() with the default options; call listen(options) before inject(), or close() first`,
         );
       }
-    } else live = await this.start(options);
+    } else live = await this.start(options, log);
     const host = options.host ?? "127.0.0.1";
     const bind = () => native.listen(live.handle, host, options.port ?? 8000, options.backlog ?? 511, reusePort);
     try {
@@ -201,14 +203,14 @@ class NativeServer implements ReloadableServer {
         native.setHealth(live.handle, options.health);
         const shadowed = this.mod.routes.filter((r) => r.path === options.health).map((r) => `${r.method} ${r.path}`);
         if (shadowed.length > 0 && isMainThread) {
-          lifecycleLog.warn(`the health route answers ${options.health} before the app's routes: ${shadowed.join(", ")} is never reached`);
+          log.warn({}, `the health route answers ${options.health} before the app's routes: ${shadowed.join(", ")} is never reached`);
         }
       }
       try {
         this.port = bind();
       } catch (err) {
         if (!reusePort || (err as { code?: string }).code !== "ENOTSUP") throw err;
-        lifecycleLog.warn(NO_REUSEPORT);
+        log.warn({}, NO_REUSEPORT);
         reusePort = false;
         loops = 1;
         this.port = bind();
@@ -229,16 +231,16 @@ class NativeServer implements ReloadableServer {
     this.shutdownDelayMs = options.shutdownDelayMs ?? 0;
     if (loops > 1) {
       try {
-        this.fleet = await startFleet(this.serverModule, workerOptions(options, this.port), loops - 1);
+        this.fleet = await startFleet(this.serverModule, workerOptions(options, this.port, log), loops - 1, log);
       } catch (err) {
         // The workers that started are stopped already; this loop goes too, as if never started.
         await this.close();
         this.closed = false;
         throw err;
       }
-      lifecycleLog.info(`serving on ${loops} event loops (port ${this.port}, SO_REUSEPORT)`);
+      log.info({}, `serving on ${loops} event loops (port ${this.port}, SO_REUSEPORT)`);
     }
-    if (options.handleSignals === true) this.unsignal = handleShutdownSignals(() => this.shutdown());
+    if (options.handleSignals === true) this.unsignal = handleShutdownSignals(() => this.shutdown(), log);
     return this;
   }
 
@@ -252,13 +254,14 @@ class NativeServer implements ReloadableServer {
 
   shutdown(): Promise<void> {
     if (this.live === undefined) return Promise.resolve();
+    const log = this.live.log;
     this.shutting ??= (async () => {
-      lifecycleLog.info(`shutting down (port ${this.port}, ${this.workers} event loop(s))`);
+      log.info({}, `shutting down (port ${this.port}, ${this.workers} event loop(s))`);
       this.goAway();
       if (this.shutdownDelayMs > 0) await sleep(this.shutdownDelayMs);
       const t0 = Date.now();
       await this.close();
-      lifecycleLog.info(`shut down: drained in ${Date.now() - t0} ms`);
+      log.info({}, `shut down: drained in ${Date.now() - t0} ms`);
     })().finally(() => {
       this.shutting = undefined;
     });
@@ -269,16 +272,9 @@ class NativeServer implements ReloadableServer {
    * Creates the native server (no socket bound yet) and the runtime parts around it;
    * listen() and inject() share it.
    */
-  private async start(options: ListenOptions): Promise<Live> {
+  private async start(options: ListenOptions, log = new ServerLog(options.logger)): Promise<Live> {
     const native = loadNative();
     if (options.jsonFastPath !== false) enableJsonFastPath();
-    const log = new ServerLog(options.logger); // throws on a bad logger, before anything starts
-    // Workers, shutdown and signals (lifecycle.ts) log through the same logger.
-    setLifecycleLog({
-      info: (msg) => log.info({}, msg),
-      warn: (msg) => log.warn({}, msg),
-      error: (msg) => log.error({}, msg),
-    });
     const trust = compileTrust(options.trustProxy);
     const accessTo = accessLogger(options.accessLog, log);
     const maxHeaderBytes = options.maxHeaderBytes ?? LIMIT_DEFAULTS.maxHeaderBytes;

@@ -12,7 +12,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { lifecycleLog } from "./lifecycle.js";
+import type { ServerLog } from "./log.js";
 import type { ListenOptions } from "./server.js";
 
 /** Messages between the main thread and a serving worker. */
@@ -44,7 +44,7 @@ export function loopCount(workers: ListenOptions["workers"]): number {
  * SO_REUSEPORT, one loop, no signal handlers; values that cannot be sent to a thread
  * (functions, loggers) are left out, with a warning naming them.
  */
-export function workerOptions(options: ListenOptions, port: number): ListenOptions {
+export function workerOptions(options: ListenOptions, port: number, log: ServerLog): ListenOptions {
   const out: Record<string, unknown> = {};
   const dropped: string[] = [];
   for (const [k, v] of Object.entries(options)) {
@@ -55,7 +55,7 @@ export function workerOptions(options: ListenOptions, port: number): ListenOptio
     }
   }
   if (dropped.length > 0) {
-    lifecycleLog.warn(`workers: listen option(s) ${dropped.join(", ")} cannot be sent to worker threads; workers use the defaults`);
+    log.warn({}, `workers: listen option(s) ${dropped.join(", ")} cannot be sent to worker threads; workers use the defaults`);
   }
   return { ...out, port, workers: 1, reusePort: true, handleSignals: false };
 }
@@ -73,7 +73,7 @@ interface Member {
  * Starts `count` workers serving `serverModule` with `options` (see workerOptions); resolves
  * once every one listens, rejects (stopping those that started) when one cannot.
  */
-export async function startFleet(serverModule: string, options: ListenOptions, count: number): Promise<Fleet> {
+export async function startFleet(serverModule: string, options: ListenOptions, count: number, log: ServerLog): Promise<Fleet> {
   const workerUrl = new URL("./serve-worker.js", import.meta.url);
   const members: Member[] = [];
   let closing = false;
@@ -111,7 +111,7 @@ export async function startFleet(serverModule: string, options: ListenOptions, c
       if (!m.ready) settle(new Error(`catzilla: worker ${id} exited with code ${code} before listening`));
       if (closing || !running || members[index] !== m) return;
       const why = crash !== undefined ? `crashed: ${String(crash.stack ?? crash)}` : `exited with code ${code}`;
-      lifecycleLog.error(`worker ${id} ${why}; starting a replacement`);
+      log.error({}, `worker ${id} ${why}; starting a replacement`);
       replace(index, m.ready ? 0 : Math.min(RESTART_MAX_MS, 100 * 2 ** failures++));
     });
     return m;
@@ -121,8 +121,8 @@ export async function startFleet(serverModule: string, options: ListenOptions, c
     const go = () => {
       if (closing) return;
       members[index] = spawn(index, (err) => {
-        if (err !== undefined) lifecycleLog.error(`replacement worker failed to start: ${err.message}`);
-        else lifecycleLog.info(`worker ${members[index]!.worker.threadId} serving (replacing a crashed one)`);
+        if (err !== undefined) log.error({}, `replacement worker failed to start: ${err.message}`);
+        else log.info({}, `worker ${members[index]!.worker.threadId} serving (replacing a crashed one)`);
       });
     };
     if (delayMs > 0) setTimeout(go, delayMs).unref();
