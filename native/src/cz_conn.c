@@ -77,6 +77,7 @@ typedef struct cz_slot_s {
   uint32_t path_len;
   char* path;        /* the path, copied: the parser's buffer moves on to the next request */
   uint64_t start_ns; /* uv_hrtime() at the head */
+  uint64_t sent;     /* a stream's or file's bytes queued before its last piece */
   cz_out_t data; /* a rendered response waiting for the ones before it */
   cz_static_req_t* file; /* CZ_SLOT_FILE only: the file being sent (cz_static.c) */
 } cz_slot_t;
@@ -429,7 +430,8 @@ static size_t cz__conn_mark(cz_conn_t* c, cz_slot_t* s) {
 }
 
 /* A response was rendered for s (rc from the renderer): `status`, its bytes the growth of
- * the queue since `mark` (cz__conn_mark). */
+ * the queue since `mark` (cz__conn_mark), after the `sent` of a stream's or file's earlier
+ * pieces. */
 static void cz__conn_rendered(cz_conn_t* c, cz_slot_t* s, int rc, int status, size_t mark) {
   if (rc != 0) {
     cz_log(c->set->log, "out of memory rendering a response; closing the connection");
@@ -437,7 +439,7 @@ static void cz__conn_rendered(cz_conn_t* c, cz_slot_t* s, int rc, int status, si
     return;
   }
   if (c->set->alog != NULL)
-    cz__conn_alog(c, s, status, cz__conn_mark(c, s) - mark);
+    cz__conn_alog(c, s, status, s->sent + (cz__conn_mark(c, s) - mark));
   s->state = CZ_SLOT_READY;
   cz__conn_advance(c);
 }
@@ -614,6 +616,7 @@ static int cz__stream_queued(cz_conn_t* c, cz_slot_t* s) {
 static int cz__stream_start(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in) {
   cz_conn_set_t* set = c->set;
   cz_resp_t r;
+  size_t mark;
 
   if (in->status < 200 || in->status > 999) {
     cz_log(set->log, "stream started with invalid status %d; answering 500", in->status);
@@ -640,12 +643,14 @@ static int cz__stream_start(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in) {
     s->flags |= CZ_SF_CHUNKED;
   s->state = CZ_SLOT_STREAM;
   s->status = (uint16_t)r.status; /* for the access log, when the stream ends */
+  mark = cz__conn_mark(c, s);
   cz_date_update(&set->date);
   if (cz_http_render(&cz__slot_target(c, s)->bytes, &set->date, &r) != 0) {
     cz_log(set->log, "out of memory rendering a response; closing the connection");
     cz__conn_close(c);
     return CZ_STREAM_GONE;
   }
+  s->sent += cz__conn_mark(c, s) - mark;
   if (s->flags & CZ_SF_NOBODY) {
     if (s == c->head)
       cz__conn_mark_dirty(c);
@@ -657,12 +662,14 @@ static int cz__stream_start(cz_conn_t* c, cz_slot_t* s, const cz_resp_t* in) {
 static int cz__stream_push(cz_conn_t* c, cz_slot_t* s, const char* p, size_t n) {
   cz_out_t* q = cz__slot_target(c, s);
   char line[24];
+  size_t mark;
   int len;
   int rc;
 
   /* An empty chunk would end a chunked body; a body-less response takes no bytes. */
   if (n == 0 || (s->flags & CZ_SF_NOBODY))
     return cz__stream_more(c, s);
+  mark = cz__conn_mark(c, s);
   if (s->flags & CZ_SF_CHUNKED) {
     len = snprintf(line, sizeof(line), "%zx\r\n", n);
     rc = cz__out_append(q, line, (size_t)len);
@@ -678,6 +685,7 @@ static int cz__stream_push(cz_conn_t* c, cz_slot_t* s, const char* p, size_t n) 
     cz__conn_close(c);
     return CZ_STREAM_GONE;
   }
+  s->sent += cz__conn_mark(c, s) - mark;
   return cz__stream_queued(c, s);
 }
 
@@ -706,8 +714,6 @@ static int cz__conn_stream(void* conn, void* slot, int op, const cz_resp_t* resp
         s->flags |= CZ_SF_CLOSE;
         cz__conn_rendered(c, s, 0, s->status, cz__conn_mark(c, s));
       } else {
-        /* The access log's `bytes` for a stream counts its last chunk only: the rest left
-         * over many writes. */
         size_t mark = cz__conn_mark(c, s);
         int rc = (s->flags & CZ_SF_CHUNKED) ? cz__out_append(cz__slot_target(c, s), "0\r\n\r\n", 5) : 0;
         cz__conn_rendered(c, s, rc, s->status, mark);
@@ -883,9 +889,11 @@ static void cz__conn_static_ready(cz_static_req_t* f, void* conn, void* slot) {
   cz_out_t* q = cz__slot_target(c, s);
   char* chunk;
   size_t len;
+  size_t mark;
   int rc = 0;
 
   CZ_ASSERT(s->file == f && s->state == CZ_SLOT_FILE && !c->closing);
+  mark = cz__conn_mark(c, s);
   if (!(s->flags & CZ_SF_FILE_HEAD)) {
     int status = cz__static_status(f);
     if (status >= 400 && status != 416) {
@@ -914,13 +922,12 @@ static void cz__conn_static_ready(cz_static_req_t* f, void* conn, void* slot) {
   }
   if (!cz__static_more(f)) {
     int status = cz__static_status(f);
-    size_t mark = cz__conn_mark(c, s);
     s->file = NULL;
     cz__static_cancel(f); /* its fd is closed already: this frees it */
-    /* The access log's `bytes` for a file is 0: its chunks left over many writes. */
     cz__conn_rendered(c, s, 0, status, mark);
     return;
   }
+  s->sent += cz__conn_mark(c, s) - mark;
   if (s == c->head)
     cz__conn_mark_dirty(c); /* its flush asks for the next chunk (cz__conn_static_pump) */
 }

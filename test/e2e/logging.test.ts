@@ -3,6 +3,7 @@
  * to a stream read here), the default JSON-lines logger on stderr, request ids, and the
  * access log (`accessLog`): real servers on 127.0.0.1, real sockets.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
@@ -10,7 +11,7 @@ import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import type { Server } from "../../runtime/server.js";
-import { copyFixture } from "../compiler/helpers.js";
+import { copyFixture, ROOT } from "../compiler/helpers.js";
 import { serve } from "../helpers/app.js";
 import { exchange, get, openSocket, parseResponses } from "../helpers/raw.js";
 
@@ -295,6 +296,28 @@ describe("accessLog", () => {
     expect(access.reduce((n, l) => n + (l.bytes as number), 0)).toBe(Buffer.byteLength(r.data, "latin1"));
     expect(new Set(access.map((l) => l.remotePort)).size).toBe(1);
     expect(access[0].remotePort).not.toBe(localPort);
+  });
+
+  it("a file's and a stream's bytes are all their pieces' bytes (head, every chunk, the last chunk)", async () => {
+    const dir = path.join(ROOT, "test", ".tmp", "logs-static");
+    fs.mkdirSync(dir, { recursive: true });
+    // Larger than one 128 KiB read: the file leaves in several pieces.
+    fs.writeFileSync(path.join(dir, "big.bin"), Buffer.alloc(300_000, 7));
+    const { logger, lines } = capture();
+    await server.listen({ port: 0, logger, accessLog: true });
+    const r = await exchange(server.port, [get("/files/big.bin") + get("/stream") + get("/ok", "Connection: close\r\n")], {
+      responses: 3,
+    });
+    const { responses } = parseResponses(r.data);
+    expect(responses.map((x) => x.status)).toEqual([200, 200, 200]);
+    expect(responses[0].body.length).toBe(300_000);
+    expect(responses[1].body).toBe("s".repeat(50_000));
+    await until(() => lines.filter((l) => l.msg === "request completed").length >= 3);
+    const access = lines.filter((l) => l.msg === "request completed").sort((a, b) => Number(a.reqId) - Number(b.reqId));
+    expect(access.map((l) => l.path)).toEqual(["/files/big.bin", "/stream", "/ok"]);
+    expect(access[0].bytes).toBeGreaterThan(300_000);
+    expect(access[1].bytes).toBeGreaterThan(50_000);
+    expect(access.reduce((n, l) => n + (l.bytes as number), 0)).toBe(Buffer.byteLength(r.data, "latin1"));
   });
 
   it("a rejected request (400) is logged; the server serves the next one", async () => {

@@ -102,7 +102,26 @@ export interface RawResponse {
   body: string;
 }
 
-/** Splits a byte stream into HTTP/1.x responses using Content-Length. */
+/** A chunked body starting at `at`: its data and where the next response starts; undefined if incomplete. */
+function dechunk(data: string, at: number): [string, number] | undefined {
+  let body = "";
+  for (;;) {
+    const eol = data.indexOf("\r\n", at);
+    if (eol < 0) return undefined;
+    const size = parseInt(data.slice(at, eol), 16);
+    if (Number.isNaN(size)) throw new Error(`bad chunk size line: ${JSON.stringify(data.slice(at, eol))}`);
+    if (size === 0) {
+      // The first blank line from the size line's CRLF on ends the trailers (often there are none).
+      const end = data.indexOf("\r\n\r\n", eol);
+      return end < 0 ? undefined : [body, end + 4];
+    }
+    if (data.length < eol + 2 + size + 2) return undefined;
+    body += data.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
+
+/** Splits a byte stream into HTTP/1.x responses using Content-Length or chunked framing. */
 export function parseResponses(data: string, noBody: number[] = []): { responses: RawResponse[]; rest: string } {
   const responses: RawResponse[] = [];
   let rest = data;
@@ -121,17 +140,20 @@ export function parseResponses(data: string, noBody: number[] = []): { responses
     }
     const status = Number(m[2]);
     const bodyless = noBody.includes(responses.length) || status === 204 || status === 304 || status < 200;
-    const len = bodyless ? 0 : Number(headers["content-length"] ?? 0);
-    if (rest.length < end + 4 + len) break;
-    responses.push({
-      status,
-      reason: m[3],
-      version: m[1],
-      headers,
-      rawHeaders: lines.slice(1),
-      body: rest.slice(end + 4, end + 4 + len),
-    });
-    rest = rest.slice(end + 4 + len);
+    let body: string;
+    let next: number;
+    if (!bodyless && /(^|,)\s*chunked\s*$/i.test(headers["transfer-encoding"] ?? "")) {
+      const chunked = dechunk(rest, end + 4);
+      if (chunked === undefined) break;
+      [body, next] = chunked;
+    } else {
+      const len = bodyless ? 0 : Number(headers["content-length"] ?? 0);
+      if (rest.length < end + 4 + len) break;
+      body = rest.slice(end + 4, end + 4 + len);
+      next = end + 4 + len;
+    }
+    responses.push({ status, reason: m[3], version: m[1], headers, rawHeaders: lines.slice(1), body });
+    rest = rest.slice(next);
   }
   return { responses, rest };
 }
