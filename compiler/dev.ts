@@ -209,7 +209,16 @@ export class DevRunner {
     }
   }
 
+  /**
+   * Removes what dev mode wrote beside the build (<out>/dev). Safe while the server still
+   * runs: every version's modules are imported and its table dlopen()ed already.
+   */
+  removeFiles(): void {
+    fs.rmSync(this.devDir, { recursive: true, force: true });
+  }
+
   async close(): Promise<void> {
+    this.removeFiles();
     await this.server?.close();
   }
 }
@@ -237,11 +246,15 @@ export async function devMain(argv: string[]): Promise<number> {
     quiet: args.quiet,
     onBuild: (b) => runner.load(b),
   });
-  await loop.ready;
-  await untilSignal(() => {
+  // What dev mode wrote goes with the process however it ends: a signal (also during the
+  // first build), a normal exit, or process.exit() and crashes (the "exit" event).
+  process.once("exit", () => runner.removeFiles());
+  const stopped = untilSignal(() => {
     loop.close();
     return runner.close();
   });
+  await loop.ready;
+  await stopped;
   return 0;
 }
 

@@ -2,7 +2,8 @@
  * `catzilla dev` and the files around the app: module-relative paths (`import.meta.url`,
  * `import.meta.dirname`/`filename`, `new URL("./x", import.meta.url)`) point where a normal
  * build puts them on every version, so a data file beside the source keeps its data across
- * hot swaps. A real dev server in a child process, driven
+ * hot swaps; what dev mode wrote (<out>/dev) goes
+ * when it stops (SIGINT) or its process exits. A real dev server in a child process, driven
  * by editing files and checked over HTTP on 127.0.0.1.
  *
  * The app's `import.meta` lines carry `// @ts-ignore`: until the compiler decides ESM vs
@@ -22,7 +23,7 @@ const CLI = join(ROOT, "bin", "catzilla.js");
 /** How many times `needle` occurs in `text`. */
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
-describe("catzilla dev keeps module-relative paths", () => {
+describe("catzilla dev keeps module-relative paths and cleans up", () => {
   const dir = join(TMP, `dev-files-${process.pid}`);
   const app = join(dir, "app.ts");
   const dataFile = join(dir, "store", "data.json");
@@ -106,4 +107,49 @@ export async function addNote(text: string): Promise<string[]> {
     expect(new URL(meta.url).pathname).toBe(join(dir, "app.js"));
     expect(meta.dirname).toBe(dir);
   }, 60_000);
+
+  test("SIGINT stops it and removes <out>/dev; the data file and the build stay", async () => {
+    const devDir = join(dir, ".catzilla", "dev");
+    expect(fs.existsSync(devDir)).toBe(true);
+    agent.destroy();
+    expect(await dev.stop("SIGINT")).toBe(0);
+    expect(fs.existsSync(devDir)).toBe(false);
+    expect(fs.existsSync(join(dir, ".catzilla", "dispatch.js"))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(dataFile, "utf8"))).toEqual(["one", "two", "three"]);
+  }, 30_000);
+});
+
+describe("catzilla dev exiting by itself", () => {
+  const dir = join(TMP, `dev-exit-${process.pid}`);
+  let dev: Proc | undefined;
+
+  afterAll(async () => {
+    await dev?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("process.exit() in the app removes <out>/dev too", async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    write(
+      join(dir, "app.ts"),
+      `import { Catzilla } from "catzilla";
+export const app = new Catzilla();
+app.get("/", () => "up");
+app.post("/exit", () => {
+  setImmediate(() => process.exit(0));
+  return "bye";
+});
+`,
+    );
+    dev = start([CLI, "dev", join(dir, "app.ts"), "--port", "0", "--quiet"]);
+    const line = await dev.waitLine(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 0, 110_000);
+    const port = Number(/:(\d+)$/.exec(line)![1]);
+    const agent = new http.Agent({ keepAlive: false });
+    expect((await get(agent, port, "/")).body).toBe("up");
+    expect(fs.existsSync(join(dir, ".catzilla", "dev"))).toBe(true);
+    expect((await get(agent, port, "/exit", "POST")).body).toBe("bye");
+    agent.destroy();
+    expect(await dev.exited()).toBe(0);
+    expect(fs.existsSync(join(dir, ".catzilla", "dev"))).toBe(false);
+  }, 120_000);
 });

@@ -171,6 +171,15 @@ void Catzilla;
     expect(ports.size).toBe(1);
     expect(dev.child.exitCode).toBe(null);
   });
+
+  test("SIGTERM stops it and removes what dev mode wrote (<out>/dev); the build itself stays", async () => {
+    const devDir = join(dir, ".catzilla", "dev");
+    expect(fs.readdirSync(devDir)).toEqual([expect.stringMatching(/^v\d+$/)]);
+    agent.destroy();
+    expect(await dev.stop("SIGTERM")).toBe(0);
+    expect(fs.existsSync(devDir)).toBe(false);
+    expect(fs.existsSync(join(dir, ".catzilla", "dispatch.js"))).toBe(true);
+  });
 });
 
 describe("catzilla-compile --watch", () => {
