@@ -2,7 +2,7 @@
  * `catzilla dev` and the files around the app: module-relative paths (`import.meta.url`,
  * `import.meta.dirname`/`filename`, `new URL("./x", import.meta.url)`) point where a normal
  * build puts them on every version, so a data file beside the source keeps its data across
- * hot swaps; what dev mode wrote (<out>/dev) goes
+ * hot swaps; warnings print once, not on every rebuild; what dev mode wrote (<out>/dev) goes
  * when it stops (SIGINT) or its process exits. A real dev server in a child process, driven
  * by editing files and checked over HTTP on 127.0.0.1.
  *
@@ -23,7 +23,7 @@ const CLI = join(ROOT, "bin", "catzilla.js");
 /** How many times `needle` occurs in `text`. */
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
-describe("catzilla dev keeps module-relative paths and cleans up", () => {
+describe("catzilla dev keeps module-relative paths and prints warnings once", () => {
   const dir = join(TMP, `dev-files-${process.pid}`);
   const app = join(dir, "app.ts");
   const dataFile = join(dir, "store", "data.json");
@@ -106,6 +106,22 @@ export async function addNote(text: string): Promise<string[]> {
     const meta = JSON.parse((await get(agent, port, "/meta")).body) as { url: string; dirname: string };
     expect(new URL(meta.url).pathname).toBe(join(dir, "app.js"));
     expect(meta.dirname).toBe(dir);
+  }, 60_000);
+
+  test("a warning is printed once; again only when it changes", async () => {
+    // The cold build and the two swaps above: one CZ2003, printed once.
+    expect(count(dev.stderr(), "warning CZ2003")).toBe(1);
+    expect(dev.stderr()).toMatch(/app\.ts:14:\d+ - warning CZ2003/);
+    const from = dev.lines.length;
+    await swapTo("v4");
+    expect(await dev.waitLine(/rebuilt in .*1 warning \(printed before\)/, from)).toMatch(/serving v\d+/);
+    expect(count(dev.stderr(), "warning CZ2003")).toBe(1);
+    // The route moved down a line: a changed warning is printed again.
+    await swapTo("v5", "// moved\n");
+    const deadline = Date.now() + 30_000;
+    while (count(dev.stderr(), "warning CZ2003") < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(count(dev.stderr(), "warning CZ2003")).toBe(2);
+    expect(dev.stderr()).toMatch(/app\.ts:15:\d+ - warning CZ2003/);
   }, 60_000);
 
   test("SIGINT stops it and removes <out>/dev; the data file and the build stay", async () => {
