@@ -31,16 +31,19 @@ describe("catzilla dev keeps module-relative paths and prints warnings once", ()
   let dev: Proc;
   let port = 0;
 
-  /** `tag` marks the version; `warnLine`: lines put before the route that warns (line 14), moving it. */
+  /** `tag` marks the version; `warnLine`: lines put before the route that warns (line 17), moving it. */
   const appText = (tag: string, warnLine = "") => `import { Catzilla } from "catzilla";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { addNote } from "./store/notes.js";
 export const app = new Catzilla();
 // @ts-ignore TS1470 (see the test's header)
 const meta = { url: import.meta.url, dirname: import.meta.dirname, filename: import.meta.filename };
 // @ts-ignore TS1470
 const sibling = new URL("./hello.txt", import.meta.url);
+// @ts-ignore TS1470
+app.static("/files", fileURLToPath(new URL("./public", import.meta.url)));
 
 app.post("/notes/:text", async (req) => ({ notes: await addNote(req.params.text), tag: ${JSON.stringify(tag)} }));
 app.get("/sibling", async () => (await readFile(sibling, "utf8")).trim() + " ${tag}");
@@ -51,6 +54,7 @@ ${warnLine}app.get("/sync-read", () => readFileSync(sibling, "utf8"));
   beforeAll(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
     write(join(dir, "hello.txt"), "hello\n");
+    write(join(dir, "public", "page.html"), "<p>page</p>\n");
     write(
       join(dir, "store", "notes.ts"),
       `import { readFile, writeFile } from "node:fs/promises";
@@ -103,6 +107,9 @@ export async function addNote(text: string): Promise<string[]> {
     await swapTo("v3");
     expect(await post("/notes/three")).toEqual({ notes: ["one", "two", "three"], tag: "v3" });
     expect(JSON.parse(fs.readFileSync(dataFile, "utf8"))).toEqual(["one", "two", "three"]);
+    // A static mount whose directory was built from import.meta.url.
+    const page = await get(agent, port, "/files/page.html");
+    expect([page.status, page.body]).toEqual([200, "<p>page</p>\n"]);
     const meta = JSON.parse((await get(agent, port, "/meta")).body) as { url: string; dirname: string };
     expect(new URL(meta.url).pathname).toBe(join(dir, "app.js"));
     expect(meta.dirname).toBe(dir);
@@ -111,7 +118,7 @@ export async function addNote(text: string): Promise<string[]> {
   test("a warning is printed once; again only when it changes", async () => {
     // The cold build and the two swaps above: one CZ2003, printed once.
     expect(count(dev.stderr(), "warning CZ2003")).toBe(1);
-    expect(dev.stderr()).toMatch(/app\.ts:14:\d+ - warning CZ2003/);
+    expect(dev.stderr()).toMatch(/app\.ts:17:\d+ - warning CZ2003/);
     const from = dev.lines.length;
     await swapTo("v4");
     expect(await dev.waitLine(/rebuilt in .*1 warning \(printed before\)/, from)).toMatch(/serving v\d+/);
@@ -121,7 +128,7 @@ export async function addNote(text: string): Promise<string[]> {
     const deadline = Date.now() + 30_000;
     while (count(dev.stderr(), "warning CZ2003") < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(count(dev.stderr(), "warning CZ2003")).toBe(2);
-    expect(dev.stderr()).toMatch(/app\.ts:15:\d+ - warning CZ2003/);
+    expect(dev.stderr()).toMatch(/app\.ts:18:\d+ - warning CZ2003/);
   }, 60_000);
 
   test("SIGINT stops it and removes <out>/dev; the data file and the build stay", async () => {
@@ -135,8 +142,8 @@ export async function addNote(text: string): Promise<string[]> {
   }, 30_000);
 });
 
-describe("catzilla dev exiting by itself", () => {
-  const dir = join(TMP, `dev-exit-${process.pid}`);
+describe("catzilla dev in a project whose package.json has no type (CommonJS scope)", () => {
+  const dir = join(TMP, `dev-cjs-${process.pid}`);
   let dev: Proc | undefined;
 
   afterAll(async () => {
@@ -144,13 +151,22 @@ describe("catzilla dev exiting by itself", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test("process.exit() in the app removes <out>/dev too", async () => {
+  // Once the compiler emits CommonJS here as tsc does (issue 15's ESM/CJS finding), this
+  // covers require.cache: a required module must evaluate again on each version.
+  test("an imported module's new text is served after each swap; process.exit() in the app removes <out>/dev", async () => {
     fs.rmSync(dir, { recursive: true, force: true });
+    write(join(dir, "package.json"), `{ "name": "cjs-app", "private": true }\n`);
+    // Not inside the catzilla package's scope any more: "catzilla" resolves from node_modules.
+    fs.mkdirSync(join(dir, "node_modules"));
+    fs.symlinkSync(ROOT, join(dir, "node_modules", "catzilla"), "dir");
+    const tag = (t: string) => write(join(dir, "tag.ts"), `export const tag = ${JSON.stringify(t)};\n`);
+    tag("t1");
     write(
       join(dir, "app.ts"),
       `import { Catzilla } from "catzilla";
+import { tag } from "./tag.js";
 export const app = new Catzilla();
-app.get("/", () => "up");
+app.get("/tag", () => tag);
 app.post("/exit", () => {
   setImmediate(() => process.exit(0));
   return "bye";
@@ -161,7 +177,11 @@ app.post("/exit", () => {
     const line = await dev.waitLine(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 0, 110_000);
     const port = Number(/:(\d+)$/.exec(line)![1]);
     const agent = new http.Agent({ keepAlive: false });
-    expect((await get(agent, port, "/")).body).toBe("up");
+    expect((await get(agent, port, "/tag")).body).toBe("t1");
+    tag("t2");
+    expect((await until(agent, port, "/tag", (r) => r.body !== "t1")).body).toBe("t2");
+    tag("t3");
+    expect((await until(agent, port, "/tag", (r) => r.body !== "t2")).body).toBe("t3");
     expect(fs.existsSync(join(dir, ".catzilla", "dev"))).toBe(true);
     expect((await get(agent, port, "/exit", "POST")).body).toBe("bye");
     agent.destroy();
