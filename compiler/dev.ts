@@ -3,9 +3,10 @@
  * successful rebuild swap the running server to the new routes and handlers without a
  * restart (docs/dev.md).
  *
- * Each version N of the app is written to <out>/dev/v<N>/ (the app's emitted JS mirroring
- * the source tree, so relative imports hold; the dispatch module; routes.so when the table
- * changed) and imported fresh from there: ESM modules cannot be re-evaluated in place.
+ * Each version N of the app is imported from where compile() wrote it (as a normal build
+ * leaves it) under URLs tagged `?v=N` (dev-loader.ts, dev-hooks.ts): a fresh module instance
+ * per version whose `import.meta.url` path is the real one. Generated files (the dispatch
+ * module; routes.so when the table changed) go to <out>/dev/v<N>/, removed on exit.
  * The handlers bound are exactly the registrations that import made (a slice of the
  * runtime's registry). The native server then swaps tables (swapTable) and the runtime
  * swaps dispatch functions between batches: requests already dispatched, or matched against
@@ -19,7 +20,7 @@ import { pathToFileURL } from "node:url";
 import { SERIALIZERS_FILE, VALIDATORS_FILE } from "./schema/emit.js";
 import { CFLAGS, compileRoutes, type CcResult } from "./cc.js";
 import { parseArgv, untilSignal } from "./command.js";
-import { isEsmScope } from "./output.js";
+import { importVersion, versionUrl } from "./dev-loader.js";
 import { IncrementalCompiler, type BuildResult } from "./incremental.js";
 import { watchLoop } from "./watch.js";
 
@@ -108,19 +109,11 @@ async function loadInternal(outDir: string): Promise<Internal> {
   return (await import(pathToFileURL(file).href)) as Internal;
 }
 
-function commonDir(paths: string[]): string {
-  let root = path.resolve(paths[0]);
-  for (const p of paths.slice(1)) {
-    const abs = path.resolve(p);
-    while (abs !== root && !abs.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) {
-      root = path.dirname(root);
-    }
-  }
-  return root;
-}
-
 export class DevRunner {
+  /** The version serving (0: none yet). */
   private version = 0;
+  /** The last version number given out; a failed load's number is not reused (its URLs hold the failed modules). */
+  private lastTried = 0;
   private server: DevServer | undefined;
   private loadedTable: string | undefined;
   private internal: Internal | undefined;
@@ -145,24 +138,14 @@ export class DevRunner {
     // reverted to the last good text): the running version is already this one.
     if (this.server && b.affected === 0) return `unchanged, still serving v${this.version}`;
     const internal = (this.internal ??= await loadInternal(this.outDir));
-    const n = ++this.version;
+    const n = ++this.lastTried;
     const vdir = path.join(this.devDir, `v${n}`);
     const outPrefix = this.outDir + path.sep;
-    const appJs = b.files.filter((f) => !f.path.startsWith(outPrefix) && /\.(c|m)?js$/.test(f.path));
-    const base = path.dirname(this.outDir);
-    const root = commonDir([base, ...appJs.map((f) => path.dirname(f.path))]);
-    const mapped = (p: string) => path.join(vdir, path.relative(root, p));
+    // The app's JS stays where compile() wrote it (as a normal build does) and is imported
+    // from there as version n (dev-loader.ts); only generated files go to vdir.
+    const appJs = b.files.filter((f) => !f.path.startsWith(outPrefix) && /\.(c|m)?js$/.test(f.path)).map((f) => f.path);
     try {
-      for (const f of appJs) {
-        fs.mkdirSync(path.dirname(mapped(f.path)), { recursive: true });
-        fs.writeFileSync(mapped(f.path), f.content);
-      }
       fs.mkdirSync(vdir, { recursive: true });
-      // Same module type as the sources' scope; a package.json here only when it differs
-      // (it would also hide the package scope an app inside the catzilla repo resolves through).
-      if (isEsmScope(vdir) !== isEsmScope(base)) {
-        fs.writeFileSync(path.join(vdir, "package.json"), JSON.stringify({ type: isEsmScope(base) ? "module" : "commonjs" }) + "\n");
-      }
       const dispatch = b.files.find((f) => f.path === path.join(this.outDir, "dispatch.js"));
       const routesC = b.files.find((f) => f.path === path.join(this.outDir, "routes.c"));
       if (!dispatch || !routesC) throw new Error("the build produced no dispatch.js/routes.c");
@@ -188,11 +171,11 @@ export class DevRunner {
       }
 
       const before = internal.registeredRoutes().length;
-      for (const js of b.entryJs) await import(pathToFileURL(mapped(js)).href);
+      await importVersion(b.entryJs, appJs, n);
       const records = internal.registeredRoutes().slice(before);
       const mod = await import(pathToFileURL(dispatchFile).href);
       // Blocking routes: this version's worker pool imports this version's modules.
-      const blockingModules = b.blockingJs.map((js) => pathToFileURL(mapped(js)).href);
+      const blockingModules = b.blockingJs.map((js) => versionUrl(js, n));
 
       let note: string;
       if (!this.server) {
@@ -207,12 +190,12 @@ export class DevRunner {
         note = `serving v${n}${table ? " (new route table)" : ""}, swapped in ${Math.round(performance.now() - t0)} ms`;
       }
       if (table) this.loadedTable = tableHash;
+      this.version = n;
       this.prune(n);
       return note;
     } catch (err) {
       fs.rmSync(vdir, { recursive: true, force: true });
-      const keep = this.server ? `; still serving v${this.version - 1}` : "";
-      this.version--;
+      const keep = this.server ? `; still serving v${this.version}` : "";
       const e = err as Error;
       throw new Error(`cannot load the new version: ${e.stack ?? e.message}${keep}`);
     }
@@ -226,7 +209,16 @@ export class DevRunner {
     }
   }
 
+  /**
+   * Removes what dev mode wrote beside the build (<out>/dev). Safe while the server still
+   * runs: every version's modules are imported and its table dlopen()ed already.
+   */
+  removeFiles(): void {
+    fs.rmSync(this.devDir, { recursive: true, force: true });
+  }
+
   async close(): Promise<void> {
+    this.removeFiles();
     await this.server?.close();
   }
 }
@@ -254,11 +246,15 @@ export async function devMain(argv: string[]): Promise<number> {
     quiet: args.quiet,
     onBuild: (b) => runner.load(b),
   });
-  await loop.ready;
-  await untilSignal(() => {
+  // What dev mode wrote goes with the process however it ends: a signal (also during the
+  // first build), a normal exit, or process.exit() and crashes (the "exit" event).
+  process.once("exit", () => runner.removeFiles());
+  const stopped = untilSignal(() => {
     loop.close();
     return runner.close();
   });
+  await loop.ready;
+  await stopped;
   return 0;
 }
 

@@ -6,8 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { IncrementalCompiler, type BuildResult, type RouteChanges } from "./incremental.js";
+import { formatDiagnostic } from "./diagnostics.js";
 import { plural, printDiagnostics, printRoutes } from "./report.js";
-import type { CompileOptions } from "./types.js";
+import type { CompileOptions, Diagnostic } from "./types.js";
 
 /** "+GET /a (sync), -POST /b, GET /c sync→async" or "no route changes". */
 export function describeChanges(c: RouteChanges, first: boolean): string {
@@ -16,6 +17,26 @@ export function describeChanges(c: RouteChanges, first: boolean): string {
   if (parts.length === 0) return "no route changes";
   const shown = parts.slice(0, 8).join(", ");
   return parts.length > 8 ? `${shown}, … (${parts.length} changes)` : shown;
+}
+
+/**
+ * What a rebuild prints of `diagnostics`: every error, and the warnings not printed before
+ * (`shown`: the formatted warnings of earlier builds, still reported). A warning whose
+ * message, place or code frame changed is a new one. `keys`: this build's warnings.
+ */
+export function unseenDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  cwd: string,
+  shown: ReadonlySet<string>,
+): { print: Diagnostic[]; keys: Set<string> } {
+  const keys = new Set<string>();
+  const print = diagnostics.filter((d) => {
+    if (d.severity !== "warning") return true;
+    const key = formatDiagnostic(d, cwd);
+    keys.add(key);
+    return !shown.has(key);
+  });
+  return { print, keys };
 }
 
 export interface WatchHandle {
@@ -138,6 +159,8 @@ export function watchLoop(o: WatchLoopOptions): WatchLoop {
   const entries = o.compile.entries.map((e) => path.resolve(o.cwd, e));
   let first = true;
   let everOk = false;
+  /** Warnings already printed (formatted); a rebuild prints only the others. */
+  let shown = new Set<string>();
   const stamp = () => new Date().toISOString().slice(11, 19);
 
   const run = async (changed: string[]): Promise<BuildResult> => {
@@ -145,7 +168,12 @@ export function watchLoop(o: WatchLoopOptions): WatchLoop {
     else compiler.invalidate(changed);
     const b = await compiler.build();
     const r = b.result;
-    const { errors, warnings } = printDiagnostics(r.diagnostics, o.cwd, err);
+    const { print, keys } = unseenDiagnostics(r.diagnostics, o.cwd, shown);
+    const { errors } = printDiagnostics(print, o.cwd, err);
+    // A failed build may stop before the passes that warn: it forgets nothing printed.
+    shown = r.ok ? keys : new Set([...shown, ...keys]);
+    const warnings = r.diagnostics.filter((d) => d.severity === "warning");
+    const unchanged = print.every((d) => d.severity !== "warning");
     const ms = Math.round(b.ms);
     if (!r.ok) {
       err.write(
@@ -165,7 +193,7 @@ export function watchLoop(o: WatchLoopOptions): WatchLoop {
       first = false;
       return b;
     }
-    const w = warnings.length ? `, ${plural(warnings.length, "warning")}` : "";
+    const w = warnings.length ? `, ${plural(warnings.length, "warning")}${unchanged ? " (printed before)" : ""}` : "";
     const what = describeChanges(b.changes, !everOk);
     const verb = everOk ? "rebuilt" : "compiled";
     const written = plural(r.filesWritten.length, "file");

@@ -3,118 +3,14 @@
  * process, driven by editing files on disk and checked over HTTP (127.0.0.1 only). One
  * keep-alive connection, opened before the first change, must serve every step.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { compileApp, ROOT } from "./helpers/app.js";
+import { get, start, until, write, type Reply } from "./helpers/dev.js";
 
 const TMP = join(ROOT, "test", ".tmp");
-
-interface Proc {
-  child: ChildProcess;
-  lines: string[];
-  stderr(): string;
-  /** Resolves with the first stdout line (from `from` on) matching re. */
-  waitLine(re: RegExp, from?: number, timeoutMs?: number): Promise<string>;
-  stop(): Promise<void>;
-}
-
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  const lines: string[] = [];
-  let stderr = "";
-  const waiters: (() => void)[] = [];
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-    for (const w of waiters.splice(0)) w();
-  });
-  createInterface({ input: child.stdout! }).on("line", (l) => {
-    lines.push(l);
-    for (const w of waiters.splice(0)) w();
-  });
-  child.on("exit", () => {
-    for (const w of waiters.splice(0)) w();
-  });
-  return {
-    child,
-    lines,
-    stderr: () => stderr,
-    waitLine(re, from = 0, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out waiting for ${re}\nstdout:\n${lines.join("\n")}\nstderr:\n${stderr}`)),
-          timeoutMs,
-        );
-        const check = () => {
-          const hit = lines.slice(from).find((l) => re.test(l));
-          if (hit !== undefined) {
-            clearTimeout(timer);
-            resolve(hit);
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            clearTimeout(timer);
-            reject(new Error(`exited (${child.exitCode ?? child.signalCode})\n${lines.join("\n")}\n${stderr}`));
-          } else waiters.push(check);
-        };
-        check();
-      });
-    },
-    stop() {
-      return new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill("SIGTERM");
-      });
-    },
-  };
-}
-
-interface Reply {
-  status: number;
-  body: string;
-  localPort: number;
-}
-
-function get(agent: http.Agent, port: number, path: string, method = "GET"): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path, method, agent }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode!, body, localPort: req.socket!.localPort! }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-/** Polls until `ok(reply)`; every poll goes through `agent` (the one keep-alive connection). */
-async function until(
-  agent: http.Agent,
-  port: number,
-  path: string,
-  ok: (r: Reply) => boolean,
-  timeoutMs = 30_000,
-): Promise<Reply> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Reply | undefined;
-  for (;;) {
-    last = await get(agent, port, path);
-    if (ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`GET ${path}: still ${last.status} ${last.body}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
-
-function write(file: string, text: string): void {
-  fs.mkdirSync(join(file, ".."), { recursive: true });
-  fs.writeFileSync(file, text);
-}
 
 describe("catzilla dev", () => {
   const dir = join(TMP, `dev-${process.pid}`);
@@ -274,6 +170,15 @@ void Catzilla;
   test("every step went over the one keep-alive connection opened before the first change", () => {
     expect(ports.size).toBe(1);
     expect(dev.child.exitCode).toBe(null);
+  });
+
+  test("SIGTERM stops it and removes what dev mode wrote (<out>/dev); the build itself stays", async () => {
+    const devDir = join(dir, ".catzilla", "dev");
+    expect(fs.readdirSync(devDir)).toEqual([expect.stringMatching(/^v\d+$/)]);
+    agent.destroy();
+    expect(await dev.stop("SIGTERM")).toBe(0);
+    expect(fs.existsSync(devDir)).toBe(false);
+    expect(fs.existsSync(join(dir, ".catzilla", "dispatch.js"))).toBe(true);
   });
 });
 
