@@ -112,6 +112,7 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const runDir = runtimeDir(app, outDir, (f) => relPosix(cwd, f));
   diagnostics.push(...runDir.diagnostics);
   if (failed()) return result();
+  const located = (extra: Partial<CompileResult> = {}) => result({ runDir: runDir.dir, ...extra });
   const { registrations, statics: found } = done("discover", discover(app));
   const statics = found.map((s): StaticRecord => ({ ...s, source: location(s.span, base) }));
   diagnostics.push(...(hooks.typeErrors ?? typeErrors)(app));
@@ -125,7 +126,7 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const plan: Plan = statics.length > 0 ? { ...planned, statics } : planned;
   const linked = done("link", link(app, registrations, plan));
   const routes = summaries(plan);
-  if (failed()) return result({ routes, ...(statics.length > 0 ? { statics } : {}) });
+  if (failed()) return located({ routes, ...(statics.length > 0 ? { statics } : {}) });
 
   const table = emitTable(plan);
   // cc runs in its own process (and prettier in its thread) while the app's JS is emitted.
@@ -133,13 +134,13 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
     options.cc === false ? undefined : (hooks.compileRoutes ?? compileRoutes)(table.routesC, table.routesH, runDir.dir);
   const emitted = done("emit", await emitModules(plan, app, linked, table, runDir.dir, hooks));
   const built = done("cc", cc === undefined ? NO_CC : await cc);
-  if (failed()) return result({ routes });
+  if (failed()) return located({ routes });
 
   const files = [...emitted.files, ...built.files, ...declarationsAt(outDir, runDir.dir, emitted.files)];
   hooks.output?.(files, { entryJs: emitted.entryJs, plan, blockingJs: emitted.blockingJs });
   const filesWritten = options.write === false ? [] : writeFiles(files);
   lap("write");
-  return result({
+  return located({
     routes,
     fingerprint: plan.fingerprint,
     files: [

@@ -291,4 +291,10 @@ export interface CompileResult {
   statics?: StaticRecord[];
   /** The tsconfig the program was built from (given or found); absent: the defaults. */
   tsconfig?: string;
+  /**
+   * Where the generated files that run (server.js, dispatch.js, routes.so…) are: `outDir`,
+   * or its mirror under a tsconfig `outDir` (project.ts `runtimeDir`). Absent when the
+   * program could not be loaded.
+   */
+  runDir?: string;
 }

@@ -147,6 +147,7 @@ describe("the app is what the entries reach", () => {
     });
     expect(result.diagnostics).toEqual([]);
     expect(result.routes.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /notes", "GET /where"]);
+    expect(result.runDir).toBe(path.join(dir, "dist", ".catzilla"));
     // Only the app's modules are emitted.
     const emitted = result.files.filter((f) => f.endsWith(".js") && !f.includes(".catzilla"));
     expect(emitted.map((f) => path.relative(dir, f)).sort()).toEqual(["dist/app.js", "dist/notes.js"]);
