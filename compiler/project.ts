@@ -130,7 +130,10 @@ export function reachableFrom(entries: readonly ts.SourceFile[], program: ts.Pro
     seen.add(sf);
     const add = (file: string | undefined) => {
       const target = file === undefined ? undefined : program.getSourceFile(file);
-      if (target && !seen.has(target)) stack.push(target);
+      if (!target || seen.has(target)) return;
+      // A declaration file leads to no app file: recorded, not followed (catzilla's, @types').
+      if (target.isDeclarationFile) seen.add(target);
+      else stack.push(target);
     };
     for (const spec of moduleSpecifiers(sf)) add(resolve(spec, sf)?.resolvedModule?.resolvedFileName);
     for (const ref of sf.referencedFiles) add(path.resolve(path.dirname(sf.fileName), ref.fileName));
