@@ -6,13 +6,13 @@
  * 1 on any error, in which case nothing is written.
  *
  * Without --tsconfig, the tsconfig.json whose files include the entries is used, found from
- * the first entry's directory up (project.ts `findTsconfig`); the CLI says which, once.
+ * the first entry's directory up (layout.ts `findTsconfig`); the CLI says which, once.
  */
 import * as path from "node:path";
 import { parseArgv, untilSignal } from "./command.js";
 import { formatDiagnostic, relPosix } from "./diagnostics.js";
 import { compile } from "./index.js";
-import { findTsconfig } from "./project.js";
+import { findTsconfig } from "./layout.js";
 import { plural, printDiagnostics, printRoutes, printStatics } from "./report.js";
 import { watchLoop } from "./watch.js";
 

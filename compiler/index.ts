@@ -28,7 +28,8 @@ import { link } from "./link.js";
 import { writeFiles } from "./output.js";
 import { plan as planRoutes } from "./plan.js";
 import { fallbackNotes } from "./schema/emit.js";
-import { findTsconfig, loadProgram, missingInputs, runtimeDir, typeErrors } from "./project.js";
+import { findTsconfig, runtimeDir } from "./layout.js";
+import { loadProgram, missingInputs, typeErrors } from "./project.js";
 import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary, StaticRecord } from "./types.js";
 
 export type * from "./types.js";

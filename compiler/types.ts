@@ -243,7 +243,7 @@ export interface CompileOptions {
   outDir: string;
   /**
    * The tsconfig; when absent, the one whose files include the entries, looked for from the
-   * first entry's directory up (project.ts `findTsconfig`); `false`: none, the defaults.
+   * first entry's directory up (layout.ts `findTsconfig`); `false`: none, the defaults.
    */
   tsconfig?: string | false;
   cwd?: string;
@@ -293,7 +293,7 @@ export interface CompileResult {
   tsconfig?: string;
   /**
    * Where the generated files that run (server.js, dispatch.js, routes.so…) are: `outDir`,
-   * or its mirror under a tsconfig `outDir` (project.ts `runtimeDir`). Absent when the
+   * or its mirror under a tsconfig `outDir` (layout.ts `runtimeDir`). Absent when the
    * program could not be loaded.
    */
   runDir?: string;

@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
-import { findTsconfig } from "../../compiler/project.js";
+import { findTsconfig } from "../../compiler/layout.js";
 import { CLI, ROOT } from "./helpers.js";
 
 const PROJECTS = path.join(ROOT, "test", "fixtures", "projects");
