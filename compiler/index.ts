@@ -3,7 +3,7 @@
  * before it returned (types.ts); this file runs them in order, collects their diagnostics,
  * times each under its name in PASSES, and emits nothing once any pass reported an error.
  *
- *   program    project.ts   entries, tsconfig (given, or found as the editor finds it) → the app's
+ *   program    project.ts   entries, tsconfig (given, or found: layout.ts) → the app's
  *                           TypeScript program, and where the generated files run (its outDir)
  *   discover   discover.ts  program → Registration[] (CZ1007 when there is none)
  *   typecheck  project.ts   program → TypeScript's errors in the app's files (CZ1006)
