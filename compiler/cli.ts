@@ -4,11 +4,15 @@
  * Prints each route (method, path, kind, file:line:col), every warning and error
  * (tsc-like, with a code frame) and the time taken. Exit 0 on success (warnings allowed),
  * 1 on any error, in which case nothing is written.
+ *
+ * Without --tsconfig, the tsconfig.json whose files include the entries is used, found from
+ * the first entry's directory up (layout.ts `findTsconfig`); the CLI says which, once.
  */
 import * as path from "node:path";
 import { parseArgv, untilSignal } from "./command.js";
 import { formatDiagnostic, relPosix } from "./diagnostics.js";
 import { compile } from "./index.js";
+import { findTsconfig } from "./layout.js";
 import { plural, printDiagnostics, printRoutes, printStatics } from "./report.js";
 import { watchLoop } from "./watch.js";
 
@@ -57,7 +61,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
-  const options = { entries: args.entries, outDir: args.out!, tsconfig: args.tsconfig, cwd, constRoutes: !args.noConst };
+  // Found once here (not by each compile()), so it is named once and watch mode watches it.
+  const found = args.tsconfig ? undefined : findTsconfig(args.entries.map((e) => path.resolve(cwd, e)));
+  if (found && !args.quiet) process.stdout.write(`catzilla-compile: using ${relPosix(cwd, found)}\n`);
+  const tsconfig: string | false = args.tsconfig ?? found ?? false;
+  const options = { entries: args.entries, outDir: args.out!, tsconfig, cwd, constRoutes: !args.noConst };
   if (args.watch) {
     // Rebuilds on every change until SIGINT/SIGTERM (compiler/watch.ts).
     const loop = watchLoop({ compile: options, cwd, label: "catzilla-compile", quiet: args.quiet });

@@ -140,20 +140,22 @@ export class DevRunner {
     const internal = (this.internal ??= await loadInternal(this.outDir));
     const n = ++this.lastTried;
     const vdir = path.join(this.devDir, `v${n}`);
-    const outPrefix = this.outDir + path.sep;
+    // Where the build put the generated files: --out, or its mirror under a tsconfig outDir.
+    const genDir = b.result.runDir ?? this.outDir;
+    const outPrefix = genDir + path.sep;
     // The app's JS stays where compile() wrote it (as a normal build does) and is imported
     // from there as version n (dev-loader.ts); only generated files go to vdir.
     const appJs = b.files.filter((f) => !f.path.startsWith(outPrefix) && /\.(c|m)?js$/.test(f.path)).map((f) => f.path);
     try {
       fs.mkdirSync(vdir, { recursive: true });
-      const dispatch = b.files.find((f) => f.path === path.join(this.outDir, "dispatch.js"));
-      const routesC = b.files.find((f) => f.path === path.join(this.outDir, "routes.c"));
+      const dispatch = b.files.find((f) => f.path === path.join(genDir, "dispatch.js"));
+      const routesC = b.files.find((f) => f.path === path.join(genDir, "routes.c"));
       if (!dispatch || !routesC) throw new Error("the build produced no dispatch.js/routes.c");
       const dispatchFile = path.join(vdir, "__catzilla_dispatch.mjs");
       // Validators and serializers beside it, as .mjs too: the version directory may be a CommonJS scope.
       let dispatchText = String(dispatch.content);
       for (const [name, devName] of DEV_SCHEMA_FILES) {
-        const f = b.files.find((x) => x.path === path.join(this.outDir, name));
+        const f = b.files.find((x) => x.path === path.join(genDir, name));
         if (!f) continue;
         fs.writeFileSync(path.join(vdir, devName), f.content);
         dispatchText = dispatchText.replace(`"./${name}"`, `"./${devName}"`);
@@ -163,10 +165,10 @@ export class DevRunner {
       let table: URL | null = null;
       if (tableHash !== this.loadedTable) {
         // A fresh path per version: dlopen() caches by name, and a loaded .so must never be rewritten.
-        const so = b.files.find((f) => f.path === path.join(this.outDir, "routes.so"));
+        const so = b.files.find((f) => f.path === path.join(genDir, "routes.so"));
         const soFile = path.join(vdir, "routes.so");
         if (so) fs.writeFileSync(soFile, so.content);
-        else fs.copyFileSync(path.join(this.outDir, "routes.so"), soFile);
+        else fs.copyFileSync(path.join(genDir, "routes.so"), soFile);
         table = pathToFileURL(soFile);
       }
 

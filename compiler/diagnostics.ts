@@ -27,6 +27,7 @@ export const CODES = {
   CZ1012: { severity: "error", title: "cannot follow a Router to where it is mounted" },
   CZ1013: { severity: "error", title: "blocking route in a module that imports the generated server" },
   CZ1014: { severity: "error", title: "invalid route option" },
+  CZ1015: { severity: "error", title: "output directory outside the tsconfig's rootDir" },
   // Schema codes (compiler/schema/) start at 1030 / 2030.
   CZ1030: { severity: "error", title: "request type cannot be represented as JSON" },
   CZ1031: { severity: "error", title: "query or header type cannot be coerced from a string" },

@@ -1,7 +1,7 @@
 /**
  * The compiler half of watch mode (`catzilla-compile --watch`, `catzilla dev`): an
- * IncrementalCompiler keeps the ts-morph Project (and so the TypeScript program, whose
- * unchanged source files the next program reuses) warm between builds, and runs the same
+ * IncrementalCompiler keeps the program's host (project.ts, host.ts: parsed files and the
+ * TypeScript program, whose unchanged source files the next program reuses) warm between builds, and runs the same
  * compile() pipeline with per-file caches plugged into its hooks:
  *
  *   - a file is *affected* when its text changed, it is new, or it imports (transitively)
@@ -17,8 +17,8 @@
  */
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import type { Project } from "ts-morph";
 import { ts } from "ts-morph";
+import type { ProgramHost } from "./host.js";
 import { analyze, type Analysis } from "./analyze.js";
 import { emitApp, type AppEmit } from "./emit/app.js";
 import { formatJs } from "./emit/format.js";
@@ -61,7 +61,8 @@ interface FileCache {
 }
 
 export class IncrementalCompiler {
-  private project: Project | undefined;
+  private host: ProgramHost | undefined;
+  private program: ts.Program | undefined;
   private cache = new Map<string, FileCache>();
   /** Files whose results the build in progress must not take from the cache. */
   private affected = new Set<string>();
@@ -78,22 +79,13 @@ export class IncrementalCompiler {
 
   /** Files changed on disk (any path; those not in the program are ignored). */
   invalidate(changed: Iterable<string>): void {
-    if (!this.project) return;
-    for (const f of changed) {
-      const sf = this.project.getSourceFile(f);
-      if (sf) {
-        try {
-          sf.refreshFromFileSystemSync();
-        } catch {
-          this.project.removeSourceFile(sf);
-        }
-      }
-    }
+    this.host?.invalidate(changed);
   }
 
   /** Drops the warm project (tsconfig changed): the next build is cold. */
   reset(): void {
-    this.project = undefined;
+    this.host = undefined;
+    this.program = undefined;
     this.cache.clear();
   }
 
@@ -108,9 +100,10 @@ export class IncrementalCompiler {
     const hooks: CompileHooks = {
       ...this.extraHooks,
       loadProgram: (entries, outDir, tsconfig) => {
-        const loaded = loadProgram(entries, outDir, tsconfig, this.project);
+        const loaded = loadProgram(entries, outDir, tsconfig, this.host);
         if (loaded.app) {
-          this.project = loaded.app.project;
+          this.host = loaded.app.host;
+          this.program = loaded.app.program;
           newCache = this.computeAffected(loaded.app);
           affectedCount = this.affected.size;
         }
@@ -136,10 +129,9 @@ export class IncrementalCompiler {
       },
     };
     const result = await compile(this.options, hooks);
-    if (this.project) {
-      this.files = this.project
-        .getProgram()
-        .compilerObject.getSourceFiles()
+    if (this.program) {
+      this.files = this.program
+        .getSourceFiles()
         .filter((f) => !f.isDeclarationFile && !/[\\/]node_modules[\\/]/.test(f.fileName))
         .map((f) => path.resolve(f.fileName));
     }

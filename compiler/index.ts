@@ -3,7 +3,8 @@
  * before it returned (types.ts); this file runs them in order, collects their diagnostics,
  * times each under its name in PASSES, and emits nothing once any pass reported an error.
  *
- *   program    project.ts   entries, tsconfig → the app's TypeScript program
+ *   program    project.ts   entries, tsconfig (given, or found: layout.ts) → the app's
+ *                           TypeScript program, and where the generated files run (its outDir)
  *   discover   discover.ts  program → Registration[] (CZ1007 when there is none)
  *   typecheck  project.ts   program → TypeScript's errors in the app's files (CZ1006)
  *   analyze    analyze.ts   registrations → AnalyzedRoute[]: kind, request flags, const bytes
@@ -13,6 +14,7 @@
  *   cc         cc.ts        routes.c → routes.so, in its own process while emit formats the JS
  *   write      output.ts    the files whose bytes changed, only when no pass reported an error
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { analyze } from "./analyze.js";
@@ -26,6 +28,7 @@ import { link } from "./link.js";
 import { writeFiles } from "./output.js";
 import { plan as planRoutes } from "./plan.js";
 import { fallbackNotes } from "./schema/emit.js";
+import { findTsconfig, runtimeDir } from "./layout.js";
 import { loadProgram, missingInputs, typeErrors } from "./project.js";
 import type { CompileOptions, CompileResult, Diagnostic, OutFile, Plan, RouteSummary, StaticRecord } from "./types.js";
 
@@ -55,7 +58,12 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const outDir = path.resolve(cwd, options.outDir);
   const base = path.dirname(outDir);
   const entries = options.entries.map((e) => path.resolve(cwd, e));
-  const tsconfig = options.tsconfig ? path.resolve(cwd, options.tsconfig) : undefined;
+  const tsconfig =
+    options.tsconfig === false
+      ? undefined
+      : options.tsconfig
+        ? path.resolve(cwd, options.tsconfig)
+        : findTsconfig(entries.filter((e) => fs.existsSync(e)));
   const start = performance.now();
   const timings: Record<string, number> = {};
   const diagnostics: Diagnostic[] = [];
@@ -86,6 +94,7 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
       filesWritten: [],
       ccSkipped: false,
       notes: [],
+      ...(tsconfig ? { tsconfig } : {}),
       ...extra,
     };
   };
@@ -100,6 +109,11 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
 
   const { app } = done("program", (hooks.loadProgram ?? loadProgram)(entries, outDir, tsconfig));
   if (!app) return result();
+  // Where the emitted JavaScript imports the generated files from (a tsconfig outDir moves both).
+  const runDir = runtimeDir(app, outDir, (f) => relPosix(cwd, f));
+  diagnostics.push(...runDir.diagnostics);
+  if (failed()) return result();
+  const located = (extra: Partial<CompileResult> = {}) => result({ runDir: runDir.dir, ...extra });
   const { registrations, statics: found } = done("discover", discover(app));
   const statics = found.map((s): StaticRecord => ({ ...s, source: location(s.span, base) }));
   diagnostics.push(...(hooks.typeErrors ?? typeErrors)(app));
@@ -113,31 +127,43 @@ export async function compile(options: CompileOptions, hooks: CompileHooks = {})
   const plan: Plan = statics.length > 0 ? { ...planned, statics } : planned;
   const linked = done("link", link(app, registrations, plan));
   const routes = summaries(plan);
-  if (failed()) return result({ routes, ...(statics.length > 0 ? { statics } : {}) });
+  if (failed()) return located({ routes, ...(statics.length > 0 ? { statics } : {}) });
 
   const table = emitTable(plan);
   // cc runs in its own process (and prettier in its thread) while the app's JS is emitted.
-  const cc = options.cc === false ? undefined : (hooks.compileRoutes ?? compileRoutes)(table.routesC, table.routesH, outDir);
-  const emitted = done("emit", await emitModules(plan, app, linked, table, outDir, hooks));
+  const cc =
+    options.cc === false ? undefined : (hooks.compileRoutes ?? compileRoutes)(table.routesC, table.routesH, runDir.dir);
+  const emitted = done("emit", await emitModules(plan, app, linked, table, runDir.dir, hooks));
   const built = done("cc", cc === undefined ? NO_CC : await cc);
-  if (failed()) return result({ routes });
+  if (failed()) return located({ routes });
 
-  const files = [...emitted.files, ...built.files];
+  const files = [...emitted.files, ...built.files, ...declarationsAt(outDir, runDir.dir, emitted.files)];
   hooks.output?.(files, { entryJs: emitted.entryJs, plan, blockingJs: emitted.blockingJs });
   const filesWritten = options.write === false ? [] : writeFiles(files);
   lap("write");
-  return result({
+  return located({
     routes,
     fingerprint: plan.fingerprint,
     files: [
       ...files.map((f) => f.path),
-      ...(built.skipped ? [path.join(outDir, "routes.so"), path.join(outDir, HASH_FILE)] : []),
+      ...(built.skipped ? [path.join(runDir.dir, "routes.so"), path.join(runDir.dir, HASH_FILE)] : []),
     ],
     filesWritten,
     ccSkipped: built.skipped,
     notes: fallbackNotes(plan),
     ...(statics.length > 0 ? { statics } : {}),
   });
+}
+
+/**
+ * With a tsconfig outDir the generated files run from its mirror of --out; --out keeps the
+ * declarations the sources import (`./.catzilla/server.js` → server.d.ts, the client's).
+ */
+function declarationsAt(outDir: string, runDir: string, files: OutFile[]): OutFile[] {
+  if (runDir === outDir) return [];
+  return files
+    .filter((f) => path.dirname(f.path) === runDir && f.path.endsWith(".d.ts"))
+    .map((f) => ({ path: path.join(outDir, path.basename(f.path)), content: f.content }));
 }
 
 /** `{ cc: false }`: no routes.so; the generated files are still written. */

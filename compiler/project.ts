@@ -1,12 +1,15 @@
 /**
- * Builds the ts-morph Project for the app: compiler options, entry files, the generated
- * server's declaration (in memory, so an entry importing `./.catzilla/server.js`
- * typechecks before anything is written) and a probe type used by classification.
+ * The program pass: the app's TypeScript program (compiler options from the tsconfig, or
+ * defaults), the generated server's declaration (in memory, so an entry importing
+ * `./.catzilla/server.js` typechecks before anything is written), a probe type used by
+ * classification, and which of the program's files are the app's: those the entries reach.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Project, ts } from "ts-morph";
+import { ts } from "ts-morph";
 import { diag } from "./diagnostics.js";
+import { ProgramHost } from "./host.js";
+import { readTsconfig } from "./layout.js";
 import { SERVER_DTS } from "./shared/generated.js";
 import type { Diagnostic } from "./types.js";
 
@@ -22,10 +25,15 @@ export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
 const PROBE_NAME = "__catzilla_probe__.d.ts";
 
 export interface AppProgram {
-  project: Project;
+  /** Keeps parsed files for the next build (watch mode). */
+  host: ProgramHost;
   program: ts.Program;
   checker: ts.TypeChecker;
-  /** The app's own files: not declarations, not in node_modules, TypeScript sources. */
+  /**
+   * The app's own files: TypeScript sources (not declarations, not in node_modules) the
+   * entries reach through their imports. A tsconfig's other files (tests, scripts) are in
+   * the program, for their global declarations, but are not the app.
+   */
   appFiles: ts.SourceFile[];
   entryFiles: ts.SourceFile[];
   /** Absolute path of <out>/server.d.ts (what `./.catzilla/server.js` resolves to). */
@@ -45,58 +53,103 @@ export function loadProgram(
   entries: string[],
   outDir: string,
   tsconfig: string | undefined,
-  /** Watch mode: a project from an earlier call, its changed files already refreshed. */
-  warm?: Project,
+  /** Watch mode: the host of an earlier call, its changed files already invalidated. */
+  warm?: ProgramHost,
 ): { app?: AppProgram; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  let project: Project;
-  if (warm) project = warm;
-  else try {
-    project = tsconfig
-      ? new Project({ tsConfigFilePath: tsconfig, compilerOptions: { noEmit: false, emitDeclarationOnly: false } })
-      : new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, types: visibleTypes(entries) } });
-  } catch (err) {
-    const what = tsconfig ? path.basename(tsconfig) : "the compiler options";
-    return { diagnostics: [diag("CZ1011", `Cannot load ${what}: ${(err as Error).message}`)] };
+  let options: ts.CompilerOptions = { ...DEFAULT_COMPILER_OPTIONS, types: visibleTypes(entries) };
+  let roots: string[] = [];
+  let configErrors: readonly ts.Diagnostic[] | undefined;
+  if (tsconfig) {
+    // Read on every build, as tsc --watch does: a file added under `include` joins the program.
+    const read = readTsconfig(tsconfig);
+    diagnostics.push(...read.diagnostics);
+    if (!read.config) return { diagnostics };
+    options = read.config.options;
+    roots = read.config.fileNames;
+    configErrors = read.config.errors;
   }
-  if (tsconfig && !warm) {
-    for (const d of project.getConfigFileParsingDiagnostics()) {
-      const msg = ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, "\n");
-      diagnostics.push(diag("CZ1011", `${path.basename(tsconfig)}: TS${d.getCode()}: ${msg}`));
-    }
-  }
+  const host = warm ?? new ProgramHost();
   const serverDts = path.join(outDir, "server.d.ts");
+  const probeFile = path.join(outDir, PROBE_NAME);
   if (!warm) {
-    project.createSourceFile(serverDts, SERVER_DTS, { overwrite: true });
-    project.createSourceFile(path.join(outDir, PROBE_NAME), "export declare const promise: Promise<unknown>;\n", {
-      overwrite: true,
-    });
+    host.setMemoryFile(serverDts, SERVER_DTS);
+    host.setMemoryFile(probeFile, "export declare const promise: Promise<unknown>;\n");
   }
-  const entrySfs = entries.map((e) => project.addSourceFileAtPath(e));
-  // No resolveSourceFileDependencies(): the ts.Program resolves imports itself and we only use it.
-
-  const program = project.getProgram().compilerObject;
+  const program = host.build([...new Set([...roots, ...entries, serverDts, probeFile])], options, configErrors);
   const checker = program.getTypeChecker();
-  const probe =
-    program.getSourceFile(path.join(outDir, PROBE_NAME).split(path.sep).join("/")) ??
-    program.getSourceFiles().find((f) => f.fileName.endsWith("/" + PROBE_NAME));
+  const probe = program.getSourceFile(probeFile);
   const decl = probe?.statements[0] as ts.VariableStatement | undefined;
   const promiseType = checker.getTypeAtLocation(decl!.declarationList.declarations[0].name);
-  const appFiles = program.getSourceFiles().filter(isAppFile);
-  const entryPaths = new Set(entrySfs.map((s) => s.getFilePath() as string));
-  const entryFiles = appFiles.filter((f) => entryPaths.has(f.fileName));
+  const entryFiles = entries.map((e) => program.getSourceFile(e)).filter((f): f is ts.SourceFile => f !== undefined);
+  const appFiles = reachableFrom(entryFiles, program).filter(isAppFile);
+  diagnostics.push(...programErrors(program));
   return {
     app: {
-      project,
+      host,
       program,
       checker,
       appFiles,
-      entryFiles,
+      entryFiles: appFiles.filter((f) => entryFiles.includes(f)),
       serverDts: serverDts.split(path.sep).join("/"),
       promiseType,
     },
     diagnostics,
   };
+}
+
+/**
+ * The program's files `entries` reach, in program order: through imports and re-exports
+ * (type-only ones too: their errors are the app's), `import()`, `require()`, import types
+ * and `/// <reference path>`.
+ */
+export function reachableFrom(entries: readonly ts.SourceFile[], program: ts.Program): ts.SourceFile[] {
+  const resolve = (program as ProgramWithResolution).getResolvedModuleFromModuleSpecifier.bind(program);
+  const seen = new Set<ts.SourceFile>();
+  const stack = [...entries];
+  while (stack.length) {
+    const sf = stack.pop()!;
+    if (seen.has(sf)) continue;
+    seen.add(sf);
+    const add = (file: string | undefined) => {
+      const target = file === undefined ? undefined : program.getSourceFile(file);
+      if (!target || seen.has(target)) return;
+      // A declaration file leads to no app file: recorded, not followed (catzilla's, @types').
+      if (target.isDeclarationFile) seen.add(target);
+      else stack.push(target);
+    };
+    for (const spec of moduleSpecifiers(sf)) add(resolve(spec, sf)?.resolvedModule?.resolvedFileName);
+    for (const ref of sf.referencedFiles) add(path.resolve(path.dirname(sf.fileName), ref.fileName));
+  }
+  return program.getSourceFiles().filter((f) => seen.has(f));
+}
+
+interface ProgramWithResolution extends ts.Program {
+  // Public since TypeScript 5.3; not yet in the declarations ts-morph ships.
+  getResolvedModuleFromModuleSpecifier(
+    spec: ts.StringLiteralLike,
+    sf: ts.SourceFile,
+  ): { resolvedModule?: { resolvedFileName: string } } | undefined;
+}
+
+function moduleSpecifiers(sf: ts.SourceFile): ts.StringLiteralLike[] {
+  const out: ts.StringLiteralLike[] = [];
+  const visit = (node: ts.Node): void => {
+    let spec: ts.Node | undefined;
+    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) spec = node.moduleSpecifier;
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
+      spec = node.moduleReference.expression;
+    } else if (ts.isCallExpression(node) && node.arguments.length > 0) {
+      const callee = node.expression;
+      if (callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === "require")) {
+        spec = node.arguments[0];
+      }
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) spec = node.argument.literal;
+    if (spec && ts.isStringLiteralLike(spec)) out.push(spec);
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
 }
 
 /**
@@ -122,23 +175,30 @@ function isAppFile(sf: ts.SourceFile): boolean {
 export function typeErrors(app: AppProgram): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const sf of app.appFiles) {
-    const list = [...app.program.getSyntacticDiagnostics(sf), ...app.program.getSemanticDiagnostics(sf)];
-    for (const d of list) {
-      if (d.category !== ts.DiagnosticCategory.Error) continue;
-      const msg = `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
-      if (d.file && d.start !== undefined) {
-        const lc = d.file.getLineAndCharacterOfPosition(d.start);
-        const span = {
-          file: d.file.fileName,
-          line: lc.line + 1,
-          col: lc.character + 1,
-          start: d.start,
-          length: d.length ?? 1,
-        };
-        out.push(diag("CZ1006", msg, { span, text: d.file.text }));
-      } else {
-        out.push(diag("CZ1006", msg));
-      }
+    out.push(...errorsOf([...app.program.getSyntacticDiagnostics(sf), ...app.program.getSemanticDiagnostics(sf)]));
+  }
+  return out;
+}
+
+/**
+ * TypeScript's errors about the program as a whole (its options, a file outside `rootDir`, a
+ * missing `types` entry), as CZ1006: tsc reports them too.
+ */
+export function programErrors(program: ts.Program): Diagnostic[] {
+  return errorsOf([...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()]);
+}
+
+function errorsOf(list: readonly ts.Diagnostic[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const d of list) {
+    if (d.category !== ts.DiagnosticCategory.Error) continue;
+    const msg = `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+    if (d.file && d.start !== undefined) {
+      const lc = d.file.getLineAndCharacterOfPosition(d.start);
+      const span = { file: d.file.fileName, line: lc.line + 1, col: lc.character + 1, start: d.start, length: d.length ?? 1 };
+      out.push(diag("CZ1006", msg, { span, text: d.file.text }));
+    } else {
+      out.push(diag("CZ1006", msg));
     }
   }
   return out;

@@ -241,7 +241,11 @@ export interface CompileOptions {
   entries: string[];
   /** Output directory, e.g. ".catzilla". */
   outDir: string;
-  tsconfig?: string;
+  /**
+   * The tsconfig; when absent, the one whose files include the entries, looked for from the
+   * first entry's directory up (layout.ts `findTsconfig`); `false`: none, the defaults.
+   */
+  tsconfig?: string | false;
   cwd?: string;
   /** Write files (default true). With false, compile() only reports. */
   write?: boolean;
@@ -285,4 +289,12 @@ export interface CompileResult {
   notes: Diagnostic[];
   /** The static mounts found (`app.static`), in source order; absent when none. */
   statics?: StaticRecord[];
+  /** The tsconfig the program was built from (given or found); absent: the defaults. */
+  tsconfig?: string;
+  /**
+   * Where the generated files that run (server.js, dispatch.js, routes.so…) are: `outDir`,
+   * or its mirror under a tsconfig `outDir` (layout.ts `runtimeDir`). Absent when the
+   * program could not be loaded.
+   */
+  runDir?: string;
 }

@@ -276,7 +276,7 @@ describe("CLI", () => {
     expect(run.stderr).toBe("");
   });
 
-  it("--tsconfig: the project's options apply (outDir) and server.js imports the emitted JS", () => {
+  it("--tsconfig: the project's options apply (outDir); the generated files run from outDir's mirror of --out", () => {
     const dir = copyFixture("multi");
     const run = runCli(
       ["app.ts", "extra.ts", "main.ts", "--out", ".catzilla", "--tsconfig", "tsconfig.build.json", "-q"],
@@ -286,8 +286,11 @@ describe("CLI", () => {
     expect(run.status).toBe(0);
     expect(fs.existsSync(path.join(dir, "build", "app.js"))).toBe(true);
     expect(fs.existsSync(path.join(dir, "app.js"))).toBe(false);
-    const server = fs.readFileSync(path.join(dir, ".catzilla", "server.js"), "utf8");
-    expect(server).toContain('import "../build/app.js";\nimport "../build/extra.js";\n');
+    // build/main.js imports "./.catzilla/server.js": build/.catzilla (test/compiler/project-layout.test.ts runs it).
+    const server = fs.readFileSync(path.join(dir, "build", ".catzilla", "server.js"), "utf8");
+    expect(server).toContain('import "../app.js";\nimport "../extra.js";\n');
+    expect(fs.existsSync(path.join(dir, ".catzilla", "server.js"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, ".catzilla", "server.d.ts"))).toBe(true);
   });
 
   it("writes <out>/package.json when the out dir is not in an ESM package scope", () => {
