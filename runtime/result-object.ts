@@ -70,7 +70,8 @@ function jsonOf(v: object): string {
 }
 
 /** A Fetch Response, from this realm or another (undici's own, a polyfill): by its shape. */
-function isWebResponse(v: object): v is Response {
+export function isWebResponse(v: unknown): v is Response {
+  if (v === null || typeof v !== "object") return false;
   if (typeof Response === "function" && v instanceof Response) return true;
   const r = v as Partial<Response>;
   return (

@@ -45,6 +45,10 @@ app.group("/mw", (r) => {
   r.get("/ok", () => ({ ok: true }));
   r.get("/boom", (): string => { throw new Error("boom"); });
 });
+app.group("/nf", (r) => {
+  r.notFound((req) => (req.query.kind === "null" ? new Response(null, { status: 410 }) : new Response("no " + req.path, { status: 404, headers: { "X-NF": "1" } })));
+  r.get("/here", () => "here");
+});
 
 // The type says nothing (any): the runtime checks what arrives.
 const pick = (k: string | undefined): any =>
@@ -165,6 +169,16 @@ describe("a Web Response", () => {
     expect(failed.status).toBe(503);
     expect(failed.headers.get("retry-after")).toBe("3");
     expect(await failed.text()).toBe("handled");
+  });
+
+  it("from notFound: its own status, headers and body", async () => {
+    const res = await fetch(app.url + "/nf/missing");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("x-nf")).toBe("1");
+    expect(await res.text()).toBe("no /nf/missing");
+    const gone = await raw("/nf/missing?kind=null");
+    expect(gone.status).toBe(410);
+    expect(gone.headers["content-length"]).toBe("0");
   });
 });
 
