@@ -20,7 +20,7 @@ import {
 import { bodyless, bodylessHead, CONTENT_TYPES, CzResponse, HttpError } from "./response.js";
 import { fromObject, isPlainData, UnsendableResult } from "./result-object.js";
 import { JsonText } from "./serialize.js";
-import { CzStream } from "./stream.js";
+import { CzStream, isStreamSource } from "./stream.js";
 
 interface FastBuffer extends Buffer {
   latin1Write(s: string, offset: number, length?: number): number;
@@ -56,6 +56,8 @@ export function encodeResult(value: unknown): Encoded {
   const json = JSON.stringify(value);
   // Functions and symbols have no JSON form; saying so beats an empty 200.
   if (json === undefined) throw new UnsendableResult(`a ${typeof value}`, "JSON has no form for it");
+  // An object literal with [Symbol.asyncIterator] is streamed too; its JSON is "{}".
+  if (json.length === 2 && isStreamSource(value)) return { status: 0, head: "", body: "", stream: new CzStream(value) };
   return { status: 200, head: HEAD_JSON, body: json };
 }
 

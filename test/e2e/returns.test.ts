@@ -19,6 +19,7 @@ const FILE = __DATA__;
 app.get("/file", () => createReadStream(FILE));
 app.get("/file-async", async () => createReadStream(FILE));
 app.get("/readable", () => Readable.from(["a", "b"]));
+app.get("/iterable", () => ({ async *[Symbol.asyncIterator]() { yield "x"; yield "y"; } }));
 app.get("/response", () => new Response("hi", { status: 201, statusText: "Made", headers: { "X-A": "1" } }));
 app.get("/response-async", async () => {
   const headers = new Headers({ "Content-Type": "application/x-thing" });
@@ -98,10 +99,13 @@ describe("a Node Readable", () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(DATA)).toBe(true);
   });
 
-  it("Readable.from is streamed", async () => {
+  it("Readable.from is streamed, and so is an object literal with [Symbol.asyncIterator]", async () => {
     const r = await raw("/readable");
     expect(r.status).toBe(200);
     expect(r.body).toBe("ab");
+    const it = await raw("/iterable");
+    expect(it.headers["transfer-encoding"]).toBe("chunked");
+    expect(it.body).toBe("xy");
   });
 });
 
