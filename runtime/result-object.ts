@@ -17,7 +17,7 @@
  * CZ1040), so a typed handler hears about it at build time.
  */
 import { EventEmitter } from "node:events";
-import { checkStatus, formatHead } from "./response.js";
+import { checkStatus, CONTENT_TYPES, CzResponse, formatHead } from "./response.js";
 import { CzStream, isStreamSource } from "./stream.js";
 
 /** A handler returned something that cannot be sent; `what` names it for the log line. */
@@ -90,6 +90,16 @@ function fromWebResponse(r: Response): CzStream | BodilessAnswer {
   if (r.body === null) return { status, head: formatHead(null, r.headers) };
   if (r.bodyUsed) throw new UnsendableResult("a Response", "its body was already read");
   return new CzStream(r.body, { status, headers: r.headers });
+}
+
+/**
+ * A Web Response with its body read whole: for a blocking route, whose answer crosses from
+ * its worker as bytes (a stream cannot cross).
+ */
+export async function bufferedResponse(r: Response): Promise<CzResponse> {
+  const status = checkStatus(r.status, "a returned Response's status");
+  const bytes = r.body === null ? "" : new Uint8Array(await r.arrayBuffer());
+  return new CzResponse(status, bytes, r.body === null ? null : CONTENT_TYPES.bytes, r.headers);
 }
 
 /** `a Map`, `a ReadStream`, `an instance of User`: what the log line says was returned. */

@@ -39,6 +39,7 @@ app.get("/response-stream", () => {
 app.get("/response-json", () => Response.json({ ok: true }, { status: 200 }));
 app.get("/response-redirect", () => Response.redirect("http://127.0.0.1/elsewhere", 307));
 app.get("/response-error", () => Response.error());
+app.get("/response-blocking", () => new Response("from a worker", { status: 201, headers: { "X-W": "1" } }), { blocking: true });
 
 app.group("/mw", (r) => {
   r.use((req, next) => (req.headers.get("x-deny") ? new Response("denied", { status: 403 }) : next()));
@@ -162,6 +163,15 @@ describe("a Web Response", () => {
     const r = await raw("/response-error");
     expect(r.status).toBe(500);
     expect((await fetch(app.url + "/next")).status).toBe(200);
+  });
+
+  it("from a blocking route: read whole on its worker, sent with Content-Length", async () => {
+    const r = await raw("/response-blocking");
+    expect(r.status).toBe(201);
+    expect(r.headers["x-w"]).toBe("1");
+    expect(r.headers["content-type"]).toBe("text/plain;charset=UTF-8");
+    expect(r.headers["content-length"]).toBe("13");
+    expect(r.body).toBe("from a worker");
   });
 
   it("from a middleware and from onError", async () => {
