@@ -15,6 +15,7 @@ import type { AppProgram } from "./project.js";
 import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { routeSchema } from "./schema/index.js";
 import { FLAG_BODY, FLAG_HEADERS, FLAG_QUERY, FLAG_STREAM } from "./types.js";
+import { returnProblems, statusProblems } from "./returns.js";
 import { requestFlags } from "./usage.js";
 import { analyzeChain, chainKind, chainMode, type ChainCache } from "./chain.js";
 
@@ -62,6 +63,9 @@ export function analyze(
         ),
       );
     }
+    // What it returns must be something the runtime can send (compiler/returns.ts).
+    const label = `${reg.method ?? "?"} ${reg.path ?? "?"}`;
+    diagnostics.push(...returnProblems(reg.handler, label, app.checker, app.program));
     let { kind, reason } = c;
     let response: Buffer | null = null;
     if (reg.blocking) {
@@ -128,6 +132,8 @@ export function analyze(
       preflightOf: null,
     });
   }
+  // Statuses written as constants anywhere in the app, as the runtime will check them.
+  diagnostics.push(...statusProblems(app.appFiles, app.checker));
   return { routes, diagnostics };
 }
 

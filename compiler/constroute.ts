@@ -15,7 +15,7 @@
  * the body for HEAD (catzilla_routes.h, cz_http_render_const).
  */
 import { ts } from "ts-morph";
-import { body as bodyHelper, html, json, redirect, text } from "../runtime/response.js";
+import { body as bodyHelper, bodyless, bodylessHead, empty, html, json, redirect, text } from "../runtime/response.js";
 import { encodeResult, type Encoded } from "../runtime/writer.js";
 import { packageNameOf } from "./shared/package.js";
 import { reasonPhrase } from "./shared/reasons.js";
@@ -30,6 +30,7 @@ const HELPERS: Record<string, (...args: never[]) => unknown> = {
   text,
   html,
   body: bodyHelper,
+  empty,
   redirect,
 };
 
@@ -93,7 +94,6 @@ export function constResponse(
   } catch (err) {
     return { ok: false, why: (err as Error).message };
   }
-  if (e.status < 200) return { ok: false, why: "a 1xx status" };
   const bytes = responseBytes(e);
   if (bytes.length > CONST_MAX_BYTES) return { ok: false, why: `the response is over ${CONST_MAX_BYTES} bytes` };
   return { ok: true, bytes, status: e.status };
@@ -101,11 +101,12 @@ export function constResponse(
 
 /** The full const response for an encoded result (see the file comment). */
 export function responseBytes(e: Encoded): Buffer {
-  const bodyless = e.status < 200 || e.status === 204 || e.status === 304;
-  const body = bodyless ? Buffer.alloc(0) : typeof e.body === "string" ? Buffer.from(e.body, "utf8") : Buffer.from(e.body);
-  const head =
-    `HTTP/1.1 ${e.status} ${reasonPhrase(e.status)}\r\n` + (bodyless ? "" : `Content-Length: ${body.length}\r\n`);
-  return Buffer.concat([Buffer.from(head, "latin1"), Buffer.from(e.head, "latin1"), Buffer.from("\r\n"), body]);
+  // As writer.ts for a sync route: a 204 or 304 has no body, no Content-Length, no Content-Type.
+  const none = bodyless(e.status);
+  const body = none ? Buffer.alloc(0) : typeof e.body === "string" ? Buffer.from(e.body, "utf8") : Buffer.from(e.body);
+  const status = `HTTP/1.1 ${e.status} ${reasonPhrase(e.status)}\r\n` + (none ? "" : `Content-Length: ${body.length}\r\n`);
+  const head = none ? bodylessHead(e.head) : e.head;
+  return Buffer.concat([Buffer.from(status, "latin1"), Buffer.from(head, "latin1"), Buffer.from("\r\n"), body]);
 }
 
 /** The returned expression; undefined for a body that returns nothing; null when the body does more. */

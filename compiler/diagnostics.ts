@@ -28,6 +28,9 @@ export const CODES = {
   CZ1013: { severity: "error", title: "blocking route in a module that imports the generated server" },
   CZ1014: { severity: "error", title: "invalid route option" },
   CZ1015: { severity: "error", title: "output directory outside the tsconfig's rootDir" },
+  // What a handler returns and its statuses (compiler/returns.ts) are 1040..1049.
+  CZ1040: { severity: "error", title: "handler returns a value that cannot be sent" },
+  CZ1041: { severity: "error", title: "invalid constant status" },
   // Schema codes (compiler/schema/) start at 1030 / 2030.
   CZ1030: { severity: "error", title: "request type cannot be represented as JSON" },
   CZ1031: { severity: "error", title: "query or header type cannot be coerced from a string" },

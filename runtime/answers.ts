@@ -10,6 +10,7 @@ import { RES_CTX, RES_GEN, RES_STRIDE, RESPOND_MANY_MAX } from "./abi.js";
 import type { ArenaHold } from "./hold.js";
 import { CTX, DETACH, DONE, GEN, HELD, SLOT, type Request } from "./request.js";
 import { HttpError } from "./response.js";
+import { UnsendableResult } from "./result-object.js";
 import type { RequestFields, ServerLog } from "./log.js";
 import { abortRequest } from "./signal.js";
 import type { CzStream } from "./stream.js";
@@ -158,6 +159,13 @@ export function createAnswers(
  */
 export function logHandlerError(log: ServerLog, req: Request, err: unknown): void {
   if (err instanceof HttpError) return;
+  if (err instanceof UnsendableResult) {
+    // The handler did not fail; what it returned is the mistake: say what, not a stack into the runtime.
+    const fields = requestFields(req);
+    const where = fields === undefined ? "a handler" : `${fields.method} ${fields.path}`;
+    log.error({ ...fields, returned: err.what }, `${where} returned ${err.what}, which cannot be sent (${err.why}); answering 500`);
+    return;
+  }
   log.handlerError(requestFields(req), err);
 }
 

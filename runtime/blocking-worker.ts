@@ -11,6 +11,7 @@ import { registeredRoutes } from "./app.js";
 import { matchHandlers, paramSpecs } from "./bind.js";
 import type { BlockingWorkerData } from "./blocking.js";
 import { Request, type RequestCopy } from "./request.js";
+import { bufferedResponse, isWebResponse } from "./result-object.js";
 import { encodeError, encodeResult, type Encoded } from "./writer.js";
 
 const { moduleUrls, routes, serializersUrl } = workerData as BlockingWorkerData;
@@ -39,7 +40,9 @@ parentPort!.on("message", async (m: { job: number; route: number; req: RequestCo
   let error: Record<string, unknown> | undefined;
   try {
     if (k === undefined) throw new Error(`catzilla: route id ${m.route} is not a blocking route`);
-    const result: unknown = await handlers[k]!(req);
+    let result: unknown = await handlers[k]!(req);
+    // A Web Response's body is read here: the answer crosses to the main thread as bytes.
+    if (isWebResponse(result)) result = await bufferedResponse(result);
     const out = outs[k];
     e = encodeResult(out === undefined ? result : out(result));
     // A stream is sent from the main thread's loop; a worker's result crosses as bytes.

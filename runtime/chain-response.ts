@@ -4,7 +4,7 @@
  * middleware reads or changes it: a chain that only passes results along sends the
  * handler's value exactly as a route without middleware would.
  */
-import { headerLine, responseFromHead } from "./response.js";
+import { checkStatus, headerLine, responseFromHead } from "./response.js";
 import type { MiddlewareResponse, ResponseHeaders } from "./types.js";
 import type { CzStream } from "./stream.js";
 import { encodeResult } from "./writer.js";
@@ -133,10 +133,7 @@ export class ChainResponse implements MiddlewareResponse {
     return this.open().status;
   }
   set status(status: number) {
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new RangeError(`catzilla: invalid status ${status}`);
-    }
-    this.open().status = status;
+    this.open().status = checkStatus(status);
   }
   get headers(): HeaderList {
     return this.open().headers;

@@ -11,6 +11,7 @@ import type { ResultFilter, RouteInfo, RuntimeHooks } from "./bind.js";
 import { PendingResponse, unwrap, wrap, type ChainResponse } from "./chain-response.js";
 import type { Request } from "./request.js";
 import { CzResponse, HttpError, responseFromHead } from "./response.js";
+import { isWebResponse } from "./result-object.js";
 import type { RouteEntry } from "./router.js";
 import type { CzRequest, ErrorHandler, Middleware } from "./types.js";
 import { encodeError, encodeResult } from "./writer.js";
@@ -33,11 +34,12 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
 }
 
-/** A notFound handler's value: a response as it is, anything else sent as it would be, with 404. */
+/** A notFound handler's value: a response (a stream, a Web Response) as it is, anything else sent as it would be, with 404. */
 function asNotFound(v: unknown): unknown {
   if (v instanceof CzResponse) return v;
   const e = encodeResult(v);
-  return responseFromHead(404, e.body, e.head);
+  if (e.stream !== undefined) return e.stream;
+  return responseFromHead(isWebResponse(v) ? e.status : 404, e.body, e.head);
 }
 
 /** The handler with its result filters (the route's serializer, notFound's 404). */

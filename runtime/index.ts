@@ -1,7 +1,7 @@
 /** What apps import: `import { Catzilla, json } from "catzilla"`. */
 export { Catzilla } from "./app.js";
 export { Router } from "./router.js";
-export { json, text, html, body, redirect, HttpError, CzResponse } from "./response.js";
+export { json, text, html, body, empty, redirect, HttpError, CzResponse } from "./response.js";
 export { openapi } from "./openapi.js";
 export { cookie } from "./cookies.js";
 export { stream, CzStream } from "./stream.js";

@@ -3,6 +3,9 @@
  * Uint8Array → bytes, undefined → 204) or one of these when it needs a status or headers.
  * Framing headers (Content-Length, Transfer-Encoding, Connection, Date) belong to the
  * server and are dropped; a CR or LF in a header name or value is rejected.
+ *
+ * The rules every answer follows are defined here once: which statuses a handler may send
+ * (`checkStatus`) and which carry no body, hence no body headers (`bodyless`, `bodylessHead`).
  */
 
 export type HeadersInit = Record<string, string | number | readonly string[]> | Iterable<[string, string]>;
@@ -23,6 +26,39 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Field values are HTAB, SP, VCHAR and obs-text (RFC 9110 5.5): no other controls, nothing past U+00FF. */
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
 
+/**
+ * The statuses a handler's answer may have: 200..599, as Fetch's `new Response()` allows.
+ * 1xx are interim answers the server sends itself (100 Continue); a handler's is final.
+ * Every response, HttpError and stream is checked with this, where it is made.
+ */
+export function checkStatus(status: number, what = "status"): number {
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    throw new RangeError(`catzilla: ${what} must be an integer 200..599, got ${status}`);
+  }
+  return status;
+}
+
+/** 204 and 304 carry no body (RFC 9110 6.4.1): no Content-Type, no Content-Length. */
+export function bodyless(status: number): boolean {
+  return status === 204 || status === 304;
+}
+
+const CONTENT_TYPE_LINE = /^content-type:/i;
+
+/**
+ * Header lines fit for a bodyless status: without Content-Type (the server already writes
+ * no Content-Length there). Applied where answers are written (writer.ts, streaming.ts,
+ * const routes), so a status a middleware changed later is covered too.
+ */
+export function bodylessHead(head: string): string {
+  if (head === "" || !/content-type:/i.test(head)) return head;
+  return head
+    .split("\r\n")
+    .filter((l) => l !== "" && !CONTENT_TYPE_LINE.test(l))
+    .map((l) => l + "\r\n")
+    .join("");
+}
+
 export class CzResponse {
   /** Extra header lines, already formatted as `Name: value\r\n` (validated). */
   readonly head: string;
@@ -32,11 +68,8 @@ export class CzResponse {
     contentType: string | null,
     headers: HeadersInit | undefined,
   ) {
-    // 1xx are interim answers the server sends itself (100 Continue); a handler's is final.
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new RangeError(`catzilla: invalid status ${status}`);
-    }
-    this.head = formatHead(contentType, headers);
+    checkStatus(status);
+    this.head = formatHead(bodyless(status) ? null : contentType, headers);
   }
 }
 
@@ -108,6 +141,14 @@ export function body(data: string | Uint8Array, init?: ResponseInit & { contentT
   return new CzResponse(init?.status ?? 200, data, type, init?.headers);
 }
 
+/**
+ * No body, only a status and headers: `empty(204, { headers: { ETag: tag } })`, or
+ * `empty(304)`. Sent without Content-Type (and, for 204 and 304, without Content-Length).
+ */
+export function empty(status = 204, init?: { headers?: HeadersInit }): CzResponse {
+  return new CzResponse(status, "", null, init?.headers);
+}
+
 /** Redirect: `redirect("/login")` is a 302; 301, 303, 307 and 308 are accepted too. */
 export function redirect(url: string, status: 301 | 302 | 303 | 307 | 308 = 302): CzResponse {
   if (![301, 302, 303, 307, 308].includes(status)) {
@@ -132,9 +173,7 @@ export class HttpError extends Error {
     super(message);
     this.name = "HttpError";
     // Checked here, where the mistake is written, not when the answer is being sent.
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new RangeError(`catzilla: HttpError status must be an integer 200..599, got ${status}`);
-    }
+    checkStatus(status, "HttpError status");
     if (details !== undefined && !isPlainObject(details)) {
       throw new TypeError("catzilla: HttpError details must be a plain object (merged into the JSON body)");
     }

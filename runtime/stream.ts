@@ -5,7 +5,7 @@
  * the plain parts: the response object, recognising a source, and turning one into an
  * async iterator of bytes. streaming.ts sends them.
  */
-import { CONTENT_TYPES, formatHead, type HeadersInit } from "./response.js";
+import { bodyless, bodylessHead, checkStatus, CONTENT_TYPES, formatHead, type HeadersInit } from "./response.js";
 
 /** What a streamed body may come from; its items are strings (sent as UTF-8) or bytes. */
 export type StreamSource = AsyncIterable<unknown> | ReadableStream<unknown> | NodeJS.ReadableStream;
@@ -39,10 +39,11 @@ export class CzStream {
     return undefined;
   }
 
-  /** The extra header lines of the head, as they stand now (framing headers dropped). */
+  /** The extra header lines of the head, as they stand now (framing headers dropped; no Content-Type on a 204 or 304). */
   head(): string {
     checkStatus(this.status);
-    return formatHead(null, this.headers);
+    const head = formatHead(null, this.headers);
+    return bodyless(this.status) ? bodylessHead(head) : head;
   }
 }
 
@@ -89,13 +90,6 @@ export function chunkBytes(v: unknown): Uint8Array {
   throw new TypeError(
     `catzilla: a stream yielded ${v === null ? "null" : typeof v}; only strings and bytes can be sent`,
   );
-}
-
-function checkStatus(status: number): number {
-  if (!Number.isInteger(status) || status < 200 || status > 599) {
-    throw new RangeError(`catzilla: invalid status ${status}`);
-  }
-  return status;
 }
 
 /** HeadersInit (a record whose values may be arrays, or pairs) as a Web Headers. */

@@ -17,7 +17,8 @@ import {
   RES_STRIDE,
   STATUS_PENDING,
 } from "./abi.js";
-import { CONTENT_TYPES, CzResponse, HttpError } from "./response.js";
+import { bodyless, bodylessHead, CONTENT_TYPES, CzResponse, HttpError } from "./response.js";
+import { fromObject, isPlainData, UnsendableResult } from "./result-object.js";
 import { JsonText } from "./serialize.js";
 import { CzStream, isStreamSource } from "./stream.js";
 
@@ -39,7 +40,11 @@ export interface Encoded {
   stream?: CzStream;
 }
 
-/** Maps a handler's return value to status, header lines and body. Throws on values JSON cannot hold. */
+/**
+ * Maps a handler's return value to status, header lines and body. Plain data pays one
+ * prototype test before JSON.stringify; other objects are sorted out by result-object.ts.
+ * Throws on values that cannot be sent (UnsendableResult) or that JSON cannot hold.
+ */
 export function encodeResult(value: unknown): Encoded {
   if (value instanceof CzResponse) return { status: value.status, head: value.head, body: value.body };
   if (value instanceof JsonText) return { status: 200, head: HEAD_JSON, body: value.text };
@@ -47,36 +52,22 @@ export function encodeResult(value: unknown): Encoded {
   if (value === undefined) return { status: 204, head: "", body: "" };
   if (value instanceof Uint8Array) return { status: 200, head: HEAD_BYTES, body: value };
   if (value instanceof ArrayBuffer) return { status: 200, head: HEAD_BYTES, body: new Uint8Array(value) };
-  // Streams are recognised from what JSON makes of them, so that the results JSON can send
-  // pay nothing for them: a stream() result has no JSON form (toJSON), an async generator
-  // or a ReadableStream is "{}", a Node Readable starts with its EventEmitter's "_events"
-  // (or holds a cycle JSON cannot follow).
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (err) {
-    const s = streamOf(value);
-    if (s !== undefined) return s;
-    throw err;
-  }
-  if (json === undefined) {
-    const s = streamOf(value);
-    if (s !== undefined) return s;
-    // Functions and symbols have no JSON form; saying so beats an empty 200.
-    throw new TypeError(`catzilla: a handler returned a ${typeof value}, which cannot be sent`);
-  }
-  if (json.length === 2 || json.charCodeAt(2) === 95 /* _ */) {
-    const s = streamOf(value);
-    if (s !== undefined) return s;
-  }
+  if (typeof value === "object" && value !== null && !isPlainData(value)) return encodeObject(value);
+  const json = JSON.stringify(value);
+  // Functions and symbols have no JSON form; saying so beats an empty 200.
+  if (json === undefined) throw new UnsendableResult(`a ${typeof value}`, "JSON has no form for it");
+  // An object literal with [Symbol.asyncIterator] is streamed too; its JSON is "{}".
+  if (json.length === 2 && isStreamSource(value)) return { status: 0, head: "", body: "", stream: new CzStream(value) };
   return { status: 200, head: HEAD_JSON, body: json };
 }
 
-/** A streamed result's encoding (streaming.ts sends it), or undefined when value is no stream. */
-function streamOf(value: unknown): Encoded | undefined {
-  if (value instanceof CzStream) return { status: 0, head: "", body: "", stream: value };
-  if (isStreamSource(value)) return { status: 0, head: "", body: "", stream: new CzStream(value) };
-  return undefined;
+/** A result that is an object but not plain data (result-object.ts says what it is). */
+function encodeObject(value: object): Encoded {
+  const r = fromObject(value);
+  if (typeof r === "string") return { status: 200, head: HEAD_JSON, body: r };
+  if (r instanceof Uint8Array) return { status: 200, head: HEAD_BYTES, body: r };
+  if (r instanceof CzStream) return { status: 0, head: "", body: "", stream: r };
+  return { status: r.status, head: r.head, body: "" };
 }
 
 /**
@@ -147,7 +138,8 @@ export class ArenaWriter {
     const data = this.data;
     const headOff = this.off;
     let off = headOff;
-    const head = e.head;
+    // 204 and 304 carry no body: no Content-Type either (C writes no Content-Length there).
+    const head = bodyless(e.status) ? bodylessHead(e.head) : e.head;
     if (head.length > data.length - off) {
       // Header lines larger than the whole arena: nothing sensible fits; fail the request.
       throw new RangeError("catzilla: response headers too large");

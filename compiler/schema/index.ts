@@ -9,7 +9,7 @@ import { diagAt, relatedAt } from "../diagnostics.js";
 import type { Diagnostic } from "../types.js";
 import { Problem, SchemaReader } from "./from-type.js";
 import type { Def, RouteSchema, Schema } from "./ir.js";
-import { isStreamType } from "../shared/streams.js";
+import { isResponseType, isStreamType } from "../shared/streams.js";
 
 export type { RouteSchema } from "./ir.js";
 
@@ -112,8 +112,8 @@ function resultSchema(
     if (!(m.flags & ts.TypeFlags.Object) && !(m.flags & ts.TypeFlags.Intersection)) return none;
     if (m.getSymbol()?.getName() === "CzResponse" || checker.getPropertyOfType(m, "byteLength")) return none;
     if (checker.getPropertyOfType(m, "then")) return none;
-    // Streamed, not serialised (runtime/stream.ts).
-    if (isStreamType(m, checker)) return none;
+    // Streamed, not serialised (runtime/stream.ts), and so is a Web Response's body.
+    if (isStreamType(m, checker) || isResponseType(m, checker)) return none;
   }
   let schema: Schema;
   try {

@@ -84,11 +84,9 @@ describe("const route bytes", () => {
     );
   });
 
-  it("204 (undefined, or a helper with status 204) has neither Content-Length nor body", () => {
+  it("204 (undefined, or a helper with status 204) has neither Content-Length, Content-Type nor body", () => {
     expect(bytesOf(route("/c/empty").id).toString()).toBe("HTTP/1.1 204 No Content\r\n\r\n");
-    expect(bytesOf(route("/c/no-content").id).toString()).toBe(
-      "HTTP/1.1 204 No Content\r\nContent-Type: application/json\r\n\r\n",
-    );
+    expect(bytesOf(route("/c/no-content").id).toString()).toBe("HTTP/1.1 204 No Content\r\n\r\n");
   });
 
   it("routes.c names the bytes in the table; other routes have none", () => {
