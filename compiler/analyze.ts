@@ -15,7 +15,7 @@ import type { AppProgram } from "./project.js";
 import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { routeSchema } from "./schema/index.js";
 import { FLAG_BODY, FLAG_HEADERS, FLAG_QUERY, FLAG_STREAM } from "./types.js";
-import { requestFlags } from "./usage.js";
+import { membersRead, requestFlags } from "./usage.js";
 import { analyzeChain, chainKind, chainMode, type ChainCache } from "./chain.js";
 
 export interface Analysis {
@@ -83,8 +83,13 @@ export function analyze(
       }
     }
     // A declared request schema is checked before the handler runs (compiler/schema/).
-    const declared = routeSchema(reg.handler, `${reg.method ?? "?"} ${reg.path ?? "?"}`, app.checker, app.program);
+    // Read with form() or formData(): a declared body is a form (compiler/schema/form.ts).
+    const label = `${reg.method ?? "?"} ${reg.path ?? "?"}`;
+    const readers = membersRead(reg.handler, app.checker, BODY_READERS);
+    const form = readers.has("form") || readers.has("formData");
+    const declared = routeSchema(reg.handler, label, app.checker, app.program, form);
     diagnostics.push(...declared.diagnostics);
+    if (declared.schema?.form) diagnostics.push(...formRouteProblems(reg.handler, label, readers, kind));
     const schema = declared.schema;
     // Middleware, onError, notFound (compiler/chain.ts): the chain decides the kind.
     const chain = analyzeChain(reg, app, chains, diagnostics);
@@ -129,6 +134,35 @@ export function analyze(
     });
   }
   return { routes, diagnostics };
+}
+
+/** The request methods that read a body, as JSON or as a form. */
+const BODY_READERS = ["json", "form", "formData"] as const;
+
+/** A typed form body cannot also be read as JSON (CZ1033), nor cross to a worker (CZ1034). */
+function formRouteProblems(handler: ts.Expression, label: string, readers: Set<string>, kind: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (readers.has("json")) {
+    out.push(
+      diagAt(
+        "CZ1033",
+        `The handler for ${label} declares a body type and reads the body both as JSON (json()) and as a form ` +
+          "(form() or formData()), so the compiler cannot tell which to check. Read it one way.",
+        handler,
+      ),
+    );
+  }
+  if (kind === "blocking") {
+    out.push(
+      diagAt(
+        "CZ1034",
+        `The blocking route ${label} declares a form body type: a form's files do not cross to the worker pool. ` +
+          "Take the form in an async route and hand the worker what it needs.",
+        handler,
+      ),
+    );
+  }
+  return out;
 }
 
 /**
