@@ -71,8 +71,8 @@ function textProblem(s: Schema, defs: Defs): string | null {
 /** The property of a form body type that cannot be a field, and why; null when every one can. */
 export function formProblem(body: Schema, defs: Defs): { prop: string | null; why: string } | null {
   const obj = derefSchema(body, defs);
-  if (obj.kind !== "object") return { prop: null, why: "it is not an object type (a form is named fields)" };
-  if (obj.additional) return { prop: null, why: "it has an index signature (a form's fields are declared one by one)" };
+  if (obj.kind !== "object") return { prop: null, why: "is not an object type (a form is named fields)" };
+  if (obj.additional) return { prop: null, why: "has an index signature (a form's fields are declared one by one)" };
   for (const p of obj.props) {
     const f = formField(p.schema, defs);
     if ("why" in f) return { prop: p.name, why: f.why };
