@@ -167,11 +167,12 @@ function formRouteProblems(handler: ts.Expression, label: string, readers: Set<s
 
 /**
  * A body read as it arrives needs JS to hold the request before the body is in: not so for
- * a blocking route (its worker gets a copy) or a body schema (checked before the handler).
+ * a blocking route (its worker gets a copy) or a JSON body schema (checked before the handler).
  * Those read a buffered body, which stream() and formData() read as well.
  */
-function streamable(flags: number, kind: string, schema: { body: unknown } | null): number {
-  return kind === "blocking" || schema?.body ? flags & ~FLAG_STREAM : flags;
+function streamable(flags: number, kind: string, schema: { body: unknown; form?: true } | null): number {
+  // A typed form is checked as it is parsed, as the body arrives (form-check.ts), under the form limits.
+  return kind === "blocking" || (schema?.body && !schema.form) ? flags & ~FLAG_STREAM : flags;
 }
 
 /** The request parts a route's schema check reads, whatever the handler itself reads. */

@@ -112,7 +112,10 @@ export function files(fd: FormData, name: string, path: string, expected: string
   return ok ? (all as File[]) : undefined;
 }
 
-/** A file input left empty: browsers send a part with an empty filename and no bytes. */
+/**
+ * A file input left empty: browsers send a part with an empty filename and no bytes, which
+ * the parser may also hand over as an empty text field.
+ */
 function notEmptyInput(v: FormDataEntryValue): boolean {
-  return typeof v === "string" || v.name !== "" || v.size > 0;
+  return typeof v === "string" ? v !== "" : v.name !== "" || v.size > 0;
 }
