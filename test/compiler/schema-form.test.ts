@@ -75,6 +75,8 @@ describe("a compiled app with form routes", () => {
       "/upload": "form",
       "/raw": "form",
       "/loose": null, // form() without a body type: nothing to check
+      "/typed": "form",
+      "/tagged": "form",
       "/calls": null,
       "/openapi.json": null,
     });

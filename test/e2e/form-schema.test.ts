@@ -155,6 +155,15 @@ describe("valid forms reach the handler coerced", () => {
     expect(await failures("/raw", new URLSearchParams({ n: "" }))).toEqual([{ path: "$.n", expected: "number & Integer", message: "is required" }]);
   });
 
+  it("a declared result type still filters the answer, with and without middleware (the check runs before the chain, as a JSON body's does)", async () => {
+    const typed = await post("/typed", new URLSearchParams({ title: "t" }));
+    expect(await typed.json()).toEqual({ title: "t" });
+    const tagged = await post("/tagged", new URLSearchParams({ title: "u" }));
+    expect(tagged.headers.get("x-mw")).toBe("ran");
+    expect(await tagged.json()).toEqual({ title: "u" });
+    expect(await failures("/tagged", new URLSearchParams({}))).toEqual([{ path: "$.title", expected: "string", message: "is required" }]);
+  });
+
   it("form() without a body type: each field, a repeated one as an array", async () => {
     const res = await post("/loose", "a=1&a=2&b=3", { "content-type": "application/x-www-form-urlencoded" });
     expect(await res.json()).toEqual({ f: { a: ["1", "2"], b: "3" } });
