@@ -10,8 +10,7 @@
  *   file   File or Blob: a file part
  *   files  an array of them
  */
-import { derefSchema, type Schema } from "./ir.js";
-import { pathStep } from "./validator.js";
+import { derefSchema, pathStep, type Schema } from "./ir.js";
 
 export type FormField =
   | { kind: "text" }

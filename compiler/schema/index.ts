@@ -172,6 +172,9 @@ function imprecision(s: Schema, defs: Map<string, Def>, seen = new Set<string>()
   switch (s.kind) {
     case "any":
       return "it contains any or unknown";
+    // Read as a file only beside a form body (the route's reader takes File/Blob then).
+    case "file":
+      return "it contains a File or Blob, which JSON does not hold";
     case "ref": {
       if (seen.has(s.id)) return null;
       seen.add(s.id);

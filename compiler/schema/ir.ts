@@ -98,7 +98,6 @@ export interface RouteSchema {
   defs: Def[];
 }
 
-/** TypeScript-like text for a schema: what a 400's `expected` says. */
 /** The schema a reference names, through chains of references (at most 32 steps, so a
  * cycle of bare references ends; an unknown id is `any`). */
 export function derefSchema(s: Schema, defs: ReadonlyMap<string, { schema: Schema }>): Schema {
@@ -106,6 +105,7 @@ export function derefSchema(s: Schema, defs: ReadonlyMap<string, { schema: Schem
   return s;
 }
 
+/** TypeScript-like text for a schema: what a 400's `expected` says. */
 export function schemaText(s: Schema, names: (id: string) => string): string {
   switch (s.kind) {
     case "any":
@@ -169,6 +169,11 @@ export function schemaText(s: Schema, names: (id: string) => string): string {
     case "ref":
       return names(s.id);
   }
+}
+
+/** The path step for a property in a 400's `path`: `.name` or `["odd-key"]`. */
+export function pathStep(key: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
 function propKey(name: string): string {

@@ -11,7 +11,7 @@
  */
 import { FORMAT_NAMES } from "../../runtime/validate.js";
 import { HEADER } from "../shared/generated.js";
-import { derefSchema, schemaText, type Def, type Literal, type Schema } from "./ir.js";
+import { derefSchema, pathStep, schemaText, type Def, type Literal, type Schema } from "./ir.js";
 import { Revivers } from "./revive.js";
 import { formFunction } from "./form.js";
 
@@ -510,10 +510,6 @@ function access(x: string, key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${x}.${key}` : `${x}[${str(key)}]`;
 }
 
-/** The path step for a property: `.name` or `["odd-key"]`. */
-export function pathStep(key: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-}
 
 /** A JS identifier from a TypeScript type name: `Page<User>` → `Page_User`. */
 export function identifier(s: string): string {
