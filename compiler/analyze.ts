@@ -16,7 +16,7 @@ import type { AnalyzedRoute, Diagnostic, Registration } from "./types.js";
 import { routeSchema } from "./schema/index.js";
 import { FLAG_BODY, FLAG_HEADERS, FLAG_QUERY, FLAG_STREAM } from "./types.js";
 import { returnProblems, statusProblems } from "./returns.js";
-import { requestFlags } from "./usage.js";
+import { membersRead, requestFlags } from "./usage.js";
 import { analyzeChain, chainKind, chainMode, type ChainCache } from "./chain.js";
 
 export interface Analysis {
@@ -87,8 +87,13 @@ export function analyze(
       }
     }
     // A declared request schema is checked before the handler runs (compiler/schema/).
-    const declared = routeSchema(reg.handler, `${reg.method ?? "?"} ${reg.path ?? "?"}`, app.checker, app.program);
+    // Read with form() or formData(): a declared body is a form (compiler/schema/form.ts).
+    const label = `${reg.method ?? "?"} ${reg.path ?? "?"}`;
+    const readers = membersRead(reg.handler, app.checker, BODY_READERS);
+    const form = readers.has("form") || readers.has("formData");
+    const declared = routeSchema(reg.handler, label, app.checker, app.program, form);
     diagnostics.push(...declared.diagnostics);
+    if (declared.schema?.form) diagnostics.push(...formRouteProblems(reg.handler, label, readers, kind));
     const schema = declared.schema;
     // Middleware, onError, notFound (compiler/chain.ts): the chain decides the kind.
     const chain = analyzeChain(reg, app, chains, diagnostics);
@@ -137,13 +142,43 @@ export function analyze(
   return { routes, diagnostics };
 }
 
+/** The request methods that read a body, as JSON or as a form. */
+const BODY_READERS = ["json", "form", "formData"] as const;
+
+/** A typed form body cannot also be read as JSON (CZ1033), nor cross to a worker (CZ1034). */
+function formRouteProblems(handler: ts.Expression, label: string, readers: Set<string>, kind: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (readers.has("json")) {
+    out.push(
+      diagAt(
+        "CZ1033",
+        `The handler for ${label} declares a body type and reads the body both as JSON (json()) and as a form ` +
+          "(form() or formData()), so the compiler cannot tell which to check. Read it one way.",
+        handler,
+      ),
+    );
+  }
+  if (kind === "blocking") {
+    out.push(
+      diagAt(
+        "CZ1034",
+        `The blocking route ${label} declares a form body type: a form's files do not cross to the worker pool. ` +
+          "Take the form in an async route and hand the worker what it needs.",
+        handler,
+      ),
+    );
+  }
+  return out;
+}
+
 /**
  * A body read as it arrives needs JS to hold the request before the body is in: not so for
- * a blocking route (its worker gets a copy) or a body schema (checked before the handler).
+ * a blocking route (its worker gets a copy) or a JSON body schema (checked before the handler).
  * Those read a buffered body, which stream() and formData() read as well.
  */
-function streamable(flags: number, kind: string, schema: { body: unknown } | null): number {
-  return kind === "blocking" || schema?.body ? flags & ~FLAG_STREAM : flags;
+function streamable(flags: number, kind: string, schema: { body: unknown; form?: true } | null): number {
+  // A typed form is checked as it is parsed, as the body arrives (form-check.ts), under the form limits.
+  return kind === "blocking" || (schema?.body && !schema.form) ? flags & ~FLAG_STREAM : flags;
 }
 
 /** The request parts a route's schema check reads, whatever the handler itself reads. */

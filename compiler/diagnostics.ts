@@ -34,6 +34,9 @@ export const CODES = {
   // Schema codes (compiler/schema/) start at 1030 / 2030.
   CZ1030: { severity: "error", title: "request type cannot be represented as JSON" },
   CZ1031: { severity: "error", title: "query or header type cannot be coerced from a string" },
+  CZ1032: { severity: "error", title: "form body type has a member a form field cannot hold" },
+  CZ1033: { severity: "error", title: "body read both as JSON and as a form" },
+  CZ1034: { severity: "error", title: "typed form body on a blocking route" },
   CZ2030: { severity: "note", title: "result sent with JSON.stringify, not serialized by its type" },
   CZ2001: { severity: "warning", title: "handler may or may not return a promise" },
   CZ2002: { severity: "warning", title: "Catzilla method used in a way the compiler cannot follow" },

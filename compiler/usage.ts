@@ -21,6 +21,8 @@ const MEMBER_FLAGS: Record<string, number> = {
   // Read as the body arrives; formData() also reads Content-Type.
   stream: FLAG_BODY | FLAG_STREAM,
   formData: FLAG_BODY | FLAG_STREAM | FLAG_HEADERS,
+  // The form as an object (typed by a body schema: compiler/schema/form.ts).
+  form: FLAG_BODY | FLAG_STREAM | FLAG_HEADERS,
   method: 0,
   path: 0,
   params: 0,
@@ -56,6 +58,40 @@ export function resolveFunction(expr: ts.Expression, checker: ts.TypeChecker): F
     }
   }
   return null;
+}
+
+/**
+ * Which of `members` the handler itself reads from its request (`req.form()`, `const {
+ * formData } = req`): how the compiler knows a body schema is a form (compiler/schema/form.ts).
+ * Empty when the handler's body cannot be seen.
+ */
+export function membersRead(handler: ts.Expression, checker: ts.TypeChecker, members: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  const fn = resolveFunction(handler, checker);
+  const p = fn?.parameters[0];
+  if (!fn || !p) return out;
+  if (ts.isObjectBindingPattern(p.name)) {
+    for (const el of p.name.elements) {
+      const key = el.propertyName ?? el.name;
+      if ((ts.isIdentifier(key) || ts.isStringLiteral(key)) && members.includes(key.text)) out.add(key.text);
+    }
+    return out;
+  }
+  if (!ts.isIdentifier(p.name)) return out;
+  const sym = checker.getSymbolAtLocation(p.name);
+  const visit = (n: ts.Node): void => {
+    if (
+      ts.isPropertyAccessExpression(n) &&
+      ts.isIdentifier(n.expression) &&
+      members.includes(n.name.text) &&
+      checker.getSymbolAtLocation(n.expression) === sym
+    ) {
+      out.add(n.name.text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (sym) ts.forEachChild(fn, visit);
+  return out;
 }
 
 function functionFlags(fn: FunctionNode, checker: ts.TypeChecker, param: number): number {

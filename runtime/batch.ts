@@ -9,6 +9,7 @@ import { REQ_ROUTE, REQ_STRIDE, REQ_TABLE } from "./abi.js";
 import { logHandlerError, type Answers } from "./answers.js";
 import type { RuntimeHooks } from "./bind.js";
 import { checkRequest } from "./validate.js";
+import { checkForm } from "./form-check.js";
 import type { ArenaHold } from "./hold.js";
 import { BATCH_OF, DONE, Request, SLOT, type ArenaClock } from "./request.js";
 import type { BodyIn } from "./request-body.js";
@@ -56,6 +57,16 @@ export function resultHooks(
       req[DONE] = true;
       batch.put(resMeta, i, bad);
       return false;
+    },
+    // A typed form body is parsed before it is checked: the request waits as an async one,
+    // then either its 400 is answered (settle sees DONE and drops the undefined) or the handler runs.
+    form: (i, req, check, handler, out) => {
+      const run = checkForm(req, check).then((bad) => {
+        if (bad === undefined) return handler(req);
+        answers.answer(req, bad);
+        return undefined;
+      });
+      answers.wait(i, req, run, out);
     },
     unknown: (_i, _req, route) => {
       throw new Error(`catzilla: route id ${route} is not in the dispatch module`);

@@ -5,6 +5,7 @@
  * workers (blocking-worker.ts) both bind through here.
  */
 import type { RouteCheck } from "./validate.js";
+import type { FormCheck } from "./form-check.js";
 import { registeredRoutes } from "./app.js";
 import { paramSpec, type ParamSpec, type Request } from "./request.js";
 import { CzResponse } from "./response.js";
@@ -47,6 +48,12 @@ export interface RuntimeHooks {
   blocking(i: number, req: Request, route: number): void;
   /** A route with a request schema: false when the request was invalid and is answered 400. */
   accept(i: number, req: Request, check: RouteCheck): boolean;
+  /**
+   * A route with a typed form body (its check has `form`): parses and checks the body, then
+   * runs `handler` (the route's, or its composed chain) and answers as an async route does;
+   * an invalid form is answered 400 and the handler never runs. runtime/form-check.ts
+   */
+  form(i: number, req: Request, check: RouteCheck & { form: FormCheck }, handler: (req: Request) => unknown, out?: ResultFilter): void;
   /**
    * Route `id`'s handler inside its middleware chain and onError (runtime/chain.ts), made
    * once per bind: "sync" when every link is sync, "async" otherwise.

@@ -144,3 +144,16 @@ export async function parseForm(
   if (failure !== undefined) throw failure;
   return form;
 }
+
+/**
+ * `req.form()` without a schema: each field by name, a repeated one as an array of its
+ * values in order (as Hono's `parseBody({ all: true })` and Fastify's attached fields give).
+ */
+export function formObject(fd: FormData): Record<string, FormDataEntryValue | FormDataEntryValue[]> {
+  const out: Record<string, FormDataEntryValue | FormDataEntryValue[]> = Object.create(null);
+  for (const [k, v] of fd) {
+    const had = out[k];
+    out[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
+  }
+  return out;
+}

@@ -6,5 +6,6 @@ export type { DispatchModule, HandlerRecords, RouteInfo, RuntimeHooks } from "./
 export { registeredRoutes } from "./app.js";
 /** What generated validators.js imports (runtime/validate.ts). */
 export { coerce, formats, miss, unique } from "./validate.js";
+export { field, fields, file, files } from "./form-check.js";
 /** What generated serializers.js imports (runtime/serialize.ts). */
 export { jbool, jnum, jstr, jval, serialized, serializerStrategy, setSerializerStrategy } from "./serialize.js";

@@ -14,6 +14,8 @@ import { CTX, GEN } from "./request.js";
 export const BODY_IN = Symbol("catzilla.bodyIn");
 /** The server's form limits (listen options), set on requests that have a body. */
 export const FORM_LIMITS = Symbol("catzilla.formLimits");
+/** The body parsed by formData(), once. */
+const FORM = Symbol("catzilla.form");
 /** A streamed body read whole, once: later whole reads give the same bytes. */
 const WHOLE = Symbol("catzilla.wholeBody");
 
@@ -21,6 +23,7 @@ interface BodyHolder {
   [BODY_IN]?: BodyChannel;
   [FORM_LIMITS]?: FormLimits;
   [WHOLE]?: Promise<Buffer>;
+  [FORM]?: Promise<FormData>;
   readonly headers: RequestHeaders;
 }
 
@@ -69,9 +72,16 @@ export function streamOf(req: object, body: Buffer | null | undefined): Readable
   return channelStream(take(r));
 }
 
-/** req.formData() over either kind of body. */
-export async function formDataOf(req: object, body: Buffer | null | undefined): Promise<FormData> {
+/**
+ * req.formData() over either kind of body, parsed once: a later call (the handler's, after a
+ * typed form's check read it: form-check.ts) gets the same FormData.
+ */
+export function formDataOf(req: object, body: Buffer | null | undefined): Promise<FormData> {
   const r = holder(req);
+  return (r[FORM] ??= parseFormOf(r, body));
+}
+
+async function parseFormOf(r: BodyHolder, body: Buffer | null | undefined): Promise<FormData> {
   const type = r.headers.get("content-type");
   const limits = r[FORM_LIMITS] ?? FORM_LIMIT_DEFAULTS;
   if (body !== null) return parseForm(type, body === undefined ? [] : [body], limits);

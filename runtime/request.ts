@@ -30,6 +30,7 @@ import { parseCookies } from "./cookies.js";
 import { requestSignal, type SignalOwner } from "./signal.js";
 import type { CzRequest, RequestHeaders } from "./types.js";
 import { formDataOf, streamOf, wholeBody } from "./request-body.js";
+import { formObject } from "./form.js";
 
 /** Buffer's fast, encoding-specific slicers (present on every Node Buffer). */
 interface FastBuffer extends Buffer {
@@ -374,6 +375,12 @@ export class Request implements CzRequest {
   /** A urlencoded or multipart/form-data body; 413 over a limit, 400 malformed, 415 another type. */
   formData(): Promise<FormData> {
     return formDataOf(this, this.#body === null ? null : this.#bodyBytes());
+  }
+
+  /** The form body as an object; with a `body` schema the checked, coerced one (runtime/form-check.ts). */
+  form<T = unknown>(): Promise<T> {
+    if (this.#checkedBody !== undefined) return Promise.resolve(this.#checkedBody as T);
+    return this.formData().then((fd) => formObject(fd) as T);
   }
 
   /**

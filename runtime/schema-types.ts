@@ -47,6 +47,9 @@ export interface RequestSchema {
 /** `any` stays `any` (a handler typed loosely), else the member or the fallback. */
 type IsAny<T> = 0 extends 1 & T ? true : false;
 export type SchemaBody<S> = IsAny<S> extends true ? any : S extends { body: infer B } ? B : unknown;
+/** What `req.form()` gives: the declared body, else each field (a repeated one as an array). */
+export type SchemaForm<S> =
+  IsAny<S> extends true ? any : S extends { body: infer B } ? B : Record<string, FormDataEntryValue | FormDataEntryValue[]>;
 export type SchemaQuery<S> =
   IsAny<S> extends true ? any : S extends { query: infer Q } ? Q : Record<string, string>;
 export type SchemaHeaders<S> = IsAny<S> extends true ? any : S extends { headers: infer H } ? H : {};

@@ -1,6 +1,6 @@
 /** Public types shared by the runtime and apps. */
 import type { CzResponse } from "./response.js";
-import type { RequestSchema, SchemaBody, SchemaHeaders, SchemaQuery } from "./schema-types.js";
+import type { RequestSchema, SchemaBody, SchemaForm, SchemaHeaders, SchemaQuery } from "./schema-types.js";
 
 /** `a | b | c` for "a|b|c". */
 type Literals<T extends string> = T extends `${infer A}|${infer B}` ? A | Literals<B> : T;
@@ -102,6 +102,13 @@ export interface CzRequest<P extends string = string, S extends RequestSchema = 
    * A route that calls it reads its body as it arrives. docs/bodies.md
    */
   formData(): Promise<FormData>;
+  /**
+   * The form body (urlencoded or multipart) as an object. With a `body` schema, the route
+   * takes a form: the body was checked before the handler ran, fields coerced to their types
+   * (numbers, booleans, literals, `Date`, lists, `File`s), and this is that typed value.
+   * Without one, each field by name, a repeated field as an array. docs/validation.md
+   */
+  form<T = SchemaForm<S>>(): Promise<T>;
   /**
    * The body as a Web ReadableStream, as it arrives: the server stops reading from the client
    * while the stream is not read (backpressure). A body is read once: as a stream, or whole.

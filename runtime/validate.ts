@@ -6,6 +6,7 @@
 import { isIPv6 } from "node:net";
 import { BODY_TEXT, VALIDATED } from "./request.js";
 import type { Encoded } from "./writer.js";
+import type { FormCheck } from "./form-check.js";
 
 /** One failure: `$.tags[1]` (body), `query.limit`, `headers.x-foo`. */
 export interface SchemaError {
@@ -123,6 +124,8 @@ export type PartCheck = (get: (name: string) => string | null, e: SchemaError[])
 /** What a route with a request schema checks (generated in validators.js as `route<id>`). */
 export interface RouteCheck {
   body?: BodyCheck;
+  /** A form body (form-check.ts): the route's handler reads `form()` or `formData()`. */
+  form?: FormCheck;
   query?: PartCheck;
   headers?: PartCheck;
 }
@@ -136,7 +139,8 @@ export interface CheckedRequest {
 }
 
 const NO_BODY = Symbol("no body");
-const PROBLEM_HEAD = "Content-Type: application/problem+json\r\n";
+/** The head of a 400 problem document (form-check.ts sends one too). */
+export const PROBLEM_HEAD = "Content-Type: application/problem+json\r\n";
 
 /** Runs a route's check; undefined when the request may go on, else the 400 to send. */
 export function checkRequest(req: CheckedRequest, check: RouteCheck): Encoded | undefined {

@@ -5,7 +5,7 @@
  */
 import { paramTypesOf } from "../shared/params.js";
 import type { Kind, Plan, PlannedRoute } from "../types.js";
-import { checks, SERIALIZERS_FILE, serializes, VALIDATORS_FILE } from "../schema/emit.js";
+import { checks, SERIALIZERS_FILE, serializes, takesForm, VALIDATORS_FILE } from "../schema/emit.js";
 import { HEADER } from "../shared/generated.js";
 
 /** The statement each kind's case runs; `h` is the handler's local name, `id` the route id. */
@@ -43,10 +43,13 @@ export function emitDispatch(plan: Plan): string {
       : [
           `      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`,
           // A declared request schema: an invalid request is answered 400 and the handler never runs.
-          ...(checks(r) ? [`        if (!rt.accept(i, req, V.route${r.id})) return;`] : []),
+          ...(checks(r) && !takesForm(r) ? [`        if (!rt.accept(i, req, V.route${r.id})) return;`] : []),
           // A precise result type: serialized by it (only its fields are sent); a chain applies it inside.
           // A blocking route with a chain: the chain (on this thread) awaits the pool's answer.
-          r.kind === "blocking" && r.chain !== null
+          // A typed form body is parsed, then checked, then the handler runs (analyze forbids blocking).
+          takesForm(r)
+            ? `        return rt.form(i, req, V.route${r.id}, h${r.id}${serializes(r) && r.chain === null ? `, O.out${r.id}` : ""});`
+            : r.kind === "blocking" && r.chain !== null
             ? `        return rt.async(i, req, h${r.id}(req));`
             : `        ${CALLS[r.kind](`h${r.id}`, r.id, serializes(r) && r.chain === null ? `O.out${r.id}` : null)}`,
         ],

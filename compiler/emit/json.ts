@@ -21,6 +21,8 @@ export function emitRoutesJson(plan: Plan): string {
       ...(r.paramErrors ? { paramMismatch: 400 } : {}),
       ...(r.bodyLimit ? { maxBodyBytes: r.bodyLimit } : {}),
       handler: r.source,
+      // A body schema read as a form (compiler/schema/form.ts): the route takes form bodies only.
+      ...(r.schema?.form && r.schema.body ? { body: "form" } : {}),
       // Only routes with a chain carry these, so other routes' entries are as before.
       ...(r.middleware.length > 0 ? { middleware: r.middleware } : {}),
       ...(r.onError !== null ? { onError: r.onError } : {}),

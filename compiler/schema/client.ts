@@ -53,7 +53,22 @@ function entries(o: object | undefined): [string, unknown][] {
   return Object.entries(o ?? {});
 }
 
-function request(options: ClientOptions, method: string, path: string, call: Call): Promise<unknown> {
+/** A form route's body as FormData: a list field appended once per item, a Date as RFC 3339. */
+function formBody(body: object): FormData {
+  const fd = new FormData();
+  const put = (k: string, v: unknown) => {
+    if (v instanceof Blob) fd.append(k, v);
+    else fd.append(k, v instanceof Date ? v.toISOString() : String(v));
+  };
+  for (const [k, v] of entries(body)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) put(k, item);
+    else put(k, v);
+  }
+  return fd;
+}
+
+function request(options: ClientOptions, method: string, path: string, call: Call, form = false): Promise<unknown> {
   let url = options.baseUrl.replace(/\\/$/, "") + path.replace(/\\{(\\w+)\\}/g, (_, k: string) => encodeURIComponent(String((call.params as Record<string, unknown>)[k])));
   const q = new URLSearchParams();
   for (const [k, v] of entries(call.query)) if (v !== undefined) q.append(k, String(v));
@@ -61,8 +76,10 @@ function request(options: ClientOptions, method: string, path: string, call: Cal
   if (qs.length > 0) url += "?" + qs;
   const headers: Record<string, string> = { ...options.headers };
   for (const [k, v] of entries(call.headers)) if (v !== undefined) headers[k] = String(v);
-  let body: string | undefined;
-  if (call.body !== undefined) {
+  let body: string | FormData | undefined;
+  // fetch writes a FormData as multipart/form-data, boundary and all.
+  if (call.body !== undefined && form) body = formBody(call.body as object);
+  else if (call.body !== undefined) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(call.body);
   }
@@ -101,7 +118,7 @@ export function emitClient(plan: Plan, defs: Def[], names: DefNames): ClientSour
     return [
       `    /** ${r.method} ${r.path} */`,
       `    ${name}: (call: ${args}${optional ? " = {}" : ""}): Promise<${result}> =>`,
-      `      request(options, ${JSON.stringify(r.method)}, ${JSON.stringify(path(r))}, call) as Promise<${result}>,`,
+      `      request(options, ${JSON.stringify(r.method)}, ${JSON.stringify(path(r))}, call${r.schema?.form ? ", true" : ""}) as Promise<${result}>,`,
     ].join("\n");
   });
   const fnDts = methods.map(
@@ -211,6 +228,8 @@ class TypeWriter {
         return "string";
       case "template":
         return s.text;
+      case "file":
+        return s.blob ? "Blob" : "File";
       case "number":
         return "number";
       case "boolean":

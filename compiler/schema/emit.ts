@@ -22,6 +22,11 @@ export function checks(r: PlannedRoute): boolean {
   return !!r.schema && r.kind !== "const" && !!(r.schema.body || r.schema.query || r.schema.headers);
 }
 
+/** The route checks a form body (compiler/schema/form.ts): parsed before it is checked. */
+export function takesForm(r: PlannedRoute): boolean {
+  return checks(r) && !!r.schema!.form && !!r.schema!.body;
+}
+
 /**
  * The route's result is serialized by its type: on the main thread, or for a blocking route
  * on its worker (which imports serializers.js itself; dispatch.js names the file).
@@ -41,7 +46,15 @@ export function planDefs(plan: Plan): Def[] {
 export function emitSchemaValidators(plan: Plan, relFile: (file: string) => string): string | null {
   const routes: CheckedRoute[] = plan.routes
     .filter(checks)
-    .map((r) => ({ id: r.id, method: r.method, path: r.path, body: r.schema!.body, query: r.schema!.query, headers: r.schema!.headers }));
+    .map((r) => ({
+      id: r.id,
+      method: r.method,
+      path: r.path,
+      body: r.schema!.body,
+      query: r.schema!.query,
+      headers: r.schema!.headers,
+      ...(r.schema!.form ? { form: true } : {}),
+    }));
   if (routes.length === 0) return null;
   const defs = filedDefs(plan, relFile);
   return emitValidators(routes, defs, defNames(defs));

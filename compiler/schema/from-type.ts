@@ -39,6 +39,8 @@ export class SchemaReader {
   constructor(
     private readonly checker: ts.TypeChecker,
     private readonly program: ts.Program,
+    /** Reading a form body: `File` and `Blob` are file parts (JSON has no files). */
+    private readonly files = false,
   ) {}
 
   /** The schema of `type`, seen at `site` (for property types and diagnostics). */
@@ -49,6 +51,9 @@ export class SchemaReader {
   private convert(t: ts.Type, site: ts.Node, named: boolean): Schema {
     const f = t.flags;
     if (f & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return { kind: "any" };
+    // Before the named-type table: @types/node declares File as a class, not in the lib.
+    const sym = f & ts.TypeFlags.Object ? t.getSymbol() : undefined;
+    if (this.files && sym && isFileClass(sym, this.program)) return { kind: "file", blob: sym.getName() === "Blob" };
     if (named) {
       const ref = this.named(t, site);
       if (ref) return ref;
@@ -356,6 +361,19 @@ export class SchemaReader {
   private show(t: ts.Type): string {
     return this.checker.typeToString(t, undefined, ts.TypeFormatFlags.NoTruncation);
   }
+}
+
+/**
+ * The global `File` or `Blob`: declared by TypeScript's DOM lib, by @types/node (buffer) or
+ * by undici's types, whichever the app's configuration brings in.
+ */
+function isFileClass(sym: ts.Symbol, program: ts.Program): boolean {
+  const name = sym.getName();
+  if (name !== "File" && name !== "Blob") return false;
+  return (sym.declarations ?? []).some((d) => {
+    const sf = d.getSourceFile();
+    return program.isSourceFileDefaultLibrary(sf) || /[\\/]node_modules[\\/](@types[\\/]node|undici-types)[\\/]/.test(sf.fileName);
+  });
 }
 
 function acceptsUndefined(t: ts.Type): boolean {

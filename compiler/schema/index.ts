@@ -8,6 +8,7 @@ import { ts } from "ts-morph";
 import { diagAt, relatedAt } from "../diagnostics.js";
 import type { Diagnostic } from "../types.js";
 import { Problem, SchemaReader } from "./from-type.js";
+import { formProblem } from "./form.js";
 import type { Def, RouteSchema, Schema } from "./ir.js";
 import { isResponseType, isStreamType } from "../shared/streams.js";
 
@@ -17,15 +18,21 @@ export type { RouteSchema } from "./ir.js";
 const PARTS = ["query", "headers", "body"] as const;
 type Part = (typeof PARTS)[number];
 
+/**
+ * `form`: the handler reads its body with `req.form()` or `req.formData()` (compiler/usage.ts),
+ * so a declared body is a form (compiler/schema/form.ts): each property a field, File and
+ * Blob allowed, and what a field cannot hold is CZ1032.
+ */
 export function routeSchema(
   handler: ts.Expression,
   label: string,
   checker: ts.TypeChecker,
   program: ts.Program,
+  form = false,
 ): { schema: RouteSchema | null; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const declared = requestSchemaType(handler, checker);
-  const reader = new SchemaReader(checker, program);
+  const reader = new SchemaReader(checker, program, form);
   const parts: Record<Part, Schema | null> = { body: null, query: null, headers: null };
   for (const part of declared ? PARTS : []) {
     if (!declared) break;
@@ -50,6 +57,24 @@ export function routeSchema(
           continue;
         }
       }
+      if (part === "body" && form) {
+        const bad = formProblem(s, reader.defs);
+        if (bad) {
+          const member = bad.prop === null ? undefined : checker.getPropertyOfType(t, bad.prop)?.valueDeclaration;
+          const at = member && !program.isSourceFileDefaultLibrary(member.getSourceFile()) ? member : declared.site;
+          diagnostics.push(
+            diagAt(
+              "CZ1032",
+              `The body of ${label} is read as a form (the handler calls form() or formData()), but ` +
+                (bad.prop === null ? `its type ${bad.why}.` : `its field '${bad.prop}' is ${bad.why}.`) +
+                " A form field holds a string, number, boolean, literal, Date or File (or an array of them).",
+              at,
+              at === declared.site ? [] : [relatedAt(declared.site, `The body type of ${label} is declared here.`)],
+            ),
+          );
+          continue;
+        }
+      }
       parts[part] = s;
     } catch (err) {
       if (!(err instanceof Problem)) throw err;
@@ -58,7 +83,7 @@ export function routeSchema(
       diagnostics.push(
         diagAt(
           "CZ1030",
-          `The ${part} type of ${label} cannot be checked as JSON: '${err.typeName}' is ${err.message}.`,
+          `The ${part} type of ${label} cannot be checked as ${part === "body" && form ? "a form" : "JSON"}: '${err.typeName}' is ${err.message}.`,
           at,
           at === declared.site ? [] : [relatedAt(declared.site, `The ${part} type of ${label} is declared here.`)],
         ),
@@ -71,6 +96,7 @@ export function routeSchema(
     return { schema: null, diagnostics };
   }
   const schema: RouteSchema = { ...parts, ...result, defs: [...reader.defs.values()] };
+  if (form && parts.body) schema.form = true;
   if (description) schema.description = description;
   return { schema, diagnostics };
 }
@@ -146,6 +172,9 @@ function imprecision(s: Schema, defs: Map<string, Def>, seen = new Set<string>()
   switch (s.kind) {
     case "any":
       return "it contains any or unknown";
+    // Read as a file only beside a form body (the route's reader takes File/Blob then).
+    case "file":
+      return "it contains a File or Blob, which JSON does not hold";
     case "ref": {
       if (seen.has(s.id)) return null;
       seen.add(s.id);

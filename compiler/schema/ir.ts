@@ -47,6 +47,11 @@ export type Schema =
   | { kind: "template"; pattern: string; text: string }
   /** `Date`: sent and accepted as an RFC 3339 date-time string. */
   | { kind: "date" }
+  /**
+   * `File` or `Blob` (`blob`): a file part of a form body (form.ts). Read only for a form
+   * body: JSON has no files.
+   */
+  | { kind: "file"; blob: boolean }
   | { kind: "array"; items: Schema; tags: ArrayTags }
   /** `[a, b?, ...c[]]`: `required` leading elements, the rest optional, then `rest`. */
   | { kind: "tuple"; items: Schema[]; required: number; rest: Schema | null }
@@ -82,12 +87,17 @@ export interface RouteSchema {
   fallback: string | null;
   /** The handler returns nothing (`void`/`undefined`): a 204. */
   noContent: boolean;
+  /**
+   * The body is a form (`application/x-www-form-urlencoded` or `multipart/form-data`), not
+   * JSON: the handler reads it with `req.form()` or `req.formData()`. Each property of `body`
+   * is a field, coerced from its string (compiler/schema/form.ts).
+   */
+  form?: true;
   /** The JSDoc of the registration (`/** … *\/ app.get(…)`) or of the named handler. */
   description?: string;
   defs: Def[];
 }
 
-/** TypeScript-like text for a schema: what a 400's `expected` says. */
 /** The schema a reference names, through chains of references (at most 32 steps, so a
  * cycle of bare references ends; an unknown id is `any`). */
 export function derefSchema(s: Schema, defs: ReadonlyMap<string, { schema: Schema }>): Schema {
@@ -95,6 +105,7 @@ export function derefSchema(s: Schema, defs: ReadonlyMap<string, { schema: Schem
   return s;
 }
 
+/** TypeScript-like text for a schema: what a 400's `expected` says. */
 export function schemaText(s: Schema, names: (id: string) => string): string {
   switch (s.kind) {
     case "any":
@@ -130,6 +141,8 @@ export function schemaText(s: Schema, names: (id: string) => string): string {
       return s.text;
     case "date":
       return "Date";
+    case "file":
+      return s.blob ? "Blob" : "File";
     case "array": {
       const inner = schemaText(s.items, names);
       const base = s.items.kind === "union" ? `(${inner})[]` : `${inner}[]`;
@@ -156,6 +169,11 @@ export function schemaText(s: Schema, names: (id: string) => string): string {
     case "ref":
       return names(s.id);
   }
+}
+
+/** The path step for a property in a 400's `path`: `.name` or `["odd-key"]`. */
+export function pathStep(key: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
 function propKey(name: string): string {

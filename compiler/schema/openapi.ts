@@ -130,7 +130,16 @@ function operation(r: PlannedRoute, conv: Converter, used: { problem: boolean; e
   const op: Record<string, unknown> = { operationId: operationId(r), "x-catzilla-route": r.id, "x-catzilla-kind": r.kind };
   if (schema?.description) op.description = schema.description;
   if (params.length) op.parameters = params;
-  if (schema?.body) {
+  if (schema?.body && schema.form) {
+    // Files need multipart; a form of text fields may come either way (runtime/form.ts reads both).
+    const body = { schema: conv.schema(schema.body) };
+    op.requestBody = {
+      required: true,
+      content: conv.hasFile(schema.body)
+        ? { "multipart/form-data": body }
+        : { "application/x-www-form-urlencoded": body, "multipart/form-data": body },
+    };
+  } else if (schema?.body) {
     op.requestBody = { required: true, content: { "application/json": { schema: conv.schema(schema.body) } } };
   }
   const responses: Record<string, unknown> = {};
@@ -159,6 +168,10 @@ function operation(r: PlannedRoute, conv: Converter, used: { problem: boolean; e
   if (typed && !r.paramErrors) {
     used.error = true;
     responses["404"] = errorResponse("A path parameter does not fit its type (no route matches).");
+  }
+  if (schema?.form && schema.body) {
+    used.error = true;
+    responses["415"] = errorResponse("The body is not a form (multipart/form-data or application/x-www-form-urlencoded).");
   }
   if (r.flags & FLAG_BODY) {
     used.error = true;
@@ -202,6 +215,16 @@ class Converter {
     return s.kind === "object" ? s : null;
   }
 
+  /** A form body type with a File or Blob field (or a list of them). */
+  hasFile(s: Schema): boolean {
+    const obj = this.object(s);
+    const deref = (x: Schema): Schema => (x.kind === "ref" ? this.defs.get(x.id) ?? { kind: "any" } : x);
+    return !!obj?.props.some((p) => {
+      const d = deref(p.schema);
+      return d.kind === "file" || (d.kind === "array" && deref(d.items).kind === "file");
+    });
+  }
+
   schema(s: Schema): JsonSchema {
     switch (s.kind) {
       case "any":
@@ -233,6 +256,10 @@ class Converter {
         return { type: "string", pattern: s.pattern };
       case "date":
         return { type: "string", format: "date-time" };
+      case "file":
+        // OAS 3.1 (File Uploads): binary content is a string with a media type; `format:
+        // binary` is what OAS 3.0 said, and what tools still look for to offer a file input.
+        return { type: "string", contentMediaType: "application/octet-stream", format: "binary" };
       case "array":
         return {
           type: "array",

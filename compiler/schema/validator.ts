@@ -11,11 +11,14 @@
  */
 import { FORMAT_NAMES } from "../../runtime/validate.js";
 import { HEADER } from "../shared/generated.js";
-import { derefSchema, schemaText, type Def, type Literal, type Schema } from "./ir.js";
+import { derefSchema, pathStep, schemaText, type Def, type Literal, type Schema } from "./ir.js";
 import { Revivers } from "./revive.js";
+import { formFunction } from "./form.js";
 
 /** Runtime helpers generated code imports (runtime/validate.ts, through catzilla/internal). */
 const HELPERS = ["coerce", "formats", "miss", "unique"] as const;
+/** …and a form body's check (runtime/form-check.ts), when a route takes one. */
+const FORM_HELPERS = ["field", "fields", "file", "files"] as const;
 /** The coerce() flags of runtime/validate.ts. */
 const COERCE_NUMBER = 1;
 const COERCE_BOOLEAN = 2;
@@ -27,6 +30,8 @@ export interface CheckedRoute {
   body: Schema | null;
   query: Schema | null;
   headers: Schema | null;
+  /** The body is a form (compiler/schema/form.ts), not JSON. */
+  form?: boolean;
 }
 
 /** Def id → the JS-safe name of its functions (unique, in order of first use). */
@@ -55,7 +60,8 @@ export function emitValidators(routes: CheckedRoute[], defs: FiledDef[], names: 
   const exports: string[] = [];
   for (const r of routes) {
     const parts: string[] = [];
-    if (r.body) {
+    if (r.body && r.form) parts.push(`form: ${gen.form(r.body, r.id)}`);
+    else if (r.body) {
       const f = gen.fn(r.body, `route${r.id}_body`);
       const revive = revivers.fn(r.body, `route${r.id}_body`);
       parts.push(
@@ -68,7 +74,7 @@ export function emitValidators(routes: CheckedRoute[], defs: FiledDef[], names: 
   }
   return [
     `// ${HEADER}`,
-    `import { ${HELPERS.join(", ")} } from "catzilla/internal";`,
+    `import { ${[...HELPERS, ...(routes.some((r) => r.form) ? FORM_HELPERS : [])].join(", ")} } from "catzilla/internal";`,
     "",
     ...gen.constants,
     ...(gen.constants.length ? [""] : []),
@@ -96,7 +102,7 @@ class Generator {
     return schemaText(s, (id) => this.defs.get(id)?.tsName ?? id);
   }
 
-  private deref(s: Schema): Schema {
+  deref(s: Schema): Schema {
     return derefSchema(s, this.defs);
   }
 
@@ -128,6 +134,8 @@ class Generator {
         return `${v} === null`;
       case "literal":
         return `${v} === ${str(s.value)}`;
+      case "file":
+        return `${v} instanceof ${s.blob ? "Blob" : "File"}`;
       case "string":
       case "number":
       case "template":
@@ -192,7 +200,7 @@ class Generator {
   }
 
   /** Statements reporting the failures of `v` at path expression `p`; they set `ok = false`. */
-  private report(s: Schema, v: string, p: string, hint: string): string[] {
+  report(s: Schema, v: string, p: string, hint: string): string[] {
     const exp = str(this.text(s));
     switch (s.kind) {
       case "any":
@@ -203,6 +211,8 @@ class Generator {
         return [`if (${v} !== null) ok = miss(e, ${p}, ${exp}, "must be null");`];
       case "literal":
         return [`if (${v} !== ${str(s.value)}) ok = miss(e, ${p}, ${exp}, ${str(`must be ${str(s.value)}`)});`];
+      case "file":
+        return [`if (!(${v} instanceof ${s.blob ? "Blob" : "File"})) ok = miss(e, ${p}, ${exp}, "must be a file");`];
       case "string":
       case "number":
       case "template":
@@ -442,8 +452,20 @@ class Generator {
     return name;
   }
 
+  /** `form_<T>` (T the named type, else `route<id>`): a form body's check. One per type. */
+  form(s: Schema, route: number): string {
+    const key = `form:${s.kind === "ref" ? s.id : JSON.stringify(s)}`;
+    const known = this.fns.get(key);
+    if (known) return known;
+    const name = `form_${s.kind === "ref" ? this.names.get(s.id)! : `route${route}`}`;
+    this.fns.set(key, name);
+    const lines = formFunction(this, s, name, this.defs);
+    this.out.push(`// form: ${comment(this.text(s))}`, ...lines, "");
+    return name;
+  }
+
   /** coerce() flags for a query/header value of this type. */
-  private coercion(s: Schema): number {
+  coercion(s: Schema): number {
     const d = this.deref(s);
     switch (d.kind) {
       case "number":
@@ -488,10 +510,6 @@ function access(x: string, key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${x}.${key}` : `${x}[${str(key)}]`;
 }
 
-/** The path step for a property: `.name` or `["odd-key"]`. */
-function pathStep(key: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-}
 
 /** A JS identifier from a TypeScript type name: `Page<User>` → `Page_User`. */
 export function identifier(s: string): string {

@@ -33,7 +33,8 @@ afterAll(async () => {
 describe("docs/validation.md", () => {
   it("its example compiles and behaves as the page says", async () => {
     const files = examples("validation.md");
-    expect(Object.keys(files)).toEqual(["app.ts"]);
+    // forms.ts (form bodies) is compiled and served by test/e2e/form-schema.test.ts.
+    expect(Object.keys(files)).toEqual(["app.ts", "forms.ts"]);
     const dir = writeApp("docs-validation", files);
     const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir });
     expect(r.diagnostics).toEqual([]);
