@@ -88,7 +88,6 @@ export function analyze(
     }
     // A declared request schema is checked before the handler runs (compiler/schema/).
     // Read with form() or formData(): a declared body is a form (compiler/schema/form.ts).
-    const label = `${reg.method ?? "?"} ${reg.path ?? "?"}`;
     const readers = membersRead(reg.handler, app.checker, BODY_READERS);
     const form = readers.has("form") || readers.has("formData");
     const declared = routeSchema(reg.handler, label, app.checker, app.program, form);
