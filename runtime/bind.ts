@@ -46,19 +46,20 @@ export interface RuntimeHooks {
   unknown(i: number, req: Request, route: number): void;
   /** A `{ blocking: true }` route: runs on the worker pool, answered like an async one. */
   blocking(i: number, req: Request, route: number): void;
-  /** A route with a request schema: false when the request was invalid and is answered 400. */
+  /** A route with a request schema and no chain: false when the request was invalid and is answered 400. */
   accept(i: number, req: Request, check: RouteCheck): boolean;
   /**
-   * A route with a typed form body (its check has `form`): parses and checks the body, then
-   * runs `handler` (the route's, or its composed chain) and answers as an async route does;
+   * A route with a typed form body (its check has `form`) and no chain: parses and checks the
+   * body, then runs `handler` and answers as an async route does;
    * an invalid form is answered 400 and the handler never runs. runtime/form-check.ts
    */
   form(i: number, req: Request, check: RouteCheck & { form: FormCheck }, handler: (req: Request) => unknown, out?: ResultFilter): void;
   /**
    * Route `id`'s handler inside its middleware chain and onError (runtime/chain.ts), made
-   * once per bind: "sync" when every link is sync, "async" otherwise.
+   * once per bind: "sync" when every link is sync, "async" otherwise (always for a typed
+   * form). `check`, the route's request schema, runs innermost: after the middleware.
    */
-  compose(id: number, mode: "sync" | "async", handler: Function, out?: ResultFilter): (req: Request) => unknown;
+  compose(id: number, mode: "sync" | "async", handler: Function, out?: ResultFilter, check?: RouteCheck): (req: Request) => unknown;
   /**
    * A `{ blocking: true }` route with middleware: its handler as the chain's innermost link,
    * run on the worker pool and resolving with its response (the chain runs on this thread).

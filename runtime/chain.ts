@@ -14,7 +14,9 @@ import { CzResponse, HttpError, responseFromHead } from "./response.js";
 import { isWebResponse } from "./result-object.js";
 import type { RouteEntry } from "./router.js";
 import type { CzRequest, ErrorHandler, Middleware } from "./types.js";
-import { encodeError, encodeResult } from "./writer.js";
+import { checkForm, isFormCheck } from "./form-check.js";
+import { checkRequest, type RouteCheck } from "./validate.js";
+import { encodeError, encodeResult, type Encoded } from "./writer.js";
 
 type Fn = (req: Request) => unknown;
 
@@ -42,13 +44,33 @@ function asNotFound(v: unknown): unknown {
   return responseFromHead(isWebResponse(v) ? e.status : 404, e.body, e.head);
 }
 
-/** The handler with its result filters (the route's serializer, notFound's 404). */
-function innermost(h: Function, out: ResultFilter | undefined, notFound: boolean): Fn {
+/** A failed check's 400, as a response the middleware around it can add headers to. */
+const problem = (bad: Encoded): CzResponse => responseFromHead(bad.status, bad.body, bad.head);
+
+/**
+ * The handler behind the route's request check (innermost, so middleware runs first: an
+ * auth middleware answers 401 before a body is judged, CORS headers reach a 400). A typed
+ * form is parsed and checked asynchronously: the compiler makes such a chain async.
+ */
+function checked(h: Fn, check: RouteCheck | undefined): Fn {
+  if (check === undefined) return h;
+  if (isFormCheck(check)) {
+    return (req) => checkForm(req as never, check).then((bad) => (bad === undefined ? h(req) : problem(bad)));
+  }
+  return (req) => {
+    const bad = checkRequest(req as never, check);
+    return bad === undefined ? h(req) : problem(bad);
+  };
+}
+
+/** The handler with its request check and result filters (the route's serializer, notFound's 404). */
+function innermost(h: Function, out: ResultFilter | undefined, notFound: boolean, check: RouteCheck | undefined): Fn {
   const filter: ResultFilter | undefined =
     out && notFound ? (v) => asNotFound(out(v)) : notFound ? asNotFound : out;
-  if (filter === undefined) return h as Fn;
+  const run = checked(h as Fn, check);
+  if (filter === undefined) return run;
   return (req) => {
-    const v = (h as Fn)(req);
+    const v = run(req);
     return isThenable(v) ? v.then(filter) : filter(v);
   };
 }
@@ -88,8 +110,15 @@ function errorAnswer(err: unknown, req: Request, onError: ErrorHandler | undefin
 }
 
 /** Every link sync: next() returns the rest's response at once. */
-export function composeSync(spec: ChainSpec, h: Function, out: ResultFilter | undefined, dev: boolean, log: ServerLog): Fn {
-  let chain = innermost(h, out, spec.notFound);
+export function composeSync(
+  spec: ChainSpec,
+  h: Function,
+  out: ResultFilter | undefined,
+  dev: boolean,
+  log: ServerLog,
+  check?: RouteCheck,
+): Fn {
+  let chain = innermost(h, out, spec.notFound, check);
   const onErr = spec.onError;
   for (let k = spec.middleware.length - 1; k >= 0; k--) {
     const mw = spec.middleware[k];
@@ -118,8 +147,15 @@ export function composeSync(spec: ChainSpec, h: Function, out: ResultFilter | un
 }
 
 /** Some link async (or maybe): each next() is awaitable; the chain's result is a promise. */
-export function composeAsync(spec: ChainSpec, h: Function, out: ResultFilter | undefined, dev: boolean, log: ServerLog): Fn {
-  let chain = innermost(h, out, spec.notFound);
+export function composeAsync(
+  spec: ChainSpec,
+  h: Function,
+  out: ResultFilter | undefined,
+  dev: boolean,
+  log: ServerLog,
+  check?: RouteCheck,
+): Fn {
+  let chain = innermost(h, out, spec.notFound, check);
   const onErr = spec.onError;
   for (let k = spec.middleware.length - 1; k >= 0; k--) {
     const mw = spec.middleware[k];
@@ -184,10 +220,10 @@ export function chainSpecs(
   return specs;
 }
 
-/** The dispatch module's `rt.compose(id, mode, handler, out?)`, over the specs chainSpecs made. */
+/** The dispatch module's `rt.compose(id, mode, handler, out?, check?)`, over the specs chainSpecs made. */
 export function composer(specs: readonly (ChainSpec | undefined)[], dev: boolean, log: ServerLog): RuntimeHooks["compose"] {
-  return (id, mode, h, out) => {
+  return (id, mode, h, out, check) => {
     const spec = specs[id] ?? { middleware: [], onError: undefined, notFound: false };
-    return mode === "sync" ? composeSync(spec, h, out, dev, log) : composeAsync(spec, h, out, dev, log);
+    return mode === "sync" ? composeSync(spec, h, out, dev, log, check) : composeAsync(spec, h, out, dev, log, check);
   };
 }

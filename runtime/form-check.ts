@@ -27,6 +27,11 @@ export interface FormRequest {
   [VALIDATED](body: unknown, query: Record<string, unknown> | undefined, headers: Record<string, unknown> | undefined): void;
 }
 
+/** Whether a route's check takes a form body (its route reads `form()` or `formData()`). */
+export function isFormCheck(check: RouteCheck): check is RouteCheck & { form: FormCheck } {
+  return check.form !== undefined;
+}
+
 /**
  * A form route's check: undefined when the handler may run, else the 400 to send. Query and
  * headers are read at once (while the request's bytes are the batch's), the body when parsed;

@@ -42,14 +42,15 @@ export function emitDispatch(plan: Plan): string {
       ? []
       : [
           `      case ${r.id}: // ${comment(`${r.method} ${r.path} (${r.kind})`)}`,
-          // A declared request schema: an invalid request is answered 400 and the handler never runs.
-          ...(checks(r) && !takesForm(r) ? [`        if (!rt.accept(i, req, V.route${r.id})) return;`] : []),
+          // A declared request schema: an invalid request is answered 400 and the handler never
+          // runs. With a chain, the chain checks it after the middleware (composedLocal).
+          ...(checks(r) && !takesForm(r) && r.chain === null ? [`        if (!rt.accept(i, req, V.route${r.id})) return;`] : []),
           // A precise result type: serialized by it (only its fields are sent); a chain applies it inside.
-          // A blocking route with a chain: the chain (on this thread) awaits the pool's answer.
+          // A blocking route with a chain, or a typed form's: the chain is async and checks inside.
           // A typed form body is parsed, then checked, then the handler runs (analyze forbids blocking).
-          takesForm(r)
-            ? `        return rt.form(i, req, V.route${r.id}, h${r.id}${serializes(r) && r.chain === null ? `, O.out${r.id}` : ""});`
-            : r.kind === "blocking" && r.chain !== null
+          takesForm(r) && r.chain === null
+            ? `        return rt.form(i, req, V.route${r.id}, h${r.id}${serializes(r) ? `, O.out${r.id}` : ""});`
+            : (r.kind === "blocking" || takesForm(r)) && r.chain !== null
             ? `        return rt.async(i, req, h${r.id}(req));`
             : `        ${CALLS[r.kind](`h${r.id}`, r.id, serializes(r) && r.chain === null ? `O.out${r.id}` : null)}`,
         ],
@@ -104,10 +105,15 @@ function composedLocal(r: PlannedRoute): string[] {
     for (const m of r.middleware) out.push(`  //     ${comment(`${m.label} (${m.kind}) ${m.source}`)}`);
   }
   if (r.onError !== null) out.push(`  //   errors go to onError at ${comment(r.onError)}`);
-  const out_ = serializes(r) && r.kind !== "blocking" ? `, O.out${r.id}` : "";
+  // The route's request check runs innermost, after the middleware; a typed form's is async.
+  const check = checks(r) ? `V.route${r.id}` : null;
+  if (check !== null) out.push(`  //   the request is checked after the middleware, before the handler`);
+  const filter = serializes(r) && r.kind !== "blocking" ? `O.out${r.id}` : check !== null ? "undefined" : null;
+  const args = [filter, check].filter((a) => a !== null).map((a) => `, ${a}`).join("");
+  const mode = takesForm(r) ? "async" : (r.chain ?? "async");
   // A blocking handler runs on the worker pool (which applies its serializer): the chain awaits it.
   const handler = r.kind === "blocking" ? `rt.onPool(${r.id})` : `handlers[${r.id}]`;
-  out.push(`  const h${r.id} = rt.compose(${r.id}, ${str(r.chain ?? "async")}, ${handler}${out_});`);
+  out.push(`  const h${r.id} = rt.compose(${r.id}, ${str(mode)}, ${handler}${args});`);
   return out;
 }
 
