@@ -52,7 +52,7 @@ interface Proc {
   output(): string;
   /** Resolves with the first match of re in the output (stdout and stderr), or rejects when the process exits. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
-  /** SIGTERM to the process group, SIGKILL after 10 s; resolves when the group leader has exited. */
+  /** SIGTERM to the process group, SIGKILL after 10 s; resolves once every process of it has closed its output. */
   stop(): Promise<void>;
 }
 
@@ -65,8 +65,18 @@ function startNpm(args: string[], cwd: string, env: Record<string, string> = {})
   };
   child.stdout!.setEncoding("utf8").on("data", (d: string) => ((out += d), wake()));
   child.stderr!.setEncoding("utf8").on("data", (d: string) => ((out += d), wake()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => (wake(), resolve())));
+  child.once("exit", wake);
+  // "close": the output pipes are closed, so the server npm started has exited and written all it had to.
+  let closed = false;
+  const closedP = new Promise<void>((resolve) => child.once("close", () => ((closed = true), resolve())));
   const alive = () => child.exitCode === null && child.signalCode === null;
+  const signalGroup = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // ESRCH: every process of the group has exited
+    }
+  };
   const p: Proc = {
     child,
     output: () => out,
@@ -89,10 +99,10 @@ function startNpm(args: string[], cwd: string, env: Record<string, string> = {})
       });
     },
     async stop() {
-      if (!alive()) return;
-      process.kill(-child.pid!, "SIGTERM");
-      const timer = setTimeout(() => alive() && process.kill(-child.pid!, "SIGKILL"), 10_000);
-      await exited;
+      if (closed) return;
+      signalGroup("SIGTERM");
+      const timer = setTimeout(() => signalGroup("SIGKILL"), 10_000);
+      await closedP;
       clearTimeout(timer);
     },
   };
@@ -129,6 +139,10 @@ describe("catzilla init: the command", () => {
     expect(pj.dependencies).toEqual({ catzilla: `^${SELF.version}` });
     expect(Object.keys(pj.devDependencies).sort()).toEqual(["@types/node", "typescript"]);
     expect(Object.keys(pj.scripts)).toEqual(expect.arrayContaining(["dev", "build", "start", "test"]));
+    // docs/init.md's table of scripts is the generated package.json's, row for row.
+    const page = fs.readFileSync(path.join(ROOT, "docs", "init.md"), "utf8");
+    const rows = [...page.matchAll(/^\| `(\w+)` \| `([^`]+)` \|/gm)].map((m) => [m[1], m[2]]);
+    expect(Object.fromEntries(rows)).toEqual(pj.scripts);
     expect(fs.readFileSync(path.join(dir, "src", "app.ts"), "utf8")).toContain('name: "my-app"');
     expect(fs.readFileSync(path.join(dir, ".gitignore"), "utf8")).toMatch(/^node_modules\/$/m);
   });

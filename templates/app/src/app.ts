@@ -4,15 +4,15 @@ import { Catzilla, json } from "catzilla";
 
 export const app = new Catzilla();
 
-// A sync handler: the compiler sees it returns a plain value, so the response is written in
-// the same turn the request arrived.
+// The compiler decides each handler's kind from its type, and the build lists it. This one
+// always returns the same value: it is answered from bytes computed at build time ("const").
 app.get("/", () => ({ name: "{{name}}", ok: true }));
 
-// Typed path parameters are checked in C before the handler runs: /users/7 matches, and
-// req.params.id is a number.
+// A sync handler: it returns a plain value, written in the same turn the request arrived.
+// Typed path parameters are checked in C first: /users/7 matches, /users/abc is a 404.
 app.get("/users/:id(int)", (req) => ({ id: req.params.id }));
 
-// An async handler: anything awaited (a database, a file, another service) goes here.
+// An async handler: whatever it awaits (a database, a file, another service) goes here.
 app.post("/echo", async (req) => {
   const body: unknown = await req.json();
   return json({ received: body }, { status: 201 });
