@@ -40,11 +40,15 @@ function init(args: string[], cwd: string): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** `npm run <script>` (or `npm test`), to its end. */
-function npmRun(script: string, cwd: string, timeoutMs = 120_000): Run {
+/** `npm run <script>` (or `npm test`), to its end; asynchronously, so the worker keeps answering vitest. */
+function npmRun(script: string, cwd: string): Promise<Run> {
   const args = script === "test" ? ["test"] : ["run", script];
-  const r = spawnSync("npm", args, { cwd, encoding: "utf8", env: cleanEnv(), timeout: timeoutMs });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const child = spawn("npm", args, { cwd, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  return new Promise((resolve) => child.once("close", (status) => resolve({ status, stdout, stderr })));
 }
 
 interface Proc {
@@ -201,23 +205,23 @@ describe("catzilla init: the command", () => {
 describe("catzilla init: the project works the first time", () => {
   let dir: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const r = init(["notes-app"], tmp);
     expect(r.status, r.stderr).toBe(0);
     dir = path.join(tmp, "notes-app");
-    installOffline(ROOT, dir, packCheckout(ROOT, tmp));
+    await installOffline(ROOT, dir, await packCheckout(ROOT, tmp));
   }, 180_000);
 
-  it("npm run build, npm test and npm run typecheck pass", () => {
-    const build = npmRun("build", dir);
+  it("npm run build, npm test and npm run typecheck pass", async () => {
+    const build = await npmRun("build", dir);
     expect(build.status, build.stdout + build.stderr).toBe(0);
     expect(build.stdout).toMatch(/compiled 3 routes in \d+ ms/);
-    const test = npmRun("test", dir);
+    const test = await npmRun("test", dir);
     expect(test.status, test.stdout + test.stderr).toBe(0);
     expect(test.stdout).toMatch(/\bpass 4\b/);
     expect(test.stdout).toMatch(/\bfail 0\b/);
     // tsc reads the same tsconfig and agrees: no error in the app, its tests or main.ts.
-    const tsc = npmRun("typecheck", dir);
+    const tsc = await npmRun("typecheck", dir);
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   }, 240_000);
 

@@ -13,10 +13,11 @@
  * The native addon is reused from the checkout's build (`--ignore-scripts`): building it
  * again is the install script's job and takes longer than the rest of the test.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { promisify } from "node:util";
 
 interface LockEntry {
   version?: string;
@@ -45,13 +46,15 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false", ...extra };
 }
 
-function npm(args: string[], cwd: string): string {
-  return execFileSync("npm", args, { cwd, env: cleanEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+/** npm's stdout; rejects with its stderr (run asynchronously: the test worker must keep answering vitest). */
+async function npm(args: string[], cwd: string): Promise<string> {
+  const { stdout } = await promisify(execFile)("npm", args, { cwd, env: cleanEnv(), encoding: "utf8", maxBuffer: 64 << 20 });
+  return stdout;
 }
 
 /** `npm pack` of the checkout into `dest`; the tarball's path. */
-export function packCheckout(root: string, dest: string): string {
-  const name = npm(["pack", "--silent", "--ignore-scripts", "--pack-destination", dest], root).trim().split("\n").pop()!;
+export async function packCheckout(root: string, dest: string): Promise<string> {
+  const name = (await npm(["pack", "--silent", "--ignore-scripts", "--pack-destination", dest], root)).trim().split("\n").pop()!;
   return path.join(dest, name);
 }
 
@@ -110,14 +113,14 @@ export function offlineLock(root: string, project: PackageJson, tarball: string,
 }
 
 /** Installs the packed checkout into `dir` from npm's cache only; reuses the checkout's addon. */
-export function installOffline(root: string, dir: string, tarball: string): void {
+export async function installOffline(root: string, dir: string, tarball: string): Promise<void> {
   const pjFile = path.join(dir, "package.json");
   const project = JSON.parse(fs.readFileSync(pjFile, "utf8")) as PackageJson;
   project.dependencies = { ...project.dependencies, catzilla: `file:${path.relative(dir, tarball)}` };
   fs.writeFileSync(pjFile, JSON.stringify(project, null, 2) + "\n");
-  const registry = npm(["config", "get", "registry"], dir).trim();
+  const registry = (await npm(["config", "get", "registry"], dir)).trim();
   fs.writeFileSync(path.join(dir, "package-lock.json"), JSON.stringify(offlineLock(root, project, tarball, registry), null, 2) + "\n");
-  npm(["ci", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], dir);
+  await npm(["ci", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], dir);
   const addon = path.join("build", "Release", "catzilla.node");
   fs.mkdirSync(path.dirname(path.join(dir, "node_modules", "catzilla", addon)), { recursive: true });
   fs.copyFileSync(path.join(root, addon), path.join(dir, "node_modules", "catzilla", addon));
