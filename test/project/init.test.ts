@@ -192,6 +192,16 @@ describe("catzilla init: the command", () => {
     expect(init(["x", "--name", "http"], tmp).stderr).toContain('"http" is not a valid npm package name: http is a core module name.');
   });
 
+  it("`catzilla --help` lists init and dev; an unknown command exits 1 with the same list", () => {
+    const help = spawnSync(process.execPath, [CLI, "--help"], { encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}catzilla init <dir> \[--name <package-name>\] \[--force\] /m);
+    expect(help.stdout).toMatch(/^ {2}catzilla dev <app\.ts\.\.\.> \[options\] /m);
+    const unknown = spawnSync(process.execPath, [CLI, "serve"], { encoding: "utf8" });
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toBe(`catzilla: unknown command serve\n${help.stdout}`);
+  });
+
   it("without a directory, prints its usage and exits 1", () => {
     const r = init([], tmp);
     expect(r.status).toBe(1);
