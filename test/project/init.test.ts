@@ -40,20 +40,18 @@ function init(args: string[], cwd: string): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** `npm run <script>` (or `npm test`), to its end; asynchronously, so the worker keeps answering vitest. */
-function npmRun(script: string, cwd: string): Promise<Run> {
-  const args = script === "test" ? ["test"] : ["run", script];
-  const child = spawn("npm", args, { cwd, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  return new Promise((resolve) => child.once("close", (status) => resolve({ status, stdout, stderr })));
+/** `npm run <script>` (or `npm test`) to its end: its exit status and output (stdout and stderr). */
+async function npmRun(script: string, cwd: string): Promise<{ status: number | null; output: string }> {
+  const p = startNpm(script === "test" ? ["test"] : ["run", script], cwd);
+  const status = await p.closed;
+  return { status, output: p.output() };
 }
 
 interface Proc {
   child: ChildProcess;
   output(): string;
+  /** Resolves with npm's exit status once every process of the group has closed its output. */
+  closed: Promise<number | null>;
   /** Resolves with the first match of re in the output (stdout and stderr), or rejects when the process exits. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** SIGTERM to the process group, SIGKILL after 10 s; resolves once every process of it has closed its output. */
@@ -71,8 +69,8 @@ function startNpm(args: string[], cwd: string, env: Record<string, string> = {})
   child.stderr!.setEncoding("utf8").on("data", (d: string) => ((out += d), wake()));
   child.once("exit", wake);
   // "close": the output pipes are closed, so the server npm started has exited and written all it had to.
-  let closed = false;
-  const closedP = new Promise<void>((resolve) => child.once("close", () => ((closed = true), resolve())));
+  let isClosed = false;
+  const closed = new Promise<number | null>((resolve) => child.once("close", (status) => ((isClosed = true), resolve(status))));
   const alive = () => child.exitCode === null && child.signalCode === null;
   const signalGroup = (sig: NodeJS.Signals) => {
     try {
@@ -84,6 +82,7 @@ function startNpm(args: string[], cwd: string, env: Record<string, string> = {})
   const p: Proc = {
     child,
     output: () => out,
+    closed,
     waitFor(re, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => done(new Error(`timed out waiting for ${re}; output:\n${out}`)), timeoutMs);
@@ -103,10 +102,10 @@ function startNpm(args: string[], cwd: string, env: Record<string, string> = {})
       });
     },
     async stop() {
-      if (closed) return;
+      if (isClosed) return;
       signalGroup("SIGTERM");
       const timer = setTimeout(() => signalGroup("SIGKILL"), 10_000);
-      await closedP;
+      await closed;
       clearTimeout(timer);
     },
   };
@@ -224,15 +223,15 @@ describe("catzilla init: the project works the first time", () => {
 
   it("npm run build, npm test and npm run typecheck pass", async () => {
     const build = await npmRun("build", dir);
-    expect(build.status, build.stdout + build.stderr).toBe(0);
-    expect(build.stdout).toMatch(/compiled 3 routes in \d+ ms/);
+    expect(build.status, build.output).toBe(0);
+    expect(build.output).toMatch(/compiled 3 routes in \d+ ms/);
     const test = await npmRun("test", dir);
-    expect(test.status, test.stdout + test.stderr).toBe(0);
-    expect(test.stdout).toMatch(/\bpass 4\b/);
-    expect(test.stdout).toMatch(/\bfail 0\b/);
+    expect(test.status, test.output).toBe(0);
+    expect(test.output).toMatch(/\bpass 4\b/);
+    expect(test.output).toMatch(/\bfail 0\b/);
     // tsc reads the same tsconfig and agrees: no error in the app, its tests or main.ts.
     const tsc = await npmRun("typecheck", dir);
-    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    expect(tsc.status, tsc.output).toBe(0);
   }, 240_000);
 
   it("npm start serves the build and stops gracefully on SIGTERM", async () => {
