@@ -1,8 +1,27 @@
 #!/usr/bin/env node
-// catzilla dev <app.ts…>: compile, serve, and swap to each rebuild (see compiler/dev.ts, docs/dev.md).
-import { catzillaMain } from "../dist/compiler/dev.js";
+// catzilla init <dir>: a new project (compiler/init.ts, docs/project.md).
+// catzilla dev <app.ts…>: compile, serve, and swap to each rebuild (compiler/dev.ts, docs/dev.md).
+// A command's module is imported only when it runs: init must not wait for the compiler to load.
+const USAGE = `usage: catzilla <command> [options]
 
-catzillaMain(process.argv.slice(2)).then(
+  catzilla init <dir> [--name <package-name>] [--force]   write a new project (catzilla init --help)
+  catzilla dev <app.ts...> [options]                      compile, serve, hot-swap (catzilla dev --help)
+`;
+
+const argv = process.argv.slice(2);
+const [cmd, ...rest] = argv;
+let run;
+if (cmd === "init") run = import("../dist/compiler/init.js").then((m) => m.initMain(rest));
+else if (cmd === "dev") run = import("../dist/compiler/dev.js").then((m) => m.catzillaMain(argv));
+else if (cmd === undefined || cmd === "help" || cmd === "--help" || cmd === "-h") {
+  (cmd === undefined ? process.stderr : process.stdout).write(USAGE);
+  run = Promise.resolve(cmd === undefined ? 1 : 0);
+} else {
+  process.stderr.write(`catzilla: unknown command ${cmd}\n${USAGE}`);
+  run = Promise.resolve(1);
+}
+
+run.then(
   (code) => {
     process.exit(code);
   },
