@@ -9,10 +9,9 @@
  * the first entry's directory up (layout.ts `findTsconfig`); the CLI says which, once.
  */
 import * as path from "node:path";
-import { parseArgv, untilSignal } from "./command.js";
+import { commandTsconfig, parseArgv, untilSignal } from "./command.js";
 import { formatDiagnostic, relPosix } from "./diagnostics.js";
 import { compile } from "./index.js";
-import { findTsconfig } from "./layout.js";
 import { plural, printDiagnostics, printRoutes, printStatics } from "./report.js";
 import { watchLoop } from "./watch.js";
 
@@ -61,10 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
-  // Found once here (not by each compile()), so it is named once and watch mode watches it.
-  const found = args.tsconfig ? undefined : findTsconfig(args.entries.map((e) => path.resolve(cwd, e)));
-  if (found && !args.quiet) process.stdout.write(`catzilla-compile: using ${relPosix(cwd, found)}\n`);
-  const tsconfig: string | false = args.tsconfig ?? found ?? false;
+  const tsconfig = commandTsconfig(args.tsconfig, args.entries, cwd, "catzilla-compile", args.quiet);
   const options = { entries: args.entries, outDir: args.out!, tsconfig, cwd, constRoutes: !args.noConst };
   if (args.watch) {
     // Rebuilds on every change until SIGINT/SIGTERM (compiler/watch.ts).

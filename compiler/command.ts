@@ -1,9 +1,13 @@
 /**
  * What `catzilla-compile` and `catzilla dev` share as commands: the command-line syntax
  * (positional entry files, options with a value: `--out dir`, `--out=dir`, `-o dir`, and
- * flags: `--quiet`, `-q`; each tool lists its own options, the long name first) and how a
- * long-running one stops.
+ * flags: `--quiet`, `-q`; each tool lists its own options, the long name first), which
+ * tsconfig they compile with, and how a long-running one stops.
  */
+import * as path from "node:path";
+import { relPosix } from "./diagnostics.js";
+import { findTsconfig } from "./layout.js";
+
 export interface OptionNames<V extends string, F extends string> {
   values: Record<V, readonly string[]>;
   flags: Record<F, readonly string[]>;
@@ -54,4 +58,17 @@ export function untilSignal(stop: () => void | Promise<void>): Promise<void> {
       });
     }
   });
+}
+
+/**
+ * The tsconfig a command compiles with: `--tsconfig` as given, else the one found for the
+ * entries (layout.ts `findTsconfig`), named once on stdout unless quiet; false for none.
+ * Found once per command, not by each compile(), so watch mode watches that file.
+ */
+export function commandTsconfig(given: string | undefined, entries: string[], cwd: string, label: string, quiet: boolean): string | false {
+  if (given !== undefined) return given;
+  const found = findTsconfig(entries.map((e) => path.resolve(cwd, e)));
+  if (found === undefined) return false;
+  if (!quiet) process.stdout.write(`${label}: using ${relPosix(cwd, found)}\n`);
+  return found;
 }

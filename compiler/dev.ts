@@ -19,7 +19,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { SERIALIZERS_FILE, VALIDATORS_FILE } from "./schema/emit.js";
 import { CFLAGS, compileRoutes, type CcResult } from "./cc.js";
-import { parseArgv, untilSignal } from "./command.js";
+import { commandTsconfig, parseArgv, untilSignal } from "./command.js";
 import { importVersion, versionUrl } from "./dev-loader.js";
 import { IncrementalCompiler, type BuildResult } from "./incremental.js";
 import { watchLoop } from "./watch.js";
@@ -239,7 +239,8 @@ export async function devMain(argv: string[]): Promise<number> {
   const out = args.out ?? path.join(path.dirname(args.entries[0]), ".catzilla");
   const outDir = path.resolve(cwd, out);
   const runner = new DevRunner(outDir, { port: args.port, host: args.host });
-  const compileOptions = { entries: args.entries, outDir: out, tsconfig: args.tsconfig, cwd, constRoutes: !args.noConst };
+  const tsconfig = commandTsconfig(args.tsconfig, args.entries, cwd, "catzilla dev", args.quiet);
+  const compileOptions = { entries: args.entries, outDir: out, tsconfig, cwd, constRoutes: !args.noConst };
   const loop = watchLoop({
     compile: compileOptions,
     compiler: new IncrementalCompiler(compileOptions, { compileRoutes: devCompileRoutes }),
@@ -258,15 +259,4 @@ export async function devMain(argv: string[]): Promise<number> {
   await loop.ready;
   await stopped;
   return 0;
-}
-
-export async function catzillaMain(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  if (cmd === "dev") return devMain(rest);
-  if (cmd === "--help" || cmd === "-h" || cmd === "help" || cmd === undefined) {
-    process.stdout.write(`usage: catzilla dev <app.ts...> [options]   (catzilla dev --help)\n`);
-    return cmd === undefined ? 1 : 0;
-  }
-  process.stderr.write(`catzilla: unknown command ${cmd}\nusage: catzilla dev <app.ts...> [options]\n`);
-  return 1;
 }
