@@ -47,6 +47,9 @@ export interface RequestSchema {
 /** `any` stays `any` (a handler typed loosely), else the member or the fallback. */
 type IsAny<T> = 0 extends 1 & T ? true : false;
 export type SchemaBody<S> = IsAny<S> extends true ? any : S extends { body: infer B } ? B : unknown;
+// The query as a mapped type, not the declared interface itself: an object type written out
+// has an implicit index signature, so it is assignable to AnyQuery (types.ts) and a route's
+// request to `Request`; an interface would not be.
 export type SchemaQuery<S> =
-  IsAny<S> extends true ? any : S extends { query: infer Q } ? Q : Record<string, string>;
+  IsAny<S> extends true ? any : S extends { query: infer Q } ? { [K in keyof Q]: Q[K] } : Record<string, string>;
 export type SchemaHeaders<S> = IsAny<S> extends true ? any : S extends { headers: infer H } ? H : {};
