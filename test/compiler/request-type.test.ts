@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { docPage } from "../helpers/doc-examples.js";
-import { ROOT, writeApp } from "./helpers.js";
+import { locate, ROOT, runCli, writeApp } from "./helpers.js";
 
 const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
 
@@ -109,5 +109,23 @@ describe("Request alone is any route's request", () => {
     expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([]);
     expect(tsc(dir).out).toBe("");
     expect(fs.existsSync(path.join(dir, "app.ts"))).toBe(true);
+  });
+});
+
+// Issue 12's cleanup: a handler that is not a function stops the build at its line (compile()'s
+// side is test/compiler/handler-types.test.ts); the server never starts with it.
+describe("a handler that is not a function", () => {
+  it("catzilla-compile exits 1 with CZ1003 at its file:line:col and writes nothing", () => {
+    const app = `import { Catzilla } from "catzilla";
+export const app = new Catzilla();
+app.get("/ok", () => 1);
+app.get("/x", 42 as any);
+`;
+    const dir = writeApp("handler-not-function", { "app.ts": app });
+    const r = runCli(["app.ts", "--out", ".catzilla"], dir);
+    expect(r.status).toBe(1);
+    expect(r.stdout + r.stderr).toContain(`app.ts:${locate(app, "42 as any")} - error CZ1003`);
+    expect(r.stdout + r.stderr).not.toMatch(/warning/);
+    expect(fs.existsSync(path.join(dir, ".catzilla", "server.js"))).toBe(false);
   });
 });

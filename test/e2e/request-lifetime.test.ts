@@ -1,6 +1,7 @@
 // A request is valid while its handler runs and closed once it is answered: a background
 // task that reads it later gets the same error every time, whether or not other requests
 // came in meanwhile (README, "The request is a view…"); what it copied first stays valid.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileOrThrow, serve, type RunningApp } from "../helpers/app.js";
 
@@ -92,5 +93,22 @@ describe("a request read after its answer", () => {
     const res = await fetch(app.url + "/echo", { method: "POST", body });
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(body)).toBe(true);
+  });
+});
+
+describe("handlers whose result is typed unknown (issue 12)", () => {
+  it("are compiled maybe and async and sent as JSON", async () => {
+    const routes = JSON.parse(readFileSync(`${OUT}/routes.json`, "utf8")) as { routes: { path: string; kind: string }[] };
+    const kinds = Object.fromEntries(routes.routes.map((r) => [r.path, r.kind]));
+    expect([kinds["/unknown"], kinds["/unknown-async"]]).toEqual(["maybe", "async"]);
+    for (const [path, body] of [
+      ["/unknown", { a: [1, "two", null] }],
+      ["/unknown-async", { b: true }],
+    ] as const) {
+      const res = await fetch(app.url + path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/json");
+      expect(await res.json()).toEqual(body);
+    }
   });
 });
