@@ -92,7 +92,7 @@ export interface CzRequest<P extends string = string, S extends RequestSchema = 
   /**
    * The client's address: the connection's peer (IPv4 or IPv6 text), or with `trustProxy`
    * the rightmost untrusted address of X-Forwarded-For / Forwarded. "" when there is no IP
-   * peer (inject()) or the request was already answered.
+   * peer (inject()) or the connection closed while the handler ran.
    */
   readonly ip: string;
   /** "http", or with `trustProxy` X-Forwarded-Proto (or Forwarded's proto) from a trusted proxy. */
