@@ -11,7 +11,7 @@ import type { RuntimeHooks } from "./bind.js";
 import { checkRequest } from "./validate.js";
 import { checkForm } from "./form-check.js";
 import type { ArenaHold } from "./hold.js";
-import { BATCH_OF, DONE, Request, SLOT, type ArenaClock } from "./request.js";
+import { ANSWERED, BATCH_OF, DONE, Request, SLOT, type ArenaClock } from "./request.js";
 import type { BodyIn } from "./request-body.js";
 import type { Versions } from "./versions.js";
 import type { ServerLog } from "./log.js";
@@ -35,10 +35,13 @@ export function resultHooks(
   answers: Answers,
   streams?: Streams,
 ): Omit<RuntimeHooks, "blocking" | "compose" | "onPool"> {
-  // A streamed result leaves the request pending in C; streaming.ts sends it from here.
+  // A streamed result leaves the request pending in C; streaming.ts sends it from here (and
+  // closes the request when the stream ends). Any other is the request's answer: closed now.
   const put = (i: number, req: Request, e: Encoded): void => {
-    if (e.stream === undefined || streams === undefined) batch.put(resMeta, i, e);
-    else {
+    if (e.stream === undefined || streams === undefined) {
+      batch.put(resMeta, i, e);
+      req[ANSWERED]();
+    } else {
       putPending(resMeta, i);
       streams.start(req, e.stream);
     }
@@ -56,6 +59,7 @@ export function resultHooks(
       if (bad === undefined) return true;
       req[DONE] = true;
       batch.put(resMeta, i, bad);
+      req[ANSWERED]();
       return false;
     },
     // A typed form body is parsed before it is checked: the request waits as an async one,
@@ -100,7 +104,7 @@ export function createBatchLoop(
   versions: Versions,
   hold: ArenaHold,
   log: ServerLog,
-  clock: ArenaClock = { batch: 0 },
+  clock: ArenaClock = { batch: 0, owner: undefined },
   owner?: SignalOwner,
   /** listen({ dev: true }): a 500's body carries the error's message and stack. */
   dev = false,
@@ -134,7 +138,7 @@ export function createBatchLoop(
         else {
           req[DONE] = true;
           batch.put(resMeta, i, encodeError(err, dev));
-          hold.unhold(req); // it went async, then `then` threw
+          hold.unhold(req); // answered (and, had it gone async before `then` threw, its loan back)
         }
       }
     }

@@ -10,7 +10,7 @@ import { serializeError } from "./log.js";
 import { registeredRoutes } from "./app.js";
 import { matchHandlers, paramSpecs } from "./bind.js";
 import type { BlockingWorkerData } from "./blocking.js";
-import { Request, type RequestCopy } from "./request.js";
+import { ANSWERED, Request, type RequestCopy } from "./request.js";
 import { bufferedResponse, isWebResponse } from "./result-object.js";
 import { encodeError, encodeResult, type Encoded } from "./writer.js";
 
@@ -52,6 +52,8 @@ parentPort!.on("message", async (m: { job: number; route: number; req: RequestCo
     if (!(err instanceof HttpError)) error = serializeError(err);
     e = encodeError(err);
   }
+  // Answered: a background task the handler left reads the same error as on the main thread.
+  req[ANSWERED]();
   const body = typeof e.body === "string" ? Buffer.from(e.body) : e.body;
   const copy = new Uint8Array(body); // a transferable buffer of its own
   parentPort!.postMessage({ job: m.job, status: e.status, head: e.head, body: copy, error }, [copy.buffer]);

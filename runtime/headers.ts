@@ -10,7 +10,11 @@ import type { RequestHeaders } from "./types.js";
  */
 export const COOKIE_HEADER = Symbol("catzilla.cookieHeader");
 
-/** Headers parsed from the `name\0value\0…` block; names are already lower case. */
+/**
+ * Headers parsed from the `name\0value\0…` block; names are already lower case. Its strings
+ * are its own (split from a copy of the block), so a Headers a handler keeps stays valid
+ * after its request is answered, when `req.headers` itself throws.
+ */
 export class Headers implements RequestHeaders {
   readonly #list: string[];
   /** Values a route's header schema validated and coerced (lower-case names), else undefined. */

@@ -9,14 +9,17 @@
  * into the batch's own slot.
  */
 import { HOLD_OPEN, HOLD_PENDING } from "./abi.js";
-import { DETACH, HELD, type Request } from "./request.js";
+import { ANSWERED, DETACH, HELD, type Request } from "./request.js";
 
 export interface ArenaHold {
   /** hold[0]: requests of the last batch that are pending and not copied; hold[1]: the batch is open (shared with C). */
   readonly hold: Int32Array;
   /** `req` went async and still reads the arena. */
   borrow(req: Request): void;
-  /** `req` was answered: nothing of the runtime reads it any more (a handler still running copied it). */
+  /**
+   * `req` was answered (its answer went to C, or its stream ended): it returns its loan, if
+   * it had one, and is closed to reads (request.ts ANSWERED), borrowed or not.
+   */
   unhold(req: Request): void;
   /** C is about to reuse the arena: every request still borrowing it takes its own copy. */
   release(): void;
@@ -37,6 +40,7 @@ export function createArenaHold(): ArenaHold {
       hold[HOLD_PENDING]++;
     },
     unhold(req) {
+      req[ANSWERED]();
       if (!req[HELD]) return;
       req[HELD] = false;
       hold[HOLD_PENDING]--;

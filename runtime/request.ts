@@ -51,12 +51,20 @@ export function paramSpec(names: readonly string[], types: readonly string[] | u
   return numeric?.includes(true) ? { names, numeric } : { names };
 }
 
-/** Which batch the server's shared arena holds now: the server bumps it before each batch. */
+/**
+ * Which batch the server's shared arena holds now: the server bumps it before each batch.
+ * A request reads its bytes while `clock.batch` is the batch it was made in; it swaps in a
+ * clock of its own when it takes its copy (DETACH), and ANSWERED_CLOCK once answered, so
+ * that one integer compare per access tells both "stale arena" and "answered".
+ */
 export interface ArenaClock {
   batch: number;
   /** The server's side of req.signal (none for a blocking worker's copy: never aborts). */
-  owner?: SignalOwner;
+  owner?: SignalOwner | undefined;
 }
+
+/** No batch is numbered -1 (the server's count starts at 0, a copy's clock at 0 or more). */
+const ANSWERED_CLOCK: ArenaClock = { batch: -1, owner: undefined };
 
 /**
  * A request's own copy of its bytes, no longer in the shared arena: the meta slots
@@ -84,6 +92,11 @@ export interface CheckedParts {
 // public members, and none against `#` fields reached through accessor functions.
 /** Set once a response has been produced (guards against a thenable settling twice). */
 export const DONE = Symbol("catzilla.done");
+/**
+ * Closes the request to reads: its answer went to C (a streamed one: its last chunk), so
+ * every member a handler reads throws from here on (README, "The request is a view…").
+ */
+export const ANSWERED = Symbol("catzilla.answered");
 /** Pending async, still reading the shared arena: the server detaches it before C reuses it. */
 export const HELD = Symbol("catzilla.held");
 /** The context (index, generation) that names the request to C. */
@@ -119,7 +132,7 @@ export function setRequestEnv(reqMeta: Int32Array, env: RequestEnv): void {
 }
 
 /** A clock that never moves: for requests that start out detached. */
-const STOPPED: ArenaClock = { batch: 0 };
+const STOPPED: ArenaClock = { batch: 0, owner: undefined };
 
 export class Request implements CzRequest {
   // Every field is `#` private or symbol-keyed: a handler's request shows its public
@@ -144,7 +157,8 @@ export class Request implements CzRequest {
   [DONE] = false;
   [HELD] = false;
   [SLOT] = -1;
-  readonly #clock: ArenaClock;
+  /** The server's clock while the request reads the arena; its own after DETACH; ANSWERED_CLOCK after. */
+  #clock: ArenaClock;
   readonly #batch: number;
 
   constructor(
@@ -176,18 +190,19 @@ export class Request implements CzRequest {
   }
 
   /**
-   * The meta slots to read, or a loud error once the arena holds later requests: a request
-   * is valid while its handler runs (until a sync handler returns or an async one settles);
-   * read after that, it would show another client's bytes.
+   * The meta slots to read, or a loud error once the request is answered (or, should the
+   * runtime ever miss an answer, once the arena holds later requests): a request is valid
+   * while its handler runs, and the same error every time after, whether or not another
+   * request came in since. Every public member but `signal` starts here, cached ones too.
    */
   #view(what: string): Int32Array {
-    if (this.#copy === undefined && this.#batch !== this.#clock.batch) {
-      throw new Error(
-        `catzilla: req.${what} read after the request was answered; ` +
-          "copy what a background task needs before the handler returns",
-      );
-    }
+    if (this.#batch !== this.#clock.batch) throw answeredError(what);
     return this.#meta;
+  }
+
+  /** The request has its answer: nothing reads it from here on (see ANSWERED). */
+  [ANSWERED](): void {
+    this.#clock = ANSWERED_CLOCK;
   }
 
   #latin1(start: number, end: number): string {
@@ -252,8 +267,8 @@ export class Request implements CzRequest {
 
   /** Typed per route by PathParams: numbers for `(int)`/`(number)` params, strings otherwise. */
   get params(): Record<string, string> {
-    if (this.#cachedParams !== undefined) return this.#cachedParams as Record<string, string>;
     const m = this.#view("params");
+    if (this.#cachedParams !== undefined) return this.#cachedParams as Record<string, string>;
     const b = this.#base;
     const url = m[b + REQ_URL_OFF];
     const n = m[b + REQ_NPARAMS];
@@ -269,8 +284,8 @@ export class Request implements CzRequest {
   }
 
   get searchParams(): URLSearchParams {
-    if (this.#cachedQuery !== undefined) return this.#cachedQuery;
     const m = this.#view("searchParams");
+    if (this.#cachedQuery !== undefined) return this.#cachedQuery;
     const off = m[this.#base + REQ_URL_OFF];
     const pathLen = m[this.#base + REQ_PATH_LEN];
     const urlLen = m[this.#base + REQ_URL_LEN];
@@ -320,12 +335,13 @@ export class Request implements CzRequest {
   }
 
   get query(): Record<string, string> {
+    this.#view("query");
     return (this.#cachedQueryObject ??= Object.fromEntries(this.searchParams));
   }
 
   get headers(): RequestHeaders {
-    if (this.#cachedHeaders !== undefined) return this.#cachedHeaders;
     const m = this.#view("headers");
+    if (this.#cachedHeaders !== undefined) return this.#cachedHeaders;
     const off = m[this.#base + REQ_HDR_OFF];
     if (off < 0) {
       // The compiler decided this route never reads headers; reaching here means that
@@ -338,20 +354,29 @@ export class Request implements CzRequest {
 
   /** Parsed from the Cookie header on first access (the compiler gives such routes their headers). */
   get cookies(): Record<string, string | undefined> {
+    this.#view("cookies");
     return (this.#cachedCookies ??= parseCookies((this.headers as Headers)[COOKIE_HEADER]()));
   }
 
-  /** Aborts when the client disconnects before the response is sent, or the handler times out. */
+  /**
+   * Aborts when the client disconnects before the response is sent, or the handler times out.
+   * Readable after the answer too (it is not a view of the arena): a handler that runs on
+   * past a 503 learns so from it.
+   */
   get signal(): AbortSignal {
     return requestSignal(this, this.#clock.owner);
   }
 
+  // The body readers check at the call, not when the body arrives: one started before the
+  // answer (a stream a streamed response pipes) reads on; one started after throws at once.
   text(): Promise<string> {
+    this.#view("text()");
     if (this.#body === null) return wholeBody(this).then((b) => b.toString("utf8"));
     return Promise.resolve(this.#bodyText() ?? "");
   }
 
   json<T = unknown>(): Promise<T> {
+    this.#view("json()");
     if (this.#checkedBody !== undefined) return Promise.resolve(this.#checkedBody as T);
     if (this.#body === null) return wholeBody(this).then((b) => parseJson<T>(b));
     const text = this.#bodyText() ?? ""; // outside the try: a stale read must stay loud
@@ -363,17 +388,20 @@ export class Request implements CzRequest {
   }
 
   bytes(): Promise<Uint8Array> {
+    this.#view("bytes()");
     if (this.#body === null) return wholeBody(this);
     return Promise.resolve(this.#bodyBytes() ?? new Uint8Array(0));
   }
 
   /** The body as it arrives (read once); a buffered body as one chunk. docs/bodies.md */
   stream(): ReadableStream<Uint8Array> {
+    this.#view("stream()");
     return streamOf(this, this.#body === null ? null : this.#bodyBytes());
   }
 
   /** A urlencoded or multipart/form-data body; 413 over a limit, 400 malformed, 415 another type. */
   formData(): Promise<FormData> {
+    this.#view("formData()");
     return formDataOf(this, this.#body === null ? null : this.#bodyBytes());
   }
 
@@ -407,6 +435,9 @@ export class Request implements CzRequest {
     this.#copy = bytes;
     this.#meta = meta;
     this.#base = 0;
+    // Its own clock from here: the server's moves on with later batches, this one never
+    // (an answered request stays closed: a copy is no reason to read it again).
+    if (this.#clock !== ANSWERED_CLOCK) this.#clock = { batch: this.#batch, owner: this.#clock.owner };
     return { meta, bytes, body: this.#body, checked: this.#checked() };
   }
 
@@ -420,6 +451,14 @@ export class Request implements CzRequest {
   toJSON(): object {
     return { method: this.method, url: this.url, params: this.params };
   }
+}
+
+/** What every member read after the answer throws (README quotes it). */
+function answeredError(what: string): Error {
+  return new Error(
+    `catzilla: req.${what} read after the request was answered; ` +
+      "copy what a background task needs before the handler returns",
+  );
 }
 
 function parseJson<T>(b: Buffer): T {

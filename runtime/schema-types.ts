@@ -50,6 +50,9 @@ export type SchemaBody<S> = IsAny<S> extends true ? any : S extends { body: infe
 /** What `req.form()` gives: the declared body, else each field (a repeated one as an array). */
 export type SchemaForm<S> =
   IsAny<S> extends true ? any : S extends { body: infer B } ? B : Record<string, FormDataEntryValue | FormDataEntryValue[]>;
+// The query as a mapped type, not the declared interface itself: an object type written out
+// has an implicit index signature, so it is assignable to AnyQuery (types.ts) and a route's
+// request to `Request`; an interface would not be.
 export type SchemaQuery<S> =
-  IsAny<S> extends true ? any : S extends { query: infer Q } ? Q : Record<string, string>;
+  IsAny<S> extends true ? any : S extends { query: infer Q } ? { [K in keyof Q]: Q[K] } : Record<string, string>;
 export type SchemaHeaders<S> = IsAny<S> extends true ? any : S extends { headers: infer H } ? H : {};

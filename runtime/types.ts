@@ -10,17 +10,32 @@ type ParamValue<T extends string> = T extends "int" | "number" ? number : T exte
 type ParamEntry<S extends string> = S extends `${infer N}(${infer T})` ? { [K in N]: ParamValue<T> } : { [K in S]: string };
 
 /**
- * `{ id: string }` for "/users/:id", `{ id: number }` for "/users/:id(int)" (also `number`),
- * `{ kind: "a" | "b" }` for "/:kind(a|b)", `{ "*": string }` for a trailing wildcard.
+ * Any route's params, what `Request` (no path) has: a typed one (`:id(int)`, `:x(number)`) is
+ * a number, any other a string, so every route's params are assignable to it.
  */
-export type PathParams<P extends string> = string extends P
-  ? Record<string, string>
-  : P extends `${string}:${infer Name}/${infer Rest}`
-    ? ParamEntry<Name> & PathParams<`/${Rest}`>
-    : P extends `${string}:${infer Name}`
-      ? ParamEntry<Name>
-      : P extends `${string}*`
-        ? { "*": string }
+export type AnyParams = Record<string, string | number>;
+
+/**
+ * Any route's query, what `Request` (no path, no schema) has: strings, or what a route's query
+ * schema coerced them to (numbers, booleans…); narrow a value before use.
+ */
+export type AnyQuery = Readonly<Record<string, unknown>>;
+
+/**
+ * `{ id: string }` for "/users/:id", `{ id: number }` for "/users/:id(int)" (also `number`),
+ * `{ kind: "a" | "b" }` for "/:kind(a|b)", `{ "*": string }` for a trailing wildcard;
+ * AnyParams for a path not known to the type checker (`Request` alone).
+ */
+// `string extends P` comes last, not first: tested first, it makes the type checker measure
+// CzRequest invariant in P, and a route's request would not be assignable to `Request`.
+export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? ParamEntry<Name> & PathParams<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? ParamEntry<Name>
+    : P extends `${string}*`
+      ? { "*": string }
+      : string extends P
+        ? AnyParams
         : Record<never, string>;
 
 /**
@@ -43,9 +58,27 @@ export interface HeaderView extends Iterable<[string, string]> {
 }
 
 /**
- * `S` (optional): what the handler accepts, `{ body?, query?, headers? }` as TypeScript types.
- * The compiler generates validators from them; invalid input is answered 400 before the
- * handler runs, so `await req.json()` is typed (and is) the body type.
+ * `req.query`'s type: the schema's query, else strings for a route's path, AnyQuery for any
+ * path (`string`). Tested by shape, not `string extends P` (see PathParams).
+ */
+type QueryOf<P extends string, S> = S extends { query: object }
+  ? SchemaQuery<S>
+  : P extends `${string}/${string}`
+    ? SchemaQuery<S>
+    : AnyQuery;
+
+/**
+ * `P`: the route's path, which types `params`; `S` (optional): what the handler accepts,
+ * `{ body?, query?, headers? }` as TypeScript types. The compiler generates validators from
+ * them; invalid input is answered 400 before the handler runs, so `await req.json()` is
+ * typed (and is) the body type.
+ *
+ * `Request` alone is any route's request: a helper typed `(req: Request)` takes the request
+ * of every route (typed params, schemas and all), with `params` as AnyParams and `query` as
+ * AnyQuery; one that needs a route's own types takes `Request<"/notes/:id(int)">`.
+ *
+ * Valid while the handler runs; once the request is answered every member but `signal`
+ * throws (README, "The request is a view…").
  */
 export interface CzRequest<P extends string = string, S extends RequestSchema = {}> {
   /** "GET", "POST", ... (a HEAD request to a GET route says "HEAD"). */
@@ -59,7 +92,7 @@ export interface CzRequest<P extends string = string, S extends RequestSchema = 
   /**
    * The client's address: the connection's peer (IPv4 or IPv6 text), or with `trustProxy`
    * the rightmost untrusted address of X-Forwarded-For / Forwarded. "" when there is no IP
-   * peer (inject()) or the request was already answered.
+   * peer (inject()) or the connection closed while the handler ran.
    */
   readonly ip: string;
   /** "http", or with `trustProxy` X-Forwarded-Proto (or Forwarded's proto) from a trusted proxy. */
@@ -72,7 +105,7 @@ export interface CzRequest<P extends string = string, S extends RequestSchema = 
    * Query string parameters (parsed on first access); repeated keys keep the last value.
    * With a `query` schema: validated and coerced to its types (numbers, booleans, literals).
    */
-  readonly query: SchemaQuery<S>;
+  readonly query: QueryOf<P, S>;
   /** The query string parsed as URLSearchParams (on first access). */
   readonly searchParams: URLSearchParams;
   readonly headers: RequestHeaders<SchemaHeaders<S>>;

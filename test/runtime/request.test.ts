@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as abi from "../../runtime/abi.js";
-import { CTX, DETACH, DONE, GEN, HELD, paramSpec, Request, type ArenaClock } from "../../runtime/request.js";
+import { ANSWERED, CTX, DETACH, DONE, GEN, HELD, paramSpec, Request, type ArenaClock } from "../../runtime/request.js";
 
 /** One GET request for `url` at offset 8 of a fresh arena, with ctx 3 and gen 9. */
 function requestFor(url: string, params: [number, number][] = []) {
@@ -55,5 +55,19 @@ describe("Request", () => {
     const { req, clock } = requestFor("/u/1", [[3, 1]]);
     clock.batch++;
     expect(() => req.path).toThrow(/read after the request was answered/);
+  });
+
+  it("answered, a request throws at once, cached members and copies included, and a later DETACH does not reopen it", () => {
+    const { req } = requestFor("/u/7?x=1", [[3, 1]]);
+    expect(req.params).toEqual({ id: 7 }); // cached now
+    req[DETACH](); // an async request's copy
+    req[ANSWERED]();
+    for (const read of [() => req.params, () => req.query, () => req.path, () => req.text(), () => req.stream()]) {
+      expect(read).toThrow(/read after the request was answered/);
+    }
+    req[DETACH]();
+    expect(() => req.url).toThrow("catzilla: req.url read after the request was answered");
+    expect(req.signal.aborted).toBe(false); // not a view of the arena: still readable
+    expect(req[CTX]).toBe(3); // the runtime's own reads go on
   });
 });
