@@ -155,7 +155,7 @@ describe("valid forms reach the handler coerced", () => {
     expect(await failures("/raw", new URLSearchParams({ n: "" }))).toEqual([{ path: "$.n", expected: "number & Integer", message: "is required" }]);
   });
 
-  it("a declared result type still filters the answer, with and without middleware (the check runs before the chain, as a JSON body's does)", async () => {
+  it("a declared result type still filters the answer, with and without middleware (the check runs inside the chain, after the middleware, as a JSON body's does)", async () => {
     const typed = await post("/typed", new URLSearchParams({ title: "t" }));
     expect(await typed.json()).toEqual({ title: "t" });
     const tagged = await post("/tagged", new URLSearchParams({ title: "u" }));
