@@ -80,13 +80,19 @@ export function membersRead(handler: ts.Expression, checker: ts.TypeChecker, mem
   if (!ts.isIdentifier(p.name)) return out;
   const sym = checker.getSymbolAtLocation(p.name);
   const visit = (n: ts.Node): void => {
+    // `req.form` and `req["form"]`, as useFlags reads them.
+    const name = ts.isPropertyAccessExpression(n)
+      ? n.name.text
+      : ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression)
+        ? n.argumentExpression.text
+        : undefined;
     if (
-      ts.isPropertyAccessExpression(n) &&
-      ts.isIdentifier(n.expression) &&
-      members.includes(n.name.text) &&
-      checker.getSymbolAtLocation(n.expression) === sym
+      name !== undefined &&
+      ts.isIdentifier((n as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression) &&
+      members.includes(name) &&
+      checker.getSymbolAtLocation((n as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression) === sym
     ) {
-      out.add(n.name.text);
+      out.add(name);
     }
     ts.forEachChild(n, visit);
   };

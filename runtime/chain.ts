@@ -12,6 +12,7 @@ import { PendingResponse, unwrap, wrap, type ChainResponse } from "./chain-respo
 import type { Request } from "./request.js";
 import { CzResponse, HttpError, responseFromHead } from "./response.js";
 import { isWebResponse } from "./result-object.js";
+import { CzStream } from "./stream.js";
 import type { RouteEntry } from "./router.js";
 import type { CzRequest, ErrorHandler, Middleware } from "./types.js";
 import { checkForm, isFormCheck } from "./form-check.js";
@@ -36,11 +37,18 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
 }
 
-/** A notFound handler's value: a response (a stream, a Web Response) as it is, anything else sent as it would be, with 404. */
+/**
+ * A notFound handler's value: a response (stream(), a Web Response) as it is, anything else
+ * sent as it would be, with 404: a bare stream (a Readable, an async iterable) is a body,
+ * as a string is, so a 404 page piped from a file is still a 404.
+ */
 function asNotFound(v: unknown): unknown {
   if (v instanceof CzResponse) return v;
   const e = encodeResult(v);
-  if (e.stream !== undefined) return e.stream;
+  if (e.stream !== undefined) {
+    if (!(v instanceof CzStream) && !isWebResponse(v)) e.stream.status = 404;
+    return e.stream;
+  }
   return responseFromHead(isWebResponse(v) ? e.status : 404, e.body, e.head);
 }
 

@@ -407,6 +407,7 @@ export class Request implements CzRequest {
 
   /** The form body as an object; with a `body` schema the checked, coerced one (runtime/form-check.ts). */
   form<T = unknown>(): Promise<T> {
+    this.#view("form()"); // before the cached checked body: answered, it throws as json() does
     if (this.#checkedBody !== undefined) return Promise.resolve(this.#checkedBody as T);
     return this.formData().then((fd) => formObject(fd) as T);
   }

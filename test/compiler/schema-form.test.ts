@@ -64,6 +64,21 @@ app.post("/json-file", async (req: Request<"/json-file", { body: { f: File } }>)
 });
 
 describe("a compiled app with form routes", () => {
+  it("takes a form read as req[\"form\"]() or req[\"formData\"]() as one, as req.form() is (else its valid forms were 400: not JSON)", async () => {
+    const dir = writeApp("schema-form-elem", {
+      "app.ts": `import { Catzilla, type Request } from "catzilla";
+export const app = new Catzilla();
+interface Signup { email: string; plan: "free" | "pro" }
+app.post("/elem", async (req: Request<"/elem", { body: Signup }>) => (await req["form"]()).plan);
+app.post("/elem-fd", async (req: Request<"/elem-fd", { body: Signup }>) => String((await req["formData"]()).get("plan")));
+`,
+    });
+    const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir, cc: false });
+    expect(r.diagnostics).toEqual([]);
+    const routes = JSON.parse(fs.readFileSync(path.join(dir, ".catzilla", "routes.json"), "utf8")) as { routes: { path: string; body?: string }[] };
+    expect(Object.fromEntries(routes.routes.map((x) => [x.path, x.body ?? null]))).toEqual({ "/elem": "form", "/elem-fd": "form" });
+  });
+
   it("marks them in routes.json, checks them in validators.js, describes them in openapi.json", async () => {
     const dir = copyFixture("form-schema");
     const r = await compile({ entries: ["app.ts"], outDir: ".catzilla", cwd: dir, cc: false });

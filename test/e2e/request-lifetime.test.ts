@@ -11,7 +11,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The members fixture's probe() reads, and the name each one's error gives. */
 const MEMBERS = [
   "method", "path", "url", "id", "ip", "protocol", "host", "params", "query", "searchParams",
-  "headers", "cookies", "text()", "json()", "bytes()", "stream()", "formData()",
+  "headers", "cookies", "text()", "json()", "bytes()", "stream()", "formData()", "form()",
 ];
 const closed = (member: string) =>
   `catzilla: req.${member} read after the request was answered; copy what a background task needs before the handler returns`;
@@ -60,6 +60,15 @@ describe("a request read after its answer", () => {
           await sleep(100);
           expect(await result(`${key}:timeout`)).toEqual(ALL_CLOSED);
         }
+      });
+
+      it("a typed form route's timer gets the error, form() included (its checked body is cached)", async () => {
+        const key = `form-${traffic}`;
+        const res = await fetch(`${app.url}/form/${key}`, { method: "POST", body: new URLSearchParams({ name: "Ada" }) });
+        expect(await res.json()).toEqual({ name: "Ada" });
+        await others(traffic);
+        await sleep(100);
+        expect(await result(`${key}:timeout`)).toEqual(ALL_CLOSED);
       });
 
       it("a middleware's timer gets the error once the chain answered", async () => {

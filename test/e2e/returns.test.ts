@@ -48,7 +48,10 @@ app.group("/mw", (r) => {
   r.get("/boom", (): string => { throw new Error("boom"); });
 });
 app.group("/nf", (r) => {
-  r.notFound((req) => (req.query.kind === "null" ? new Response(null, { status: 410 }) : new Response("no " + req.path, { status: 404, headers: { "X-NF": "1" } })));
+  r.notFound((req) =>
+    req.query.kind === "null" ? new Response(null, { status: 410 })
+    : req.query.kind === "readable" ? Readable.from(["page for ", req.path]) // a body, not a response: 404
+    : new Response("no " + req.path, { status: 404, headers: { "X-NF": "1" } }));
   r.get("/here", () => "here");
 });
 
@@ -193,6 +196,13 @@ describe("a Web Response", () => {
     const gone = await raw("/nf/missing?kind=null");
     expect(gone.status).toBe(410);
     expect(gone.headers["content-length"]).toBe("0");
+  });
+
+  it("a bare stream from notFound is its 404's body (only a response sets another status)", async () => {
+    const res = await fetch(app.url + "/nf/gone-page?kind=readable");
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe("page for /nf/gone-page");
+    expect((await fetch(app.url + "/nf/here")).status).toBe(200);
   });
 });
 
