@@ -10,7 +10,7 @@
  *   file   File or Blob: a file part
  *   files  an array of them
  */
-import { derefSchema, pathStep, type Schema } from "./ir.js";
+import { COERCE_BOOLEAN, derefSchema, pathStep, type Schema } from "./ir.js";
 
 export type FormField =
   | { kind: "text" }
@@ -118,7 +118,7 @@ export function formFunction(gen: FormGen, body: Schema, name: string, defs: Def
         ...absent.slice(0, -1),
         `${absent[absent.length - 1]} {`,
         ...ind([
-          ...(flags ? [`v = coerce(v, ${flags});`] : []),
+          ...(flags ? [coercion("v", flags)] : []),
           ...gen.report(p.schema, "v", ps, hint),
           ...(date ? ["v = new Date(v);"] : []),
           set,
@@ -134,7 +134,7 @@ export function formFunction(gen: FormGen, body: Schema, name: string, defs: Def
         // An absent list is empty (a form sends no field for no checked box); optional: left out.
         `else${p.optional ? " if (v.length > 0)" : ""} {`,
         ...ind([
-          ...(flags ? [`for (let i = 0; i < v.length; i++) v[i] = coerce(v[i], ${flags});`] : []),
+          ...(flags ? [`for (let i = 0; i < v.length; i++) ${coercion("v[i]", flags)}`] : []),
           ...gen.report(p.schema, "v", ps, hint),
           ...(date ? ["v = v.map((s) => new Date(s));"] : []),
           set,
@@ -171,4 +171,15 @@ function takesEmpty(s: Schema, defs: Defs): boolean {
 
 function str(v: string | boolean): string {
   return JSON.stringify(v);
+}
+
+/**
+ * A text field's coercion (runtime/validate.ts coerce). A boolean also takes "on": what a
+ * browser sends for a ticked `<input type="checkbox">` without a value attribute (an
+ * unticked one sends nothing: the field is absent).
+ */
+function coercion(v: string, flags: number): string {
+  return flags & COERCE_BOOLEAN
+    ? `${v} = ${v} === "on" ? true : coerce(${v}, ${flags});`
+    : `${v} = coerce(${v}, ${flags});`;
 }

@@ -179,3 +179,7 @@ export function pathStep(key: string): string {
 function propKey(name: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
 }
+
+/** The coerce() flags of runtime/validate.ts: what a query, header or form string may become. */
+export const COERCE_NUMBER = 1;
+export const COERCE_BOOLEAN = 2;

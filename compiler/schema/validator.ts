@@ -11,7 +11,7 @@
  */
 import { FORMAT_NAMES } from "../../runtime/validate.js";
 import { HEADER } from "../shared/generated.js";
-import { derefSchema, pathStep, schemaText, type Def, type Literal, type Schema } from "./ir.js";
+import { COERCE_BOOLEAN, COERCE_NUMBER, derefSchema, pathStep, schemaText, type Def, type Literal, type Schema } from "./ir.js";
 import { Revivers } from "./revive.js";
 import { formFunction } from "./form.js";
 
@@ -19,9 +19,6 @@ import { formFunction } from "./form.js";
 const HELPERS = ["coerce", "formats", "miss", "unique"] as const;
 /** …and a form body's check (runtime/form-check.ts), when a route takes one. */
 const FORM_HELPERS = ["field", "fields", "file", "files"] as const;
-/** The coerce() flags of runtime/validate.ts. */
-const COERCE_NUMBER = 1;
-const COERCE_BOOLEAN = 2;
 
 export interface CheckedRoute {
   id: number;

@@ -107,6 +107,15 @@ describe("valid forms reach the handler coerced", () => {
     });
   });
 
+  it("a ticked checkbox without a value attribute (\"on\") is true; an unticked one sends nothing", async () => {
+    const on = await post("/signup", signup([["newsletter", "on"]]));
+    expect(on.status).toBe(200);
+    expect(((await on.json()) as { newsletter?: boolean }).newsletter).toBe(true);
+    const off = await post("/signup", signup([]));
+    expect(off.status).toBe(200);
+    expect(((await off.json()) as { newsletter?: boolean }).newsletter).toBeUndefined();
+  });
+
   it("multipart: the same fields; absent optionals are absent, an absent list is []", async () => {
     const f = new FormData();
     f.append("name", "Bo");
