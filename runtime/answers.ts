@@ -35,6 +35,11 @@ export interface Answers {
   answer(req: Request, e: Encoded): void;
   /** The handler failed: its error's answer, logged unless an HttpError; dropped when the request has one. */
   fail(req: Request, err: unknown): void;
+  /**
+   * The answer of a request already marked answered whose result took a while to become
+   * bytes (a Web Response's body read whole: streaming.ts); `err` when that failed.
+   */
+  late(req: Request, e: Encoded | undefined, err?: unknown): void;
 }
 
 const SETTLED = Promise.resolve();
@@ -150,6 +155,11 @@ export function createAnswers(
       respond(req, e);
     },
     fail,
+    late: (req, e, err) => {
+      if (e !== undefined) return respond(req, e);
+      logHandlerError(log, req, err);
+      respond(req, encodeError(err, dev));
+    },
   };
 }
 

@@ -3,8 +3,9 @@
  * "What a handler returns"): writer.ts sends plain objects and arrays with JSON.stringify
  * and asks here only about the rest, so plain data pays one prototype test and nothing more.
  *
- *   a Web Response        its status, headers (each Set-Cookie apart) and body; a body is
- *                         streamed (streaming.ts), a null body is sent as none
+ *   a Web Response        its status, headers (each Set-Cookie apart) and body; a body that
+ *                         is whole at once goes out with Content-Length, one that takes
+ *                         longer is streamed (web-body.ts); a null body is sent as none
  *   a stream              stream(), sse(), a Node Readable, a ReadableStream, an async iterable
  *   bytes                 any ArrayBuffer view (Uint8Array and Buffer are caught before)
  *   toJSON()              what it returns, as JSON.stringify does (Date, URL, your classes)
@@ -89,7 +90,9 @@ function fromWebResponse(r: Response): CzStream | BodilessAnswer {
   const status = checkStatus(r.status, "a returned Response's status");
   if (r.body === null) return { status, head: formatHead(null, r.headers) };
   if (r.bodyUsed) throw new UnsendableResult("a Response", "its body was already read");
-  return new CzStream(r.body, { status, headers: r.headers });
+  const s = new CzStream(r.body, { status, headers: r.headers });
+  s.fromResponse = true;
+  return s;
 }
 
 /**
