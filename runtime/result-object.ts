@@ -11,7 +11,8 @@
  *   toJSON()              what it returns, as JSON.stringify does (Date, URL, your classes)
  *   anything else         sent as its own enumerable fields, unless it has none ("{}" would
  *                         hide the mistake: a Map, an Error, a class of methods) or is an
- *                         EventEmitter (a Writable, a socket: its fields are internals):
+ *                         EventEmitter (a Writable, a socket: its fields are internals) or
+ *                         a sync iterator (a generator: not a stream, nor data):
  *                         then it is an UnsendableResult, a 500 logged with what was returned
  *
  * The compiler applies the same rule to the declared return type (compiler/returns.ts,
@@ -54,6 +55,9 @@ export function fromObject(v: object): CzStream | Uint8Array | string | Bodiless
   if (isStreamSource(v)) return new CzStream(v);
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (typeof (v as { toJSON?: unknown }).toJSON === "function") return jsonOf(v);
+  if (isSyncIterator(v)) {
+    throw new UnsendableResult("a sync iterator", "a generator is not a stream (an async generator is) and has no JSON form");
+  }
   if (v instanceof EventEmitter) {
     throw new UnsendableResult(nameOf(v), "an EventEmitter (a Writable, a socket) is neither data nor a readable stream");
   }
@@ -62,6 +66,12 @@ export function fromObject(v: object): CzStream | Uint8Array | string | Bodiless
     throw new UnsendableResult(nameOf(v), "it has no enumerable fields, so JSON.stringify would send {}");
   }
   return json;
+}
+
+/** A generator object or a lib iterator (`array.values()`): next() and [Symbol.iterator], no data. */
+function isSyncIterator(v: object): boolean {
+  const it = v as { next?: unknown; [Symbol.iterator]?: unknown };
+  return typeof it.next === "function" && typeof it[Symbol.iterator] === "function" && Object.keys(v).length === 0;
 }
 
 function jsonOf(v: object): string {
