@@ -8,7 +8,7 @@
 import type { ResultFilter } from "./bind.js";
 import { RES_CTX, RES_GEN, RES_STRIDE, RESPOND_MANY_MAX } from "./abi.js";
 import type { ArenaHold } from "./hold.js";
-import { CTX, DETACH, DONE, GEN, HELD, SLOT, type Request } from "./request.js";
+import { CTX, DONE, GEN, SLOT, type Request } from "./request.js";
 import { HttpError } from "./response.js";
 import { UnsendableResult } from "./result-object.js";
 import type { RequestFields, ServerLog } from "./log.js";
@@ -127,8 +127,8 @@ export function createAnswers(
       `handler for ${fields?.method} ${fields?.path} did not settle within ${timeoutMs} ms; answering 503`,
     );
     abortRequest(req, new DOMException(`catzilla: the handler did not settle within ${timeoutMs} ms`, "TimeoutError"));
-    // The handler runs on: give it its own copy before the answer releases the arena.
-    if (req[HELD]) req[DETACH]();
+    // The handler runs on, but the answer closes the request to reads (request.ts ANSWERED):
+    // no copy of its bytes is taken, since nothing may read it.
     respond(req, TIMEOUT);
   };
   return {
