@@ -30,9 +30,12 @@ export type ReadBody =
 
 const NOT_YET = Symbol("not yet");
 
-/** A promise for NOT_YET after READY_TICKS microtask turns. */
-async function ticks(): Promise<typeof NOT_YET> {
-  for (let k = 0; k < READY_TICKS; k++) await undefined;
+/** NOT_YET after READY_TICKS microtask turns; stops turning as soon as `read` settles (it won). */
+async function ticks(read: Promise<unknown>): Promise<typeof NOT_YET> {
+  let settled = false;
+  const stop = (): void => void (settled = true);
+  read.then(stop, stop);
+  for (let k = 0; k < READY_TICKS && !settled; k++) await undefined;
   return NOT_YET;
 }
 
@@ -48,7 +51,7 @@ export async function readBody(body: ReadableStream<unknown>): Promise<ReadBody>
     for (;;) {
       if (size > WHOLE_MAX_BYTES) return { whole: false, rest: rest(chunks, reader, undefined) };
       const read = reader.read();
-      const r = await Promise.race([read, ticks()]);
+      const r = await Promise.race([read, ticks(read)]);
       if (r === NOT_YET) return { whole: false, rest: rest(chunks, reader, read) };
       if (r.done) return { whole: true, bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) };
       const bytes = chunkBytes(r.value);
