@@ -21,7 +21,7 @@ import type { NativeBinding, NativeHandle } from "./native.js";
 import { CTX, DONE, GEN, HELD, type Request } from "./request.js";
 import { goneReason, type SignalOwner } from "./signal.js";
 import { chunkBytes, openSource, type CzStream, type StreamSource } from "./stream.js";
-import { readBody } from "./web-body.js";
+import { readBody, type ReadBody } from "./web-body.js";
 import type { Answers } from "./answers.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -178,15 +178,18 @@ export function createStreams(
   // A Web Response: what its body has ready decides (web-body.ts). Whole, it is an
   // ordinary answer (Content-Length, the arena when it fits); else it streams from there.
   const whole = async (req: Request, s: CzStream, answer: Answers["late"]): Promise<void> => {
-    let head: string;
+    let body: ReadBody;
+    let head = "";
     try {
-      const body = await readBody(s.source as ReadableStream<unknown>);
-      if (!body.whole) return open(req, s, body.rest);
-      head = s.head();
-      answer(req, { status: s.status, head, body: body.bytes });
+      body = await readBody(s.source as ReadableStream<unknown>);
+      if (body.whole) head = s.head();
     } catch (err) {
+      // Nothing was sent yet: the failure is still the request's answer (a 500, logged).
       answer(req, undefined, err);
+      return;
     }
+    if (body.whole) answer(req, { status: s.status, head, body: body.bytes });
+    else open(req, s, body.rest);
   };
 
   const open = (req: Request, s: CzStream, source: StreamSource): void => {
