@@ -5,8 +5,9 @@
  *   CZ1040  a route handler's return type (through Promise, per union member, at the top)
  *           is something that cannot be sent: a function, a symbol, a bigint, a built-in
  *           object whose state JSON.stringify does not see (Map, Set, Error, RegExp, Headers…),
- *           an EventEmitter that is not a readable stream (a Writable, a socket), or an
- *           instance of a class with no data fields and no toJSON (sent as "{}").
+ *           an EventEmitter that is not a readable stream (a Writable, a socket), a sync
+ *           iterator (a generator: not a stream), or an instance of a class with no data
+ *           fields and no toJSON (sent as "{}").
  *   CZ1041  a status written as a constant (`json(x, { status: 600 })`, `new HttpError(99, …)`,
  *           `empty(100)`) that the runtime would refuse when the call runs.
  *
@@ -73,6 +74,10 @@ export function unsendable(t: ts.Type, checker: ts.TypeChecker, program: ts.Prog
   if (!sym) return null;
   const decl = sym.declarations?.[0];
   const lib = !!decl && program.isSourceFileDefaultLibrary(decl.getSourceFile());
+  // A generator or other lib iterator: its state is in the engine, and being sync it is no stream.
+  if (lib && checker.getPropertyOfType(t, "next") && isIterable(t, checker)) {
+    return "a sync iterator (a generator) is not a stream and JSON.stringify would send {}; stream with an async generator, or return an array";
+  }
   // A lib interface with a constructor beside it (`interface Map` + `declare var Map`) is a built-in class.
   if (lib && sym.flags & (ts.SymbolFlags.Variable | ts.SymbolFlags.Class) && !JSON_WRAPPERS.has(sym.getName())) {
     return `${article(sym.getName())} ${sym.getName()} keeps its state where JSON.stringify does not look, so it would send {}`;
@@ -85,6 +90,11 @@ export function unsendable(t: ts.Type, checker: ts.TypeChecker, program: ts.Prog
 
 function article(name: string): string {
   return /^[AEIOU]/.test(name) ? "an" : "a";
+}
+
+/** Has `[Symbol.iterator]` (the checker names it `__@iterator@<id>`). */
+function isIterable(t: ts.Type, checker: ts.TypeChecker): boolean {
+  return checker.getPropertiesOfType(t).some((p) => p.getName().startsWith("__@iterator@"));
 }
 
 /** EventEmitter's shape (node:events), whatever derives from it. */

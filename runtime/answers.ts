@@ -8,7 +8,7 @@
 import type { ResultFilter } from "./bind.js";
 import { RES_CTX, RES_GEN, RES_STRIDE, RESPOND_MANY_MAX } from "./abi.js";
 import type { ArenaHold } from "./hold.js";
-import { CTX, DETACH, DONE, GEN, HELD, SLOT, type Request } from "./request.js";
+import { CTX, DONE, GEN, SLOT, type Request } from "./request.js";
 import { HttpError } from "./response.js";
 import { UnsendableResult } from "./result-object.js";
 import type { RequestFields, ServerLog } from "./log.js";
@@ -35,6 +35,11 @@ export interface Answers {
   answer(req: Request, e: Encoded): void;
   /** The handler failed: its error's answer, logged unless an HttpError; dropped when the request has one. */
   fail(req: Request, err: unknown): void;
+  /**
+   * The answer of a request already marked answered whose result took a while to become
+   * bytes (a Web Response's body read whole: streaming.ts); `err` when that failed.
+   */
+  late(req: Request, e: Encoded | undefined, err?: unknown): void;
 }
 
 const SETTLED = Promise.resolve();
@@ -122,8 +127,8 @@ export function createAnswers(
       `handler for ${fields?.method} ${fields?.path} did not settle within ${timeoutMs} ms; answering 503`,
     );
     abortRequest(req, new DOMException(`catzilla: the handler did not settle within ${timeoutMs} ms`, "TimeoutError"));
-    // The handler runs on: give it its own copy before the answer releases the arena.
-    if (req[HELD]) req[DETACH]();
+    // The handler runs on, but the answer closes the request to reads (request.ts ANSWERED):
+    // no copy of its bytes is taken, since nothing may read it.
     respond(req, TIMEOUT);
   };
   return {
@@ -150,6 +155,11 @@ export function createAnswers(
       respond(req, e);
     },
     fail,
+    late: (req, e, err) => {
+      if (e !== undefined) return respond(req, e);
+      logHandlerError(log, req, err);
+      respond(req, encodeError(err, dev));
+    },
   };
 }
 

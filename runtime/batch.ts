@@ -43,6 +43,8 @@ export function resultHooks(
       req[ANSWERED]();
     } else {
       putPending(resMeta, i);
+      // A Web Response whose body turns out whole is answered into this slot while the batch is open.
+      req[SLOT] = i;
       streams.start(req, e.stream);
     }
   };

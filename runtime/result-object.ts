@@ -3,14 +3,16 @@
  * "What a handler returns"): writer.ts sends plain objects and arrays with JSON.stringify
  * and asks here only about the rest, so plain data pays one prototype test and nothing more.
  *
- *   a Web Response        its status, headers (each Set-Cookie apart) and body; a body is
- *                         streamed (streaming.ts), a null body is sent as none
+ *   a Web Response        its status, headers (each Set-Cookie apart) and body; a body that
+ *                         is whole at once goes out with Content-Length, one that takes
+ *                         longer is streamed (web-body.ts); a null body is sent as none
  *   a stream              stream(), sse(), a Node Readable, a ReadableStream, an async iterable
  *   bytes                 any ArrayBuffer view (Uint8Array and Buffer are caught before)
  *   toJSON()              what it returns, as JSON.stringify does (Date, URL, your classes)
  *   anything else         sent as its own enumerable fields, unless it has none ("{}" would
  *                         hide the mistake: a Map, an Error, a class of methods) or is an
- *                         EventEmitter (a Writable, a socket: its fields are internals):
+ *                         EventEmitter (a Writable, a socket: its fields are internals) or
+ *                         a sync iterator (a generator: not a stream, nor data):
  *                         then it is an UnsendableResult, a 500 logged with what was returned
  *
  * The compiler applies the same rule to the declared return type (compiler/returns.ts,
@@ -53,6 +55,9 @@ export function fromObject(v: object): CzStream | Uint8Array | string | Bodiless
   if (isStreamSource(v)) return new CzStream(v);
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (typeof (v as { toJSON?: unknown }).toJSON === "function") return jsonOf(v);
+  if (isSyncIterator(v)) {
+    throw new UnsendableResult("a sync iterator", "a generator is not a stream (an async generator is) and has no JSON form");
+  }
   if (v instanceof EventEmitter) {
     throw new UnsendableResult(nameOf(v), "an EventEmitter (a Writable, a socket) is neither data nor a readable stream");
   }
@@ -61,6 +66,12 @@ export function fromObject(v: object): CzStream | Uint8Array | string | Bodiless
     throw new UnsendableResult(nameOf(v), "it has no enumerable fields, so JSON.stringify would send {}");
   }
   return json;
+}
+
+/** A generator object or a lib iterator (`array.values()`): next() and [Symbol.iterator], no data. */
+function isSyncIterator(v: object): boolean {
+  const it = v as { next?: unknown; [Symbol.iterator]?: unknown };
+  return typeof it.next === "function" && typeof it[Symbol.iterator] === "function" && Object.keys(v).length === 0;
 }
 
 function jsonOf(v: object): string {
@@ -89,7 +100,9 @@ function fromWebResponse(r: Response): CzStream | BodilessAnswer {
   const status = checkStatus(r.status, "a returned Response's status");
   if (r.body === null) return { status, head: formatHead(null, r.headers) };
   if (r.bodyUsed) throw new UnsendableResult("a Response", "its body was already read");
-  return new CzStream(r.body, { status, headers: r.headers });
+  const s = new CzStream(r.body, { status, headers: r.headers });
+  s.fromResponse = true;
+  return s;
 }
 
 /**

@@ -287,7 +287,7 @@ class NativeServer implements ReloadableServer {
     let handle: NativeHandle | undefined;
     const hold = createArenaHold();
     const dev = options.dev === true;
-    const streams = createStreams(native, () => handle!, hold, log);
+    const streams = createStreams(native, () => handle!, hold, log, () => answers.late);
     const batch = new ArenaWriter(resData);
     const clock: ArenaClock = { batch: 0 };
     const answers = createAnswers(

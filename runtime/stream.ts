@@ -24,6 +24,11 @@ export interface StreamInit {
 export class CzStream {
   status: number;
   readonly headers: Headers;
+  /**
+   * A returned Web Response's body (result-object.ts): streaming.ts reads what is ready
+   * first and sends it as an ordinary answer with Content-Length when that is all of it.
+   */
+  fromResponse = false;
 
   constructor(
     readonly source: StreamSource,

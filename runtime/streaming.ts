@@ -21,6 +21,8 @@ import type { NativeBinding, NativeHandle } from "./native.js";
 import { CTX, DONE, GEN, HELD, type Request } from "./request.js";
 import { goneReason, type SignalOwner } from "./signal.js";
 import { chunkBytes, openSource, type CzStream, type StreamSource } from "./stream.js";
+import { readBody, type ReadBody } from "./web-body.js";
+import type { Answers } from "./answers.js";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -76,7 +78,17 @@ export interface Streams extends SignalOwner {
   start(req: Request, s: CzStream): void;
 }
 
-export function createStreams(native: StreamNative, handle: () => NativeHandle, hold: ArenaHold, log?: ServerLog): Streams {
+/**
+ * `late`: where a Web Response whose body turned out whole is answered (answers.ts; a
+ * getter, since the answer queue is made after this). Without it every body is streamed.
+ */
+export function createStreams(
+  native: StreamNative,
+  handle: () => NativeHandle,
+  hold: ArenaHold,
+  log?: ServerLog,
+  late?: () => Answers["late"],
+): Streams {
   // By context index; a context is reused only once its generation moved on, so an entry
   // left by a request answered normally is simply replaced (or ignored: gen differs).
   const watches = new Map<number, Watch>();
@@ -159,6 +171,28 @@ export function createStreams(native: StreamNative, handle: () => NativeHandle, 
     req[DONE] = true;
     // The source may read the request after the handler returned: keep it readable.
     if (!req[HELD]) hold.borrow(req);
+    if (s.fromResponse && late !== undefined) void whole(req, s, late());
+    else open(req, s, s.source);
+  };
+
+  // A Web Response: what its body has ready decides (web-body.ts). Whole, it is an
+  // ordinary answer (Content-Length, the arena when it fits); else it streams from there.
+  const whole = async (req: Request, s: CzStream, answer: Answers["late"]): Promise<void> => {
+    let body: ReadBody;
+    let head = "";
+    try {
+      body = await readBody(s.source as ReadableStream<unknown>);
+      if (body.whole) head = s.head();
+    } catch (err) {
+      // Nothing was sent yet: the failure is still the request's answer (a 500, logged).
+      answer(req, undefined, err);
+      return;
+    }
+    if (body.whole) answer(req, { status: s.status, head, body: body.bytes });
+    else open(req, s, body.rest);
+  };
+
+  const open = (req: Request, s: CzStream, source: StreamSource): void => {
     const ctx = req[CTX];
     const gen = req[GEN];
     let head: Buffer | undefined;
@@ -176,11 +210,11 @@ export function createStreams(native: StreamNative, handle: () => NativeHandle, 
       pump.gone = true;
       forget(ctx, gen);
       hold.unhold(req);
-      closeIterator(openSource(s.source)); // HEAD, or the client is gone: never pulled
+      closeIterator(openSource(source)); // HEAD, or the client is gone: never pulled
       if (rc === STREAM_GONE) w.ctl?.abort(goneReason());
       return;
     }
-    void run(req, ctx, gen, pump, s.source, rc === STREAM_WAIT);
+    void run(req, ctx, gen, pump, source, rc === STREAM_WAIT);
   };
 
   return { event, watch, start };

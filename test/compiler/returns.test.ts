@@ -17,6 +17,8 @@ app.get("/writer", () => createWriteStream("/dev/null"));
 app.get("/service", (): Service | null => null);
 app.get("/error", () => new Error("x"));
 app.get("/symbol", () => Symbol("s"));
+app.get("/gen", () => (function* () { yield "a"; })());
+app.get("/values", () => ["a"].values());
 app.get("/file", () => createReadStream("/etc/hostname"));
 app.get("/readable", async () => Readable.from(["a"]));
 app.get("/response", async () => new Response("hi"));
@@ -57,6 +59,8 @@ describe("CZ1040 and CZ1041", async () => {
       want("/service", "Service", "an instance of class Service has no data fields and no toJSON\\(\\)"),
       want("/error", "Error", "an Error keeps its state"),
       want("/symbol", "symbol", "a symbol has no JSON form"),
+      want("/gen", "Generator<string, void, unknown>", "a sync iterator \\(a generator\\) is not a stream"),
+      want("/values", "ArrayIterator<string>", "a sync iterator \\(a generator\\) is not a stream"),
     ]);
     for (const d of errors) expect(d.span!.file.endsWith("app.ts")).toBe(true);
   });

@@ -57,7 +57,7 @@ app.group("/nf", (r) => {
 
 // The type says nothing (any): the runtime checks what arrives.
 const pick = (k: string | undefined): any =>
-  k === "fn" ? () => 1 : k === "map" ? new Map([[1, 2]]) : k === "writer" ? createWriteStream("/dev/null") : k === "svc" ? new (class Svc { run() {} })() : k === "class" ? new (class User { name = "ada"; })() : k === "date" ? new Date(0) : k === "i16" ? new Int16Array([1]) : { plain: true };
+  k === "fn" ? () => 1 : k === "map" ? new Map([[1, 2]]) : k === "writer" ? createWriteStream("/dev/null") : k === "svc" ? new (class Svc { run() {} })() : k === "class" ? new (class User { name = "ada"; })() : k === "date" ? new Date(0) : k === "i16" ? new Int16Array([1]) : k === "gen" ? (function* () { yield "a"; })() : { plain: true };
 app.get("/any", (req) => pick(req.query.k));
 app.get("/any-async", async (req) => pick(req.query.k));
 app.get("/next", () => "served");
@@ -212,6 +212,7 @@ describe("a value whose type does not show it cannot be sent", () => {
     ["map", "a Map"],
     ["writer", "a WriteStream"],
     ["svc", "a Svc"],
+    ["gen", "a sync iterator"],
   ])("%s: 500, one log line with method, path, request id and what was returned; the next request is served", async (k, what) => {
     for (const route of ["/any", "/any-async"]) {
       const before = logLines().length;
