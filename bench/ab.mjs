@@ -6,9 +6,11 @@
 //
 //   node bench/ab.mjs --base HEAD~3 [--routes json,async,user] [--reps 6] [--duration 2]
 //   node bench/ab.mjs --base HEAD~3 --hotpath [--reps 10]
+//   node bench/ab.mjs --base HEAD~3 --hotpath --app perf --routes body
 //
 // --hotpath measures only the runtime's JS per request (bench/hotpath/run.mjs: the batch loop
-// fed through a stand-in addon, no sockets), A and B alternately in fresh processes.
+// fed through a stand-in addon, no sockets), A and B alternately in fresh processes. With
+// --app perf it runs bench/perf's app (POST /body: `body`) instead of bench/app's.
 //
 // A is built from `git archive <base>` with this checkout's node_modules and its own native
 // addon: it compares the whole package, native/ included.
@@ -29,13 +31,16 @@ const { values: opt } = parseArgs({
     reps: { type: "string", default: "6" },
     duration: { type: "string", default: "2" },
     hotpath: { type: "boolean", default: false },
+    app: { type: "string", default: "bench" },
   },
 });
+if (opt.app !== "bench" && !opt.hotpath) throw new Error("--app perf is for --hotpath (end to end: bench/perf/run.mjs --base)");
 const routes = opt.routes.split(",");
 const modes = opt.modes.split(",");
 const reps = Number(opt.reps);
 const durationS = Number(opt.duration);
-for (const r of routes) if (!ROUTES[r]) throw new Error(`unknown route ${r} (${Object.keys(ROUTES).join(", ")})`);
+// bench/hotpath/run.mjs knows the perf app's routes (and rejects others).
+if (opt.app === "bench") for (const r of routes) if (!ROUTES[r]) throw new Error(`unknown route ${r} (${Object.keys(ROUTES).join(", ")})`);
 
 /** Builds the TypeScript and the bench app of the package at `dir`. */
 function buildApp(dir) {
@@ -66,7 +71,7 @@ async function hotpath() {
   for (let round = 0; round < reps; round++) {
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) {
-      const r = spawnSync("taskset", ["-c", "0", process.execPath, script, "--root", v.dir, "--routes", routes.join(","), "--reps", "3", "--ms", String(durationS * 500)], {
+      const r = spawnSync("taskset", ["-c", "0", process.execPath, script, "--root", v.dir, "--app", opt.app, "--routes", routes.join(","), "--reps", "3", "--ms", String(durationS * 500)], {
         encoding: "utf8",
       });
       if (r.status !== 0) throw new Error(`hotpath ${v.name} failed:\n${r.stdout}${r.stderr}`);
@@ -87,7 +92,7 @@ async function hotpath() {
     const rb = runs.B.map((x) => x[r]);
     const per = ra.map((x, i) => rb[i] / x);
     lines.push(
-      `| \`${routeLabel(r)}\` | ${fmtRate(median(ra))} | ${fmtRate(median(rb))} | ${(median(rb) / median(ra)).toFixed(3)} | ` +
+      `| \`${ROUTES[r] ? routeLabel(r) : r}\` | ${fmtRate(median(ra))} | ${fmtRate(median(rb))} | ${(median(rb) / median(ra)).toFixed(3)} | ` +
         `${Math.min(...per).toFixed(3)} – ${Math.max(...per).toFixed(3)} |`,
     );
   }

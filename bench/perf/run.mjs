@@ -14,11 +14,11 @@
 // order rotated every round, so foreign load on the shared machine falls on all alike.
 // Reports medians of req/s and of the server's CPU µs per request, and same-run ratios.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { nodeBin } from "../../scripts/node.mjs";
 import { checkoutAt, sh } from "../lib/checkout.mjs";
+import { compilePerfApp } from "./compile.mjs";
 import { cpuMicros, installCleanup, launch, pinned, spawnTracked, stopChild } from "../lib/procs.mjs";
 import { findBun, ROOT, TMP } from "../lib/servers.mjs";
 import { fmtRate, freePort, median, sleep } from "../lib/util.mjs";
@@ -48,14 +48,8 @@ for (const r of routes) if (!ROUTES[r]) throw new Error(`unknown route ${r} (${O
 const reps = Number(opt.reps);
 const durationS = Number(opt.duration);
 
-/** Compiles bench/perf's app inside the package at `dir` (its bench/.tmp/perf). */
-function compileApp(dir) {
-  const work = join(dir, "bench", ".tmp", "perf");
-  mkdirSync(work, { recursive: true });
-  for (const f of ["app.ts", "main.ts"]) copyFileSync(join(HERE, f), join(work, f));
-  sh(process.execPath, [join(dir, "bin", "catzilla-compile.js"), "app.ts", "main.ts", "--out", ".catzilla", "--quiet"], work);
-  return join(work, "main.js");
-}
+/** bench/perf's app compiled inside the package at `dir`: its main.js. */
+const compileApp = (dir) => join(compilePerfApp(dir), "main.js");
 
 installCleanup();
 if (process.getuid?.() === 0) launch.nice = -10;
