@@ -5,7 +5,7 @@
  * result into resData/resMeta before the batch returns. A result that is a promise leaves
  * the request pending for the answer queue (answers.ts).
  */
-import { REQ_ROUTE, REQ_STRIDE, REQ_TABLE } from "./abi.js";
+import { REQ_FLAG_BODY_ARENA, REQ_FLAGS, REQ_ROUTE, REQ_STRIDE, REQ_TABLE } from "./abi.js";
 import { logHandlerError, type Answers } from "./answers.js";
 import type { RuntimeHooks } from "./bind.js";
 import { checkRequest } from "./validate.js";
@@ -128,6 +128,9 @@ export function createBatchLoop(
       const v = gen === currentGen ? current : versions.of(gen);
       const req = new Request(reqData, reqMeta, base, bodies?.[i], v.names[route], clock);
       if (bodies !== undefined && bodies[i] !== undefined) bodyIn?.attach(req, bodies[i]!);
+      // A body beside the head (a route not marked as reading a form: formData() through a
+      // helper) still parses under the listen options' form limits.
+      else if ((reqMeta[base + REQ_FLAGS] & REQ_FLAG_BODY_ARENA) !== 0) bodyIn?.limit(req);
       try {
         v.dispatch(route, req, i);
       } catch (err) {

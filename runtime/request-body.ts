@@ -96,6 +96,8 @@ async function parseFormOf(r: BodyHolder, body: Buffer | null | undefined): Prom
 export interface BodyIn {
   /** `body` is bodies[i]: a Buffer, or null for a streamed body whose chunks follow. */
   attach(req: { readonly [CTX]: number; readonly [GEN]: number }, body: Buffer | null): void;
+  /** A body in the arena beside the head: only the server's form limits to attach. */
+  limit(req: object): void;
 }
 
 export function bodyIn(streams: BodyStreams, limits: FormLimits): BodyIn {
@@ -104,6 +106,9 @@ export function bodyIn(streams: BodyStreams, limits: FormLimits): BodyIn {
       const r = holder(req);
       r[FORM_LIMITS] = limits;
       if (body === null) r[BODY_IN] = streams.open(req[CTX], req[GEN]);
+    },
+    limit(req) {
+      holder(req)[FORM_LIMITS] = limits;
     },
   };
 }

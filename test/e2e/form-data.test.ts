@@ -132,6 +132,12 @@ describe("formData() limits → 413", () => {
     await rawStatus(strict, rawPost("/form", "application/x-www-form-urlencoded", "a=01234567890"), 413);
   });
 
+  it("a buffered route (formData() through a helper) parses under the same listen limits", async () => {
+    await rawStatus(strict, rawPost("/form-buffered", "application/x-www-form-urlencoded", "a=1&b=2&c=3&d=4"), 413);
+    await rawStatus(strict, rawPost("/form-buffered", "application/x-www-form-urlencoded", "a=01234567890"), 413);
+    await rawStatus(strict, rawPost("/form-buffered", "application/x-www-form-urlencoded", "a=1&b=2&c=3"), 200);
+  });
+
   it("the 413 names the limit", async () => {
     const r = await exchange(strict.port, [send([file("f", 1001)])], { responses: 1, idleMs: 1000 });
     expect(JSON.parse(parseResponses(r.data).responses[0].body)).toEqual({
