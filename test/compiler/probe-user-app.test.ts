@@ -11,6 +11,12 @@
  *   "never mounted" (CZ2004) and the server then refused to start.
  * - openapi.json's info ignored the project's package.json unless it sat right beside the
  *   out dir, which `src/.catzilla` never is.
+ * - A handler whose result is an inferred object literal (`(req) => ({ id: req.params.id })`,
+ *   as `catzilla init` writes) had no response schema in openapi.json and `Promise<unknown>`
+ *   in the typed client, although its type is exact.
+ * - Such a literal was never filtered, though docs/validation.md says an inferred type filters
+ *   at every level: `(req) => ({ user: find(id) })` and `({ ...find(id) })` sent the User's
+ *   passwordHash.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -149,5 +155,61 @@ app.get("/openapi.json", openapi);
     expect(doc.info).toEqual({ title: "probe-title", version: "2.3.4" });
     const file = JSON.parse(fs.readFileSync(path.join(dir, "src", ".catzilla", "openapi.json"), "utf8")) as typeof doc;
     expect(file.info.title).toBe("probe-title");
+  }, 120_000);
+});
+
+describe("an inferred result type is still described", () => {
+  it("in openapi.json (a sync and a const route) and in the typed client", async () => {
+    const dir = project("shape", {
+      "src/app.ts": `
+import { Catzilla } from "catzilla";
+export const app = new Catzilla();
+app.get("/users/:id(int)", (req) => ({ id: req.params.id, tags: ["a"] }));
+app.get("/const", () => ({ ok: true }));
+`,
+    });
+    const { app } = await buildAndServe(dir);
+    const out = path.join(dir, "src", ".catzilla");
+    const doc = JSON.parse(fs.readFileSync(path.join(out, "openapi.json"), "utf8")) as {
+      paths: Record<string, { get: { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> } }>;
+    };
+    expect(doc.paths["/users/{id}"].get.responses["200"].content!["application/json"].schema).toEqual({
+      type: "object",
+      properties: { id: { type: "number" }, tags: { type: "array", items: { type: "string" } } },
+      required: ["id", "tags"],
+    });
+    expect(doc.paths["/const"].get.responses["200"].content!["application/json"].schema).toEqual({
+      type: "object",
+      properties: { ok: { type: "boolean" } },
+      required: ["ok"],
+    });
+    const client = fs.readFileSync(path.join(out, "client.ts"), "utf8");
+    expect(client).toMatch(/getUsersId: \(call: \{ params: \{ id: number \} \}\): Promise<\{ id: number; tags: string\[\] \}>/);
+    expect(client).toMatch(/getConst: \(call: \{\} = \{\}\): Promise<\{ ok: boolean \}>/);
+    // Still sent as it is (no filter): the route answers what the handler returned.
+    expect(await getJson(app, "/users/3")).toEqual({ status: 200, body: { id: 3, tags: ["a"] } });
+    expect(await getJson(app, "/const")).toEqual({ status: 200, body: { ok: true } });
+  }, 120_000);
+});
+
+describe("an inferred result type filters what it holds", () => {
+  it("a User inside a literal, or spread into one, is sent without the fields User lacks", async () => {
+    const dir = project("nested", {
+      "src/app.ts": `
+import { Catzilla } from "catzilla";
+export const app = new Catzilla();
+interface User { id: number; name: string }
+const users: User[] = [{ id: 1, name: "a", passwordHash: "h" } as User];
+app.get("/wrapped/:i(int)", (req) => ({ user: users[req.params.i - 1], n: req.params.i }));
+app.get("/spread/:i(int)", (req) => ({ ...users[req.params.i - 1] }));
+app.get("/list/:i(int)", (req) => ({ items: users.slice(0, req.params.i) }));
+app.get("/flat/:i(int)", (req) => ({ i: req.params.i, name: "x" }));
+`,
+    });
+    const { app } = await buildAndServe(dir);
+    expect(await getJson(app, "/wrapped/1")).toEqual({ status: 200, body: { user: { id: 1, name: "a" }, n: 1 } });
+    expect(await getJson(app, "/spread/1")).toEqual({ status: 200, body: { id: 1, name: "a" } });
+    expect(await getJson(app, "/list/1")).toEqual({ status: 200, body: { items: [{ id: 1, name: "a" }] } });
+    expect(await getJson(app, "/flat/2")).toEqual({ status: 200, body: { i: 2, name: "x" } });
   }, 120_000);
 });
