@@ -104,9 +104,11 @@ export function analyze(
       kind = k.kind;
       reason = k.reason;
     }
-    // A route that checks its request reads it: never const. (A result schema alone does not matter.)
+    // A route that checks its request reads it: never const. A result schema filters the value,
+    // so a const route's value must already be what the filter leaves (constroute.ts).
     if (kind === "sync" && !composed && options.constRoutes && !(schema && schemaFlags(schema))) {
-      const k = constResponse(reg.handler, app.checker, app.appFiles, inlineHandlers);
+      const filter = schema?.response ? { schema: schema.response, defs: new Map(schema.defs.map((d) => [d.id, d])) } : null;
+      const k = constResponse(reg.handler, app.checker, app.appFiles, inlineHandlers, filter);
       if (k.ok) {
         kind = "const";
         reason = `ignores the request and returns a value known at compile time (${k.status})`;

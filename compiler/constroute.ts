@@ -21,6 +21,8 @@ import { packageNameOf } from "./shared/package.js";
 import { reasonPhrase } from "./shared/reasons.js";
 import { constObjectIsFrozen, evalStatic, explain, type EvalContext, type StaticValue } from "./staticval.js";
 import { resolveFunction } from "./usage.js";
+import { sentAsIs } from "./schema/as-is.js";
+import type { Def, Schema } from "./schema/ir.js";
 
 /** Bodies larger than this stay sync (the table is not the place for big blobs). */
 export const CONST_MAX_BYTES = 64 * 1024;
@@ -36,15 +38,24 @@ const HELPERS: Record<string, (...args: never[]) => unknown> = {
 
 export type ConstVerdict = { ok: true; bytes: Buffer; status: number } | { ok: false; why: string };
 
+/** The type a route's result is serialized (and filtered) by: schema/index.ts `response`. */
+export interface ResultFilter {
+  schema: Schema;
+  defs: ReadonlyMap<string, Def>;
+}
+
 /**
  * The response bytes when `handler` is a const route, else why not. `appFiles` is where to
- * look for code that could mutate an object const the value is read from.
+ * look for code that could mutate an object const the value is read from. `filter`, the
+ * route's result type, must leave the value as it is (schema/as-is.ts): the bytes are the
+ * value's JSON, not its serializer's.
  */
 export function constResponse(
   handler: ts.Expression,
   checker: ts.TypeChecker,
   appFiles: readonly ts.SourceFile[],
   inlineHandlers: ReadonlySet<ts.Node>,
+  filter: ResultFilter | null = null,
 ): ConstVerdict {
   const fn = resolveFunction(handler, checker);
   if (!fn) return { ok: false, why: "the handler's body is not visible" };
@@ -79,6 +90,9 @@ export function constResponse(
       const v = evalStatic(returned, ctx);
       if (!v.ok) return { ok: false, why: explain(v) };
       value = v.value;
+      if (filter && !sentAsIs(value, filter.schema, filter.defs)) {
+        return { ok: false, why: "its value is not exactly its result type (the response filter would change it)" };
+      }
     }
   }
   // A const object read here must not be changed by code elsewhere, or the bytes would go stale.

@@ -212,13 +212,14 @@ function inlineRouter(e: ts.NewExpression, ctx: PrefixContext, seen: Set<ts.Node
   return under((m.expression as ts.PropertyAccessExpression).expression, m.arguments[0], ctx, seen, e);
 }
 
-/** Identifiers in the app's files that refer to `sym` (imports resolved). */
+/** Identifiers in the app's files that refer to `sym` (imports resolved, renamed ones too). */
 function references(sym: ts.Symbol, name: string, ctx: PrefixContext): ts.Identifier[] {
+  const names = localNames(sym, name, ctx);
   const out: ts.Identifier[] = [];
   for (const sf of ctx.files) {
-    if (!sf.text.includes(name)) continue;
+    if (![...names].some((n) => sf.text.includes(n))) continue;
     const visit = (n: ts.Node): void => {
-      if (ts.isIdentifier(n) && n.text === name) {
+      if (ts.isIdentifier(n) && names.has(n.text)) {
         let s = ctx.checker.getSymbolAtLocation(n);
         if (s && s.flags & ts.SymbolFlags.Alias) s = ctx.checker.getAliasedSymbol(s);
         if (s === sym) out.push(n);
@@ -229,4 +230,45 @@ function references(sym: ts.Symbol, name: string, ctx: PrefixContext): ts.Identi
     visit(sf);
   }
   return out;
+}
+
+/**
+ * `name` and every other name the app's modules give `sym`: `import { api as users }`,
+ * `export { api as users }`, a default import. Looking identifiers up by name keeps
+ * `references` from asking the checker about every identifier of every file.
+ */
+function localNames(sym: ts.Symbol, name: string, ctx: PrefixContext): Set<string> {
+  const names = new Set([name]);
+  const resolves = (id: ts.Identifier): boolean => {
+    let s = ctx.checker.getSymbolAtLocation(id);
+    if (s && s.flags & ts.SymbolFlags.Alias) s = ctx.checker.getAliasedSymbol(s);
+    return s === sym;
+  };
+  const consider = (local: ts.Identifier, imported: string): boolean => {
+    if (names.has(local.text) || !(names.has(imported) || imported === "default") || !resolves(local)) return false;
+    names.add(local.text);
+    return true;
+  };
+  // A renamed import can be re-exported under yet another name: repeat until nothing is new.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const sf of ctx.files) {
+      for (const st of sf.statements) {
+        if (ts.isImportDeclaration(st) && st.importClause) {
+          const c = st.importClause;
+          if (c.name && consider(c.name, "default")) grew = true;
+          if (c.namedBindings && ts.isNamedImports(c.namedBindings)) {
+            for (const el of c.namedBindings.elements) {
+              if (consider(el.name, (el.propertyName ?? el.name).text)) grew = true;
+            }
+          }
+        } else if (ts.isExportDeclaration(st) && st.exportClause && ts.isNamedExports(st.exportClause)) {
+          for (const el of st.exportClause.elements) {
+            if (ts.isIdentifier(el.name) && consider(el.name, (el.propertyName ?? el.name).text)) grew = true;
+          }
+        }
+      }
+    }
+  }
+  return names;
 }

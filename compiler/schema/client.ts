@@ -194,7 +194,8 @@ function argsType(r: PlannedRoute, types: TypeWriter): { args: string; optional:
 
 function resultType(r: PlannedRoute, types: TypeWriter): string {
   if (r.schema?.noContent) return "void";
-  if (r.schema?.response) return types.type(r.schema.response);
+  const result = r.schema?.response ?? r.schema?.shape;
+  if (result) return types.type(result);
   return "unknown";
 }
 

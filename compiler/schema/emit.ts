@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { diag, relPosix } from "../diagnostics.js";
+import { nearestPackageJson } from "../shared/package.js";
 import type { Diagnostic, OutFile, Plan, PlannedRoute } from "../types.js";
 import type { Def } from "./ir.js";
 import { CLIENT_FILES, emitClient, type ClientSources } from "./client.js";
@@ -118,10 +119,16 @@ export async function emitSchemaFiles(
   ];
 }
 
-/** The document's title and version: the app's package.json beside the out dir, if any. */
+/**
+ * The document's title and version: the app's package.json, the nearest one at or above the
+ * out dir's parent (`src/.catzilla`, as `catzilla init` lays a project out, is two levels
+ * below it), if any.
+ */
 function appInfo(base: string): OpenApiInfo {
+  const pj = nearestPackageJson(base);
+  if (pj === null) return { title: "Catzilla app", version: "0.0.0" };
   try {
-    const pkg = JSON.parse(readFileSync(path.join(base, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
+    const pkg = JSON.parse(readFileSync(pj, "utf8")) as { name?: unknown; version?: unknown };
     return {
       title: typeof pkg.name === "string" ? pkg.name : "Catzilla app",
       version: typeof pkg.version === "string" ? pkg.version : "0.0.0",

@@ -11,6 +11,7 @@ import { Problem, SchemaReader } from "./from-type.js";
 import { formProblem } from "./form.js";
 import type { Def, RouteSchema, Schema } from "./ir.js";
 import { isResponseType, isStreamType } from "../shared/streams.js";
+import { resolveFunction } from "../usage.js";
 
 export type { RouteSchema } from "./ir.js";
 
@@ -92,7 +93,7 @@ export function routeSchema(
   }
   const result = resultSchema(handler, checker, reader);
   const description = routeDoc(handler, checker);
-  if (!parts.body && !parts.query && !parts.headers && !result.response && !result.fallback && !result.noContent && !description) {
+  if (!parts.body && !parts.query && !parts.headers && !result.response && !result.shape && !result.fallback && !result.noContent && !description) {
     return { schema: null, diagnostics };
   }
   const schema: RouteSchema = { ...parts, ...result, defs: [...reader.defs.values()] };
@@ -124,7 +125,7 @@ function resultSchema(
   handler: ts.Expression,
   checker: ts.TypeChecker,
   reader: SchemaReader,
-): { response: Schema | null; fallback: string | null; noContent: boolean } {
+): { response: Schema | null; shape?: Schema; fallback: string | null; noContent: boolean } {
   const none = { response: null, fallback: null, noContent: false };
   const sigs = checker.getSignaturesOfType(checker.getTypeAtLocation(handler), ts.SignatureKind.Call);
   if (sigs.length !== 1) return none;
@@ -150,13 +151,37 @@ function resultSchema(
   }
   const why = imprecision(schema, reader.defs);
   if (why) return { ...none, fallback: why };
-  // An object literal's own inferred type holds exactly the fields the literal writes (a
-  // spread may even list them in another order than the object has them): nothing to filter,
-  // and JSON.stringify keeps the object's order. A declared return type, or a named type, is
-  // what the response is filtered by.
+  // A flat object literal's own inferred type holds exactly the fields the literal writes:
+  // nothing to filter, and JSON.stringify keeps the object's order. Not so when a member
+  // holds an object (`{ user }` with a User that carries a passwordHash at run time) or the
+  // literal spreads one (`{ ...user }`): those are filtered by the inferred type, as a
+  // declared return type or a named type is. The literal's type still describes the result.
   const decl = sigs[0].getDeclaration() as ts.SignatureDeclaration | undefined;
-  if (!decl?.type && !namedAtTop(schema)) return none;
+  if (!decl?.type && !namedAtTop(schema) && flatObject(schema) && !spreads(handler, checker)) {
+    return { ...none, shape: schema };
+  }
   return { ...none, response: schema };
+}
+
+/** An object whose members are all scalars (strings, numbers, literals, Dates, null): nothing inside to filter. */
+function flatObject(s: Schema): boolean {
+  const scalar = (m: Schema): boolean =>
+    m.kind === "union" ? m.variants.every(scalar) : ["string", "number", "boolean", "null", "literal", "template", "date"].includes(m.kind);
+  return s.kind === "object" && s.additional === null && s.props.every((p) => scalar(p.schema));
+}
+
+/** Does the handler's body spread a value into an object (or is its body out of sight)? */
+function spreads(handler: ts.Expression, checker: ts.TypeChecker): boolean {
+  const fn = resolveFunction(handler, checker);
+  if (!fn) return true;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isSpreadAssignment(n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(fn);
+  return found;
 }
 
 /** `T`, `T[]`, `T | null` for a named T: the result is typed by the app's own declarations. */

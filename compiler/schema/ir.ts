@@ -81,6 +81,11 @@ export interface RouteSchema {
   /** The handler's result type when it is precise enough to serialize by, else null. */
   response: Schema | null;
   /**
+   * The result type of a handler whose inferred object literal is sent as it is (nothing to
+   * filter, so `response` is null): what openapi.json and the typed client still describe.
+   */
+  shape?: Schema;
+  /**
    * Why a JSON result type is not serialized by its type (sent with JSON.stringify, note
    * CZ2030), or null: the result is serialized, or is no JSON object (text, bytes, a CzResponse).
    */

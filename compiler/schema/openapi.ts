@@ -143,13 +143,16 @@ function operation(r: PlannedRoute, conv: Converter, used: { problem: boolean; e
     op.requestBody = { required: true, content: { "application/json": { schema: conv.schema(schema.body) } } };
   }
   const responses: Record<string, unknown> = {};
+  // The result's type: filtered by (response), or an inferred literal's, sent as it is (shape).
+  const result = schema?.response ?? schema?.shape;
   if (r.kind === "const" && r.response) {
     const { status, type } = constHead(r.response);
-    responses[String(status)] = { description: reason(status), ...(type ? { content: { [type]: {} } } : {}) };
+    const media = type === "application/json" && result ? { schema: conv.schema(result) } : {};
+    responses[String(status)] = { description: reason(status), ...(type ? { content: { [type]: media } } : {}) };
   } else if (schema?.noContent) {
     responses["204"] = { description: "No Content" };
-  } else if (schema?.response) {
-    responses["200"] = { description: "OK", content: { "application/json": { schema: conv.schema(schema.response) } } };
+  } else if (result) {
+    responses["200"] = { description: "OK", content: { "application/json": { schema: conv.schema(result) } } };
   } else {
     responses["200"] = { description: "OK" };
   }

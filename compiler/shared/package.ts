@@ -24,3 +24,12 @@ export function packageNameOf(file: string): string | null {
   pkgNameCache.set(dir, name);
   return name;
 }
+
+/** The nearest package.json at or above `dir` (the package the directory belongs to, as Node finds it), or null. */
+export function nearestPackageJson(dir: string): string | null {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const pj = path.join(d, "package.json");
+    if (fs.existsSync(pj)) return pj;
+    if (path.dirname(d) === d) return null;
+  }
+}

@@ -20,6 +20,7 @@ import { loadOpenApiValidator } from "../helpers/openapi-validator.js";
 
 interface Op {
   "x-catzilla-route": number;
+  "x-catzilla-kind": string;
   requestBody?: { content: { "application/json": { schema: JsonSchema } } };
   responses: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>;
 }
@@ -142,6 +143,9 @@ describe("serializers: property-based round trip", () => {
         const schema = op.responses["200"]?.content?.["application/json"]?.schema;
         if (!schema) continue;
         const outFn = serializers[`out${op["x-catzilla-route"]}`];
+        // Described but not serialized: a const route (bytes built at compile time) and a flat
+        // inferred literal of scalars (sent as it is: compiler/schema/index.ts).
+        if (op["x-catzilla-kind"] === "const" || (!outFn && flatObject(schema))) continue;
         expect(outFn, `out${op["x-catzilla-route"]}`).toBeDefined();
         for (let i = 0; i < RUNS; i++) {
           const v = values.valid(schema);
@@ -159,3 +163,16 @@ describe("serializers: property-based round trip", () => {
     });
   }
 });
+
+/** An object schema whose properties are all scalars (no $ref, object or array inside). */
+function flatObject(s: JsonSchema): boolean {
+  const o = s as { type?: unknown; properties?: Record<string, object>; additionalProperties?: unknown };
+  if (o.type !== "object" || o.additionalProperties !== undefined) return false;
+  const scalar = (p: object): boolean => {
+    const q = p as { $ref?: unknown; type?: unknown; anyOf?: object[]; oneOf?: object[]; properties?: unknown; items?: unknown };
+    if (q.$ref !== undefined || q.properties !== undefined || q.items !== undefined) return false;
+    if (q.type === "object" || q.type === "array") return false;
+    return [...(q.anyOf ?? []), ...(q.oneOf ?? [])].every(scalar);
+  };
+  return Object.values(o.properties ?? {}).every(scalar);
+}
