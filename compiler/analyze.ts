@@ -79,7 +79,8 @@ export function analyze(
           diagAt(
             "CZ2003",
             `The sync handler for ${reg.method ?? "?"} ${reg.path ?? "?"} calls ${b.api}, which blocks the event loop ` +
-              "and every other request with it. Pass `{ blocking: true }` as the route's options to run it on the " +
+              "and every other request with it. Pass `{ blocking: true }` as the route's options, after the handler " +
+              `(\`app.${(reg.method ?? "get").toLowerCase()}(path, handler, { blocking: true })\`), to run it on the ` +
               "worker pool, or use the asynchronous API in an async handler.",
             b.node,
           ),
