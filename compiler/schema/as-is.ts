@@ -9,7 +9,8 @@
  * is only const when filtering would change nothing; otherwise it stays sync and filtered.
  *
  * Conservative by design: false whenever the answer is not obvious (a Date, a file, an
- * undefined member, a key the type only allows through an index signature). A false answer
+ * undefined member, a key the type only allows through an index signature, keys in another
+ * order than the type's, which the serializer writes in). A false answer
  * costs only the const fast path, never correctness.
  */
 import { derefSchema, type Def, type Schema } from "./ir.js";
@@ -44,7 +45,11 @@ export function sentAsIs(value: unknown, s: Schema, defs: ReadonlyMap<string, De
     case "object": {
       if (d.additional !== null || !isPlainObject(value)) return false;
       const props = new Map(d.props.map((p) => [p.name, p]));
-      for (const key of Object.keys(value)) if (!props.has(key)) return false;
+      const keys = Object.keys(value);
+      for (const key of keys) if (!props.has(key)) return false;
+      // The serializer writes fields in the type's order; JSON.stringify in the value's.
+      const typeOrder = d.props.filter((p) => Object.prototype.hasOwnProperty.call(value, p.name)).map((p) => p.name);
+      if (typeOrder.some((name, i) => keys[i] !== name)) return false;
       for (const p of d.props) {
         if (!Object.prototype.hasOwnProperty.call(value, p.name)) {
           if (!p.optional) return false;

@@ -209,6 +209,8 @@ function imprecision(s: Schema, defs: Map<string, Def>, seen = new Set<string>()
     }
     case "object":
       if (s.additional) return "it has an index signature (its keys are not known)";
+      // `{}` (also what `unknown ?? null` narrows to) is any non-null value, not an empty object.
+      if (s.props.length === 0) return "it contains {}, which is any value but null";
       for (const p of s.props) {
         const why = imprecision(p.schema, defs, seen);
         if (why) return why;

@@ -66,7 +66,7 @@ describe("const route bytes", () => {
         "Content-Type: application/json\r\n\r\n" +
         Buffer.from(body).toString("latin1"),
     );
-    const spread = { name: "catzilla", tags: ["fast", "c"], nested: { ok: true, n: -1500 }, extra: ["fast", "c", "x"] };
+    const spread = { name: "catzilla", tags: ["fast", "c"], nested: { ok: true, n: -1500 } };
     expect(bytesOf(route("/c/spread").id).toString().endsWith("\r\n\r\n" + JSON.stringify(spread))).toBe(true);
   });
 
