@@ -105,7 +105,8 @@ describe("a Response whose body is whole at once is sent with Content-Length", (
     const b = await whole("/bytes");
     expect(b.headers["content-type"]).toBe("application/octet-stream");
     expect([...Buffer.from(b.body, "latin1")]).toEqual([1, 2, 3, 4]);
-    const blob = await whole("/blob");
+    // Node 24 reads a Blob's bytes through I/O (not within microtasks): streamed there.
+    const [blob] = Number(process.versions.node.split(".")[0]) >= 24 ? await raw([get("/blob")]) : [await whole("/blob")];
     expect(blob.headers["content-type"]).toBe("text/x-blob");
     expect(blob.body).toBe("blob!");
     const form = await whole("/form");
