@@ -117,16 +117,9 @@ function errorAnswer(err: unknown, req: Request, onError: ErrorHandler | undefin
   return handleError(onError, err, req, log);
 }
 
-/** Every link sync: next() returns the rest's response at once. */
-export function composeSync(
-  spec: ChainSpec,
-  h: Function,
-  out: ResultFilter | undefined,
-  dev: boolean,
-  log: ServerLog,
-  check?: RouteCheck,
-): Fn {
-  let chain = innermost(h, out, spec.notFound, check);
+/** Every link sync: next() returns the rest's response at once. `handler`: innermost()'s link. */
+export function composeSync(spec: ChainSpec, handler: Fn, dev: boolean, log: ServerLog): Fn {
+  let chain = handler;
   const onErr = spec.onError;
   for (let k = spec.middleware.length - 1; k >= 0; k--) {
     const mw = spec.middleware[k];
@@ -154,16 +147,9 @@ export function composeSync(
   };
 }
 
-/** Some link async (or maybe): each next() is awaitable; the chain's result is a promise. */
-export function composeAsync(
-  spec: ChainSpec,
-  h: Function,
-  out: ResultFilter | undefined,
-  dev: boolean,
-  log: ServerLog,
-  check?: RouteCheck,
-): Fn {
-  let chain = innermost(h, out, spec.notFound, check);
+/** Some link async (or maybe): each next() is awaitable; the chain's result is a promise. `handler`: innermost()'s link. */
+export function composeAsync(spec: ChainSpec, handler: Fn, dev: boolean, log: ServerLog): Fn {
+  let chain = handler;
   const onErr = spec.onError;
   for (let k = spec.middleware.length - 1; k >= 0; k--) {
     const mw = spec.middleware[k];
@@ -232,6 +218,7 @@ export function chainSpecs(
 export function composer(specs: readonly (ChainSpec | undefined)[], dev: boolean, log: ServerLog): RuntimeHooks["compose"] {
   return (id, mode, h, out, check) => {
     const spec = specs[id] ?? { middleware: [], onError: undefined, notFound: false };
-    return mode === "sync" ? composeSync(spec, h, out, dev, log, check) : composeAsync(spec, h, out, dev, log, check);
+    const handler = innermost(h, out, spec.notFound, check);
+    return mode === "sync" ? composeSync(spec, handler, dev, log) : composeAsync(spec, handler, dev, log);
   };
 }
